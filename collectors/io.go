@@ -1,0 +1,164 @@
+package collectors
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// MaxSnapshotBytes caps a snapshot, compressed or not, after decompression.
+const MaxSnapshotBytes = 2 << 30
+
+// ReadLimited reads at most limit bytes and decompresses gzip input (by magic
+// number, not by file name), failing when the decompressed size exceeds limit.
+func ReadLimited(r io.Reader, limit int64) ([]byte, error) {
+	br := bufio.NewReader(r)
+	var src io.Reader = br
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("gzip: %w", err)
+		}
+		defer gz.Close()
+		src = gz
+	}
+	b, err := io.ReadAll(io.LimitReader(src, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("larger than the %d-byte limit", limit)
+	}
+	return b, nil
+}
+
+// DecodeSnapshot checks the envelope, then decodes.
+func DecodeSnapshot(b []byte) (*Snapshot, error) {
+	var env struct {
+		Schema *string `json:"schema"`
+	}
+	if err := json.Unmarshal(b, &env); err != nil {
+		return nil, fmt.Errorf("not a JSON snapshot: %w", err)
+	}
+	switch {
+	case env.Schema == nil:
+		return nil, errors.New(`no "schema" field: not a csaudit snapshot`)
+	case *env.Schema != SchemaVersion:
+		return nil, fmt.Errorf("snapshot version %q is not supported (this csaudit reads %s)", *env.Schema, SchemaVersion)
+	}
+	var s Snapshot
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("malformed snapshot: %w", err)
+	}
+	s.fill()
+	return &s, nil
+}
+
+// fill allocates maps a snapshot file left out, so consumers need no nil checks.
+func (s *Snapshot) fill() {
+	if s.DB == nil {
+		s.DB = map[string]Table{}
+	}
+	if s.Settings == nil {
+		s.Settings = map[string]Setting{}
+	}
+	if s.Hosts == nil {
+		s.Hosts = map[string]*HostFacts{}
+	}
+	if s.OOBM == nil {
+		s.OOBM = map[string]*BMCFacts{}
+	}
+	if s.Coverage == nil {
+		s.Coverage = map[string]*Coverage{}
+	}
+	if s.CollectorErrors == nil {
+		s.CollectorErrors = []CollectorError{}
+	}
+	if s.Meta.Collectors == nil {
+		s.Meta.Collectors = map[string]CollectorRun{}
+	}
+}
+
+// LoadSnapshot reads a snapshot file (plain or gzip). Errors name the file.
+func LoadSnapshot(path string) (*Snapshot, []byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("snapshot %s: %w", path, errors.Unwrap(err))
+	}
+	defer f.Close()
+	b, err := ReadLimited(f, MaxSnapshotBytes)
+	if err != nil {
+		return nil, nil, fmt.Errorf("snapshot %s: %w", path, err)
+	}
+	s, err := DecodeSnapshot(b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("snapshot %s: %w", path, err)
+	}
+	return s, b, nil
+}
+
+// Encode renders the snapshot as indented JSON (map keys sorted, so stable).
+func (s *Snapshot) Encode() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", " ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// WriteFileAtomic writes data to a temporary file beside path and renames it into
+// place, so a reader never sees a half-written file. A .gz name is compressed.
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	var w io.Writer = tmp
+	var gz *gzip.Writer
+	if strings.HasSuffix(path, ".gz") {
+		gz = gzip.NewWriter(tmp)
+		w = gz
+	}
+	if _, err := w.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if gz != nil {
+		if err := gz.Close(); err != nil {
+			tmp.Close()
+			return err
+		}
+	}
+	if err := tmp.Chmod(perm); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// SHA256 is the hex digest the report carries for the snapshot it came from.
+func SHA256(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}

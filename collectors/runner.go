@@ -1,0 +1,345 @@
+package collectors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Collector names, in the order the stages run them. --collectors accepts only these.
+const (
+	NameDatabase = "database"
+	NameLocal    = "local"
+	NameHosts    = "hosts"
+	NameLibvirt  = "libvirt"
+	NameIPMI     = "ipmi"
+)
+
+// Names lists every collector name csaudit knows.
+var Names = []string{NameDatabase, NameLocal, NameHosts, NameLibvirt, NameIPMI}
+
+// Stage of a collector: the inventory runs first and names the targets.
+const (
+	StageInventory = 1
+	StageTargets   = 2
+)
+
+// Collector is one source of facts. It returns its own part and never touches
+// another collector's state; the runner merges parts.
+type Collector interface {
+	Name() string
+	Stage() int
+	Collect(ctx context.Context, inv *Inventory) (*Part, error)
+}
+
+// Part is what one collector contributes to the snapshot.
+type Part struct {
+	DB       map[string]Table
+	Settings map[string]Setting
+	Hosts    map[string]*HostFacts
+	OOBM     map[string]*BMCFacts
+	Local    *LocalFacts
+	Coverage map[string]*Coverage
+	Errors   []CollectorError
+	DBNow    *time.Time
+	Database *DBIdentity
+}
+
+// Target is a hypervisor host to visit in stage 2.
+type Target struct {
+	ID         string `yaml:"id" json:"id"`
+	UUID       string `yaml:"uuid" json:"uuid"`
+	Name       string `yaml:"name" json:"name"`
+	Address    string `yaml:"address" json:"address"`
+	Hypervisor string `yaml:"hypervisor" json:"hypervisor"`
+	ClusterID  string `yaml:"cluster_id" json:"cluster_id"`
+	BMC        string `yaml:"bmc" json:"bmc,omitempty"`
+}
+
+// Inventory is what stage 2 collectors get: the targets, the database clock and a
+// read-only view of the stage 1 tables.
+type Inventory struct {
+	Selected map[string]bool
+	DBNow    *time.Time
+	Hosts    []Target
+	DB       map[string]Table
+	Settings map[string]Setting
+}
+
+// Runner runs the selected collectors in two stages and merges their parts.
+type Runner struct {
+	Collectors []Collector
+	// Selected names the collectors to run; a selected name without a
+	// collector is recorded as a collector error.
+	Selected map[string]bool
+	// Timeout bounds each collector; zero means DefaultTimeout.
+	Timeout map[string]time.Duration
+	// Targets come from the config when the database collector does not run.
+	Targets []Target
+	Tool    Tool
+	Now     func() time.Time
+}
+
+// DefaultTimeout bounds a collector that has no configured timeout.
+const DefaultTimeout = 10 * time.Minute
+
+// ParseSelection validates a comma list of collector names.
+func ParseSelection(list string) (map[string]bool, error) {
+	sel := map[string]bool{}
+	for _, n := range strings.Split(list, ",") {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			continue
+		}
+		if !slices.Contains(Names, n) {
+			return nil, fmt.Errorf("unknown collector %q (known: %s)", n, strings.Join(Names, ", "))
+		}
+		sel[n] = true
+	}
+	if len(sel) == 0 {
+		return nil, errors.New("no collector named")
+	}
+	return sel, nil
+}
+
+// Run collects a snapshot. It fails only when the context is cancelled before
+// anything was collected; collector failures are recorded inside the snapshot.
+func (r *Runner) Run(ctx context.Context) (*Snapshot, error) {
+	now := time.Now
+	if r.Now != nil {
+		now = r.Now
+	}
+	snap := New(r.Tool, now())
+	byName := map[string]Collector{}
+	for _, c := range r.Collectors {
+		byName[c.Name()] = c
+	}
+	for _, n := range Names {
+		snap.Meta.Collectors[n] = CollectorRun{Selected: r.Selected[n]}
+		if r.Selected[n] && byName[n] == nil {
+			snap.CollectorErrors = append(snap.CollectorErrors, CollectorError{Collector: n, Target: n, Error: "selected but not available in this build"})
+		}
+	}
+	inv := &Inventory{Selected: maps.Clone(r.Selected)}
+	for _, stage := range []int{StageInventory, StageTargets} {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if stage == StageTargets {
+			inv.DBNow = snap.Meta.DBNow
+			inv.DB = snap.DB
+			inv.Settings = snap.Settings
+			if r.Selected[NameDatabase] && snap.DB["host"] != nil {
+				inv.Hosts = TargetsFromDB(snap.DB)
+			} else {
+				inv.Hosts = slices.Clone(r.Targets)
+			}
+		}
+		r.runStage(ctx, stage, byName, inv, snap)
+	}
+	sort.SliceStable(snap.CollectorErrors, func(i, j int) bool {
+		a, b := snap.CollectorErrors[i], snap.CollectorErrors[j]
+		if a.Collector != b.Collector {
+			return a.Collector < b.Collector
+		}
+		return a.Target < b.Target
+	})
+	return snap, nil
+}
+
+type result struct {
+	name string
+	part *Part
+	err  error
+	dur  time.Duration
+}
+
+func (r *Runner) runStage(ctx context.Context, stage int, byName map[string]Collector, inv *Inventory, snap *Snapshot) {
+	var wg sync.WaitGroup
+	results := make(chan result, len(byName))
+	for _, n := range Names {
+		c := byName[n]
+		if c == nil || c.Stage() != stage || !r.Selected[n] {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results <- r.runOne(ctx, c, inv)
+		}()
+	}
+	wg.Wait()
+	close(results)
+	var got []result
+	for res := range results {
+		got = append(got, res)
+	}
+	// Merge in name order so the snapshot does not depend on goroutine timing.
+	sort.Slice(got, func(i, j int) bool { return got[i].name < got[j].name })
+	for _, res := range got {
+		run := CollectorRun{Selected: true, Stage: stage, DurationMS: float64(res.dur.Microseconds()) / 1000, OK: res.err == nil}
+		if res.err != nil {
+			run.Error = res.err.Error()
+			snap.CollectorErrors = append(snap.CollectorErrors, CollectorError{Collector: res.name, Target: res.name, Error: res.err.Error()})
+		}
+		snap.Meta.Collectors[res.name] = run
+		Merge(snap, res.part)
+	}
+}
+
+func (r *Runner) runOne(ctx context.Context, c Collector, inv *Inventory) (res result) {
+	res.name = c.Name()
+	timeout := r.Timeout[c.Name()]
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	start := time.Now()
+	defer func() {
+		res.dur = time.Since(start)
+		if p := recover(); p != nil {
+			// A collector bug must not stop the audit; the part is discarded.
+			res.part, res.err = nil, fmt.Errorf("collector panicked: %v", p)
+		}
+	}()
+	res.part, res.err = c.Collect(cctx, inv)
+	if res.err == nil && cctx.Err() != nil {
+		res.err = fmt.Errorf("timed out after %s", timeout)
+	}
+	return res
+}
+
+// Merge adds a part to a snapshot. Tables and host facts from different
+// collectors never overlap; coverage for the same fact is united.
+func Merge(s *Snapshot, p *Part) {
+	if p == nil {
+		return
+	}
+	for name, t := range p.DB {
+		if s.DB[name] == nil {
+			s.DB[name] = Table{}
+		}
+		maps.Copy(s.DB[name], t)
+	}
+	maps.Copy(s.Settings, p.Settings)
+	for id, h := range p.Hosts {
+		if old := s.Hosts[id]; old != nil {
+			mergeHost(old, h)
+			continue
+		}
+		s.Hosts[id] = h
+	}
+	maps.Copy(s.OOBM, p.OOBM)
+	if p.Local != nil {
+		s.Local = p.Local
+	}
+	for fact, c := range p.Coverage {
+		old := s.Coverage[fact]
+		if old == nil {
+			s.Coverage[fact] = c
+			continue
+		}
+		old.Selected = old.Selected || c.Selected
+		old.Collected = append(old.Collected, c.Collected...)
+		for k, v := range c.Failed {
+			if old.Failed == nil {
+				old.Failed = map[string]string{}
+			}
+			old.Failed[k] = v
+		}
+		old.Notes = append(old.Notes, c.Notes...)
+	}
+	for _, c := range s.Coverage {
+		sort.Strings(c.Collected)
+		c.Collected = slices.Compact(c.Collected)
+	}
+	s.CollectorErrors = append(s.CollectorErrors, p.Errors...)
+	if p.DBNow != nil {
+		s.Meta.DBNow = p.DBNow
+	}
+	if p.Database != nil {
+		s.Meta.Database = p.Database
+	}
+}
+
+// mergeHost fills the facts of dst that src has (hosts and libvirt facts of the
+// same host arrive from different collectors).
+func mergeHost(dst, src *HostFacts) {
+	if src.Domains != nil {
+		dst.Domains = src.Domains
+	}
+	if dst.Agent == nil {
+		dst.Agent = src.Agent
+	}
+	if dst.Properties == nil {
+		dst.Properties = src.Properties
+	}
+	if dst.Files == nil {
+		dst.Files = src.Files
+	}
+	if dst.Listeners == nil {
+		dst.Listeners = src.Listeners
+	}
+	if dst.Libvirtd == nil {
+		dst.Libvirtd = src.Libvirtd
+	}
+	if dst.Firewall == nil {
+		dst.Firewall = src.Firewall
+	}
+	if dst.Interfaces == nil {
+		dst.Interfaces = src.Interfaces
+	}
+	if dst.Packages == nil {
+		dst.Packages = src.Packages
+	}
+	if dst.Clock == nil {
+		dst.Clock = src.Clock
+	}
+	if dst.SSH == nil {
+		dst.SSH = src.SSH
+	}
+	if dst.Cert == nil {
+		dst.Cert = src.Cert
+	}
+	if dst.CPU == nil {
+		dst.CPU = src.CPU
+	}
+}
+
+// TargetsFromDB lists the live hypervisor hosts (type Routing) of the host table.
+func TargetsFromDB(db map[string]Table) []Target {
+	var out []Target
+	for id, h := range db["host"] {
+		if h["type"] != "Routing" || h["removed"] != nil {
+			continue
+		}
+		out = append(out, Target{
+			ID:         id,
+			UUID:       str(h["uuid"]),
+			Name:       str(h["name"]),
+			Address:    str(h["private_ip_address"]),
+			Hypervisor: str(h["hypervisor_type"]),
+			ClusterID:  str(h["cluster_id"]),
+		})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name || out[i].Name == out[j].Name && out[i].ID < out[j].ID })
+	return out
+}
+
+func str(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	default:
+		return fmt.Sprint(x)
+	}
+}

@@ -1,0 +1,340 @@
+// Package report holds the Report every renderer takes: plain data whose JSON
+// form (csaudit.report/v1) is a contract other tools rely on. Field names are
+// never renamed; additions are fine.
+package report
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// SchemaVersion identifies the report JSON.
+const SchemaVersion = "csaudit.report/v1"
+
+// Severity is critical, high, medium, low or info.
+type Severity string
+
+// Severities, most severe first.
+const (
+	Critical Severity = "critical"
+	High     Severity = "high"
+	Medium   Severity = "medium"
+	Low      Severity = "low"
+	Info     Severity = "info"
+)
+
+// Severities lists every severity, most severe first.
+var Severities = []Severity{Critical, High, Medium, Low, Info}
+
+// Rank orders severities: critical is 0, unknown values sort last.
+func (s Severity) Rank() int {
+	for i, v := range Severities {
+		if v == s {
+			return i
+		}
+	}
+	return len(Severities)
+}
+
+// ParseSeverity accepts a severity name.
+func ParseSeverity(s string) (Severity, error) {
+	v := Severity(strings.ToLower(strings.TrimSpace(s)))
+	if v.Rank() == len(Severities) {
+		return "", fmt.Errorf("unknown severity %q (want one of critical, high, medium, low, info)", s)
+	}
+	return v, nil
+}
+
+// Status of a check.
+type Status string
+
+// Check statuses.
+const (
+	Pass    Status = "pass"
+	Fail    Status = "fail"
+	Error   Status = "error"
+	Skipped Status = "skipped"
+)
+
+// Finding statuses.
+const (
+	Open   = "open"
+	Waived = "waived"
+)
+
+// Report is one audit's result.
+type Report struct {
+	Schema          string           `json:"schema"`
+	Tool            Tool             `json:"tool"`
+	GeneratedAt     time.Time        `json:"generated_at"`
+	Snapshot        SnapshotRef      `json:"snapshot"`
+	Target          Target           `json:"target"`
+	Summary         Summary          `json:"summary"`
+	Checks          []Check          `json:"checks"`
+	Findings        []Finding        `json:"findings"`
+	Waivers         WaiverSummary    `json:"waivers"`
+	CollectorErrors []CollectorError `json:"collector_errors"`
+	Lab             bool             `json:"lab,omitempty"`
+}
+
+// Tool names csaudit and its version.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// SnapshotRef identifies the evidence the report was computed from. SHA256 is
+// the digest of the uncompressed snapshot JSON.
+type SnapshotRef struct {
+	SHA256      string     `json:"sha256"`
+	CollectedAt time.Time  `json:"collected_at"`
+	DBNow       *time.Time `json:"db_now"`
+	File        string     `json:"file,omitempty"`
+}
+
+// Target summarises the audited cloud.
+type Target struct {
+	Name              string `json:"name,omitempty"`
+	CloudStackVersion string `json:"cloudstack_version"`
+	Zones             int    `json:"zones"`
+	Clusters          int    `json:"clusters"`
+	Hosts             int    `json:"hosts"`
+	VMs               int    `json:"vms"`
+	Database          string `json:"database,omitempty"`
+}
+
+// Summary counts. Findings and BySeverity count waived findings too.
+type Summary struct {
+	Findings        int              `json:"findings"`
+	BySeverity      map[Severity]int `json:"by_severity"`
+	ChecksPassed    int              `json:"checks_passed"`
+	ChecksFailed    int              `json:"checks_failed"`
+	ChecksError     int              `json:"checks_error"`
+	ChecksSkipped   int              `json:"checks_skipped"`
+	Waived          int              `json:"waived"`
+	CollectorErrors int              `json:"collector_errors"`
+}
+
+// Check is one check's definition and its status in this run.
+type Check struct {
+	ID           string       `json:"id"`
+	Title        string       `json:"title"`
+	Description  string       `json:"description"`
+	Severity     Severity     `json:"severity"`
+	Category     string       `json:"category"`
+	Status       Status       `json:"status"`
+	References   []string     `json:"references"`
+	Controls     []string     `json:"controls"`
+	NotEvaluated []string     `json:"not_evaluated"`
+	Requires     []string     `json:"requires,omitempty"`
+	Remediation  *Remediation `json:"remediation,omitempty"`
+	Findings     int          `json:"findings"`
+	// StatusReason explains error and skipped.
+	StatusReason string `json:"status_reason,omitempty"`
+	Source       string `json:"source,omitempty"`
+}
+
+// Finding is one problem on one resource.
+type Finding struct {
+	ID          string         `json:"id"`
+	CheckID     string         `json:"check_id"`
+	Title       string         `json:"title,omitempty"`
+	Category    string         `json:"category,omitempty"`
+	Severity    Severity       `json:"severity"`
+	Status      string         `json:"status"`
+	Resource    Resource       `json:"resource"`
+	Message     string         `json:"message"`
+	Evidence    map[string]any `json:"evidence"`
+	Remediation Remediation    `json:"remediation"`
+	Waiver      *AppliedWaiver `json:"waiver,omitempty"`
+	// Discriminator tells apart several findings of one check on one resource.
+	Discriminator string `json:"discriminator,omitempty"`
+}
+
+// Resource is the most specific object at fault.
+type Resource struct {
+	Type string `json:"type"`
+	ID   string `json:"id,omitempty"`
+	UUID string `json:"uuid,omitempty"`
+	Name string `json:"name,omitempty"`
+}
+
+// Remediation is what a person can do; commands are never run by csaudit.
+type Remediation struct {
+	Summary  string    `json:"summary"`
+	Steps    []string  `json:"steps,omitempty"`
+	Commands []Command `json:"commands,omitempty"`
+	FixID    string    `json:"fix_id,omitempty"`
+}
+
+// Command is a command for a person to run: cmk, shell or sql.
+type Command struct {
+	Kind string `json:"kind"`
+	Text string `json:"text"`
+}
+
+// AppliedWaiver is the waiver that covers a finding.
+type AppliedWaiver struct {
+	Justification string `json:"justification"`
+	Approver      string `json:"approver"`
+	Expires       string `json:"expires"`
+}
+
+// WaiverSummary lists waivers that no longer apply or matched nothing.
+type WaiverSummary struct {
+	Expired []Waiver `json:"expired"`
+	Unused  []Waiver `json:"unused"`
+}
+
+// CollectorError is copied from the snapshot.
+type CollectorError struct {
+	Collector string `json:"collector"`
+	Target    string `json:"target"`
+	Error     string `json:"error"`
+}
+
+// FindingID derives the stable id: a short hash of the check, the resource
+// type, the resource uuid (or name, or id) and the discriminator.
+func FindingID(checkID string, r Resource, discriminator string) string {
+	key := r.UUID
+	if key == "" {
+		key = r.Name
+	}
+	if key == "" {
+		key = r.ID
+	}
+	h := sha256.Sum256([]byte(strings.Join([]string{checkID, r.Type, key, discriminator}, "\x00")))
+	return hex.EncodeToString(h[:8])
+}
+
+// Finalize assigns ids, sorts findings and checks and recomputes the summary.
+// Renderers rely on the order it leaves.
+func (r *Report) Finalize() {
+	seen := map[string]int{}
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		if f.Evidence == nil {
+			f.Evidence = map[string]any{}
+		}
+		if f.Status == "" {
+			f.Status = Open
+		}
+		f.ID = FindingID(f.CheckID, f.Resource, f.Discriminator)
+		seen[f.ID]++
+	}
+	// Two findings of one check on one resource without a discriminator would
+	// share an id; their messages tell them apart.
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		if seen[f.ID] > 1 {
+			f.ID = FindingID(f.CheckID, f.Resource, f.Discriminator+"\x00"+f.Message)
+		}
+	}
+	SortFindings(r.Findings)
+	sort.SliceStable(r.Checks, func(i, j int) bool { return r.Checks[i].ID < r.Checks[j].ID })
+	r.recount()
+}
+
+// SortFindings orders by severity, check, resource type, name, id, then finding id.
+func SortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.Severity.Rank() != b.Severity.Rank() {
+			return a.Severity.Rank() < b.Severity.Rank()
+		}
+		if a.CheckID != b.CheckID {
+			return a.CheckID < b.CheckID
+		}
+		if a.Resource.Type != b.Resource.Type {
+			return a.Resource.Type < b.Resource.Type
+		}
+		if a.Resource.Name != b.Resource.Name {
+			return a.Resource.Name < b.Resource.Name
+		}
+		if a.Resource.ID != b.Resource.ID {
+			return a.Resource.ID < b.Resource.ID
+		}
+		return a.ID < b.ID
+	})
+}
+
+func (r *Report) recount() {
+	s := Summary{BySeverity: map[Severity]int{}}
+	for _, sev := range Severities {
+		s.BySeverity[sev] = 0
+	}
+	per := map[string]int{}
+	for _, f := range r.Findings {
+		s.Findings++
+		s.BySeverity[f.Severity]++
+		if f.Status == Waived {
+			s.Waived++
+		}
+		per[f.CheckID]++
+	}
+	for i := range r.Checks {
+		c := &r.Checks[i]
+		c.Findings = per[c.ID]
+		switch c.Status {
+		case Pass:
+			s.ChecksPassed++
+		case Fail:
+			s.ChecksFailed++
+		case Error:
+			s.ChecksError++
+		case Skipped:
+			s.ChecksSkipped++
+		}
+	}
+	s.CollectorErrors = len(r.CollectorErrors)
+	r.Summary = s
+	if r.Checks == nil {
+		r.Checks = []Check{}
+	}
+	if r.Findings == nil {
+		r.Findings = []Finding{}
+	}
+	if r.CollectorErrors == nil {
+		r.CollectorErrors = []CollectorError{}
+	}
+	if r.Waivers.Expired == nil {
+		r.Waivers.Expired = []Waiver{}
+	}
+	if r.Waivers.Unused == nil {
+		r.Waivers.Unused = []Waiver{}
+	}
+}
+
+// HasOpenAtOrAbove reports whether an unwaived finding is at least as severe as min.
+func (r *Report) HasOpenAtOrAbove(min Severity) bool {
+	for _, f := range r.Findings {
+		if f.Status != Waived && f.Severity.Rank() <= min.Rank() {
+			return true
+		}
+	}
+	return false
+}
+
+// HasCheckErrors reports whether a check ended in status error.
+func (r *Report) HasCheckErrors() bool {
+	for _, c := range r.Checks {
+		if c.Status == Error {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckByID returns the check with id, or nil.
+func (r *Report) CheckByID(id string) *Check {
+	for i := range r.Checks {
+		if r.Checks[i].ID == id {
+			return &r.Checks[i]
+		}
+	}
+	return nil
+}

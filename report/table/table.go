@@ -1,0 +1,239 @@
+// Package table renders a Report for a terminal: colour on a TTY, plain text
+// otherwise, control characters stripped from everything that came from outside.
+package table
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"unicode"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/csaudit/csaudit/report"
+)
+
+// Options tune the terminal output.
+type Options struct {
+	Color bool
+	// MaxFindings limits the rows of the findings table; 0 means all.
+	MaxFindings int
+}
+
+// Write renders r without colour.
+func Write(w io.Writer, r *report.Report) error { return WriteOptions(w, r, Options{}) }
+
+// WriteOptions renders r.
+func WriteOptions(w io.Writer, r *report.Report, o Options) error {
+	p := &printer{w: w, o: o}
+	t := r.Target
+	p.linef("csaudit %s — CloudStack %s: %d zones, %d clusters, %d hosts, %d VMs",
+		clean(r.Tool.Version), orDash(t.CloudStackVersion), t.Zones, t.Clusters, t.Hosts, t.VMs)
+	dbNow := "-"
+	if r.Snapshot.DBNow != nil {
+		dbNow = r.Snapshot.DBNow.UTC().Format("2006-01-02 15:04:05Z")
+	}
+	p.linef("collected %s (db clock %s), snapshot sha256 %s",
+		r.Snapshot.CollectedAt.UTC().Format("2006-01-02 15:04:05Z"), dbNow, short(r.Snapshot.SHA256))
+	if r.Lab {
+		p.linef("target: embedded lab cloud (demo data)")
+	}
+	p.linef("")
+
+	if len(r.Findings) > 0 {
+		tb := newTable(w)
+		tb.Header("SEVERITY", "CHECK", "RESOURCE", "FINDING", "STATUS")
+		n := 0
+		for _, f := range r.Findings {
+			if o.MaxFindings > 0 && n == o.MaxFindings {
+				break
+			}
+			n++
+			status := f.Status
+			if f.Waiver != nil {
+				status = "waived until " + clean(f.Waiver.Expires)
+			}
+			if err := tb.Append(p.sev(f.Severity), clean(f.CheckID), resource(f.Resource), wrap(clean(f.Message), 70), status); err != nil {
+				return err
+			}
+		}
+		if err := tb.Render(); err != nil {
+			return err
+		}
+		if rest := len(r.Findings) - n; rest > 0 {
+			p.linef("… and %d more findings (see the JSON, HTML or CSV report)", rest)
+		}
+		p.linef("")
+	}
+
+	var bad []report.Check
+	for _, c := range r.Checks {
+		if c.Status == report.Error {
+			bad = append(bad, c)
+		}
+	}
+	if len(bad) > 0 {
+		p.linef("Checks that could not be evaluated (status error — missing data is never a pass):")
+		tb := newTable(w)
+		tb.Header("CHECK", "TITLE", "WHY", "NOT EVALUATED")
+		for _, c := range bad {
+			ne := strings.Join(c.NotEvaluated, ", ")
+			if len(c.NotEvaluated) > 5 {
+				ne = strings.Join(c.NotEvaluated[:5], ", ") + fmt.Sprintf(" … (+%d)", len(c.NotEvaluated)-5)
+			}
+			if err := tb.Append(clean(c.ID), wrap(clean(c.Title), 40), wrap(clean(c.StatusReason), 50), wrap(clean(ne), 40)); err != nil {
+				return err
+			}
+		}
+		if err := tb.Render(); err != nil {
+			return err
+		}
+		p.linef("")
+	}
+
+	if len(r.CollectorErrors) > 0 {
+		p.linef("Collector errors:")
+		tb := newTable(w)
+		tb.Header("COLLECTOR", "TARGET", "ERROR")
+		for _, e := range r.CollectorErrors {
+			if err := tb.Append(clean(e.Collector), clean(e.Target), wrap(clean(e.Error), 80)); err != nil {
+				return err
+			}
+		}
+		if err := tb.Render(); err != nil {
+			return err
+		}
+		p.linef("")
+	}
+
+	for _, ws := range []struct {
+		title string
+		list  []report.Waiver
+	}{{"Expired waivers (their findings are open again):", r.Waivers.Expired}, {"Unused waivers (matched nothing):", r.Waivers.Unused}} {
+		if len(ws.list) == 0 {
+			continue
+		}
+		p.linef("%s", ws.title)
+		for _, w := range ws.list {
+			p.linef("  %s on %s, approved by %s, expires %s", clean(w.Check), clean(w.Resource), clean(w.Approver), clean(w.Expires))
+		}
+		p.linef("")
+	}
+
+	s := r.Summary
+	var parts []string
+	for _, sev := range report.Severities {
+		parts = append(parts, fmt.Sprintf("%s %d", sev, s.BySeverity[sev]))
+	}
+	p.linef("%d findings (%s; %d waived)", s.Findings, strings.Join(parts, ", "), s.Waived)
+	p.linef("%d checks: %d passed, %d failed, %d error, %d skipped; %d collector errors",
+		len(r.Checks), s.ChecksPassed, s.ChecksFailed, s.ChecksError, s.ChecksSkipped, s.CollectorErrors)
+	return p.err
+}
+
+type printer struct {
+	w   io.Writer
+	o   Options
+	err error
+}
+
+func (p *printer) linef(format string, args ...any) {
+	if p.err != nil {
+		return
+	}
+	_, p.err = fmt.Fprintf(p.w, format+"\n", args...)
+}
+
+var sevColor = map[report.Severity]string{
+	report.Critical: "\x1b[1;37;41m", report.High: "\x1b[1;31m", report.Medium: "\x1b[33m",
+	report.Low: "\x1b[36m", report.Info: "\x1b[2m",
+}
+
+func (p *printer) sev(s report.Severity) string {
+	v := clean(string(s))
+	if p.o.Color {
+		if c, ok := sevColor[s]; ok {
+			return c + v + "\x1b[0m"
+		}
+	}
+	return v
+}
+
+func newTable(w io.Writer) *tablewriter.Table {
+	return tablewriter.NewTable(w,
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleLight)})),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAlignment(tw.AlignLeft),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+	)
+}
+
+func resource(r report.Resource) string {
+	name := r.Name
+	if name == "" {
+		name = r.UUID
+	}
+	if name == "" {
+		name = r.ID
+	}
+	if name == "" {
+		return clean(r.Type)
+	}
+	return clean(r.Type) + " " + clean(name)
+}
+
+func short(s string) string {
+	if len(s) > 16 {
+		return s[:16] + "…"
+	}
+	return orDash(s)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return clean(s)
+}
+
+// clean removes control characters (C0, DEL, C1) and bidirectional overrides, so
+// a hostile name cannot move the cursor, recolour the terminal or reorder text.
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t':
+			return ' '
+		case unicode.IsControl(r):
+			return -1
+		case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == 0x200E, r == 0x200F, r == 0x061C:
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// wrap breaks long text at spaces so the table stays readable.
+func wrap(s string, width int) string {
+	if len([]rune(s)) <= width {
+		return s
+	}
+	var b strings.Builder
+	line := 0
+	for i, word := range strings.Fields(s) {
+		n := len([]rune(word))
+		if i > 0 {
+			if line+1+n > width {
+				b.WriteByte('\n')
+				line = 0
+			} else {
+				b.WriteByte(' ')
+				line++
+			}
+		}
+		b.WriteString(word)
+		line += n
+	}
+	return b.String()
+}
