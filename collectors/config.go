@@ -14,15 +14,15 @@ import (
 // Config is csaudit's YAML configuration (DESIGN.md "Config file"). A section
 // that is present enables its collector.
 type Config struct {
-	Database  *DatabaseConfig `yaml:"database"`
-	API       *APIConfig      `yaml:"api"`
-	SSH       *SSHConfig      `yaml:"ssh"`
-	Libvirt   *LibvirtConfig  `yaml:"libvirt"`
-	IPMI      *IPMIConfig     `yaml:"ipmi"`
-	Local     *LocalConfig    `yaml:"local"`
-	Inventory []Target        `yaml:"inventory"`
-	Policies  PoliciesConfig  `yaml:"policies"`
-	Waivers   string          `yaml:"waivers"`
+	Database  *DatabaseConfig     `yaml:"database"`
+	API       *APIConfig          `yaml:"api"`
+	SSH       *SSHConfig          `yaml:"ssh"`
+	Libvirt   *LibvirtConfig      `yaml:"libvirt"`
+	IPMI      *IPMIConfig         `yaml:"ipmi"`
+	Local     *LocalConfig        `yaml:"local"`
+	Inventory []Target            `yaml:"inventory"`
+	Policies  PoliciesConfig      `yaml:"policies"`
+	Waivers   string              `yaml:"waivers"`
 	Timeouts  map[string]Duration `yaml:"timeouts"`
 
 	// Path is the file the config was read from; relative paths inside it

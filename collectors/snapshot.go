@@ -32,8 +32,8 @@ type Row map[string]any
 
 // Meta describes the run that produced the snapshot.
 type Meta struct {
-	Tool        Tool       `json:"tool"`
-	CollectedAt time.Time  `json:"collected_at"`
+	Tool        Tool      `json:"tool"`
+	CollectedAt time.Time `json:"collected_at"`
 	// DBNow is UTC_TIMESTAMP() read inside the database transaction. Every age a
 	// check computes is measured against it, never against the evaluation clock.
 	DBNow      *time.Time              `json:"db_now,omitempty"`
