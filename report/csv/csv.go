@@ -1,0 +1,89 @@
+// Package csv renders findings as one CSV row each, for spreadsheets. Cells are
+// neutralised so a hostile resource name cannot become a formula.
+package csv
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"strings"
+	"unicode"
+
+	"github.com/csaudit/csaudit/report"
+)
+
+// Header is the single header row.
+var Header = []string{
+	"finding_id", "check_id", "title", "category", "severity", "status",
+	"resource_type", "resource_id", "resource_uuid", "resource_name",
+	"message", "evidence", "remediation", "commands",
+	"waiver_justification", "waiver_approver", "waiver_expires",
+}
+
+// Write writes the header and one row per finding, in the report's order.
+func Write(w io.Writer, r *report.Report) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(Header); err != nil {
+		return err
+	}
+	row := make([]string, len(Header))
+	for _, f := range r.Findings {
+		ev := ""
+		if len(f.Evidence) > 0 {
+			// encoding/json sorts map keys, so the cell is stable across runs.
+			b, err := json.Marshal(f.Evidence)
+			if err != nil {
+				return err
+			}
+			ev = string(b)
+		}
+		var cmds []string
+		for _, c := range f.Remediation.Commands {
+			cmds = append(cmds, c.Kind+": "+c.Text)
+		}
+		var wj, wa, we string
+		if f.Waiver != nil {
+			wj, wa, we = f.Waiver.Justification, f.Waiver.Approver, f.Waiver.Expires
+		}
+		row = append(row[:0],
+			f.ID, f.CheckID, f.Title, f.Category, string(f.Severity), f.Status,
+			f.Resource.Type, f.Resource.ID, f.Resource.UUID, f.Resource.Name,
+			f.Message, ev, remediation(f.Remediation), strings.Join(cmds, "\n"),
+			wj, wa, we,
+		)
+		for i := range row {
+			row[i] = Cell(row[i])
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func remediation(r report.Remediation) string {
+	parts := []string{r.Summary}
+	parts = append(parts, r.Steps...)
+	return strings.TrimSpace(strings.Join(parts, "\n"))
+}
+
+// Cell makes a value safe for a spreadsheet: control characters other than
+// newline and tab (CR too, which could hide text in a terminal) are dropped, and a value a spreadsheet would read as a
+// formula (leading = + - @, tab or CR, also after leading blanks) gets a
+// leading apostrophe, the convention spreadsheets show as text.
+func Cell(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' {
+			return r
+		}
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+	if t := strings.TrimLeft(s, " "); t != "" && strings.ContainsRune("=+-@\t\r", rune(t[0])) {
+		return "'" + s
+	}
+	return s
+}

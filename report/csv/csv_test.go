@@ -1,0 +1,84 @@
+package csv
+
+import (
+	"bytes"
+	"encoding/csv"
+	"strings"
+	"testing"
+
+	"github.com/csaudit/csaudit/report/reporttest"
+)
+
+func TestGolden(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Write(&buf, reporttest.Sample()); err != nil {
+		t.Fatal(err)
+	}
+	reporttest.Golden(t, "sample.csv", buf.Bytes())
+}
+
+func TestOneHeaderAndARowPerFinding(t *testing.T) {
+	r := reporttest.Sample()
+	var buf bytes.Buffer
+	if err := Write(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(rows), 1+len(r.Findings); got != want {
+		t.Fatalf("got %d rows, want %d", got, want)
+	}
+	if strings.Join(rows[0], ",") != strings.Join(Header, ",") {
+		t.Errorf("first row is %q, want the header", rows[0])
+	}
+	for i, row := range rows[1:] {
+		if row[0] != r.Findings[i].ID {
+			t.Errorf("row %d is finding %s, want %s", i+1, row[0], r.Findings[i].ID)
+		}
+		if row[0] == "finding_id" {
+			t.Errorf("row %d repeats the header", i+1)
+		}
+		for j, cell := range row {
+			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+				t.Errorf("row %d column %s starts with a formula character: %q", i+1, Header[j], cell)
+			}
+			if strings.ContainsAny(cell, "\x00\x1b") {
+				t.Errorf("row %d column %s keeps a control character: %q", i+1, Header[j], cell)
+			}
+		}
+	}
+	found := false
+	for _, row := range rows[1:] {
+		if row[9] == "'"+reporttest.FormulaCSV {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no resource_name cell holds the neutralised %q", reporttest.FormulaCSV)
+	}
+}
+
+func TestCell(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", ""},
+		{"plain", "plain"},
+		{"=1+1", "'=1+1"},
+		{"+SUM(A1)", "'+SUM(A1)"},
+		{"-2", "'-2"},
+		{"@cmd", "'@cmd"},
+		{"\tx", "'\tx"},
+		{"\rx", "x"},
+		{"a\r\nb", "a\nb"},
+		{"  =x", "'  =x"},
+		{"a=b", "a=b"},
+		{"\x1b[31mred", "[31mred"},
+		{"\x00=x", "'=x"},
+		{"узел-01", "узел-01"},
+	} {
+		if got := Cell(tc.in); got != tc.want {
+			t.Errorf("Cell(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

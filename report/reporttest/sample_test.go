@@ -1,0 +1,60 @@
+package reporttest_test
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/csaudit/csaudit/report"
+	"github.com/csaudit/csaudit/report/reporttest"
+)
+
+// The JSON golden pins the contract the other renderers re-render from.
+func TestSampleJSONGolden(t *testing.T) {
+	var buf bytes.Buffer
+	if err := report.WriteJSON(&buf, reporttest.Sample()); err != nil {
+		t.Fatal(err)
+	}
+	reporttest.Golden(t, "sample.json", buf.Bytes())
+}
+
+// A saved report must decode back to the same value, or re-rendering it would
+// produce different files than the audit did.
+func TestSampleRoundTrip(t *testing.T) {
+	want := reporttest.Sample()
+	var buf bytes.Buffer
+	if err := report.WriteJSON(&buf, want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := report.DecodeJSON(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var again bytes.Buffer
+	if err := report.WriteJSON(&again, got); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(buf.String(), again.String()); diff != "" {
+		t.Errorf("re-encoded report differs (-first +second):\n%s", diff)
+	}
+}
+
+func TestSampleCoversEveryStatus(t *testing.T) {
+	r := reporttest.Sample()
+	s := r.Summary
+	if s.ChecksPassed == 0 || s.ChecksFailed == 0 || s.ChecksError == 0 || s.ChecksSkipped == 0 {
+		t.Errorf("sample lacks a check status: %+v", s)
+	}
+	if s.Waived == 0 || len(r.Waivers.Expired) == 0 || len(r.Waivers.Unused) == 0 || s.CollectorErrors == 0 {
+		t.Errorf("sample lacks waivers or collector errors: %+v", s)
+	}
+	for _, sev := range report.Severities {
+		if s.BySeverity[sev] == 0 {
+			t.Errorf("sample has no %s finding", sev)
+		}
+	}
+	if got := len(reporttest.Large(123).Findings); got != 123 {
+		t.Errorf("Large(123) has %d findings", got)
+	}
+}
