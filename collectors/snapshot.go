@@ -283,6 +283,7 @@ type BMCFacts struct {
 
 // LocalFacts is what the management server itself shows under local.root.
 type LocalFacts struct {
+	Hostname   string            `json:"hostname,omitempty"`
 	Files      *FilesFact        `json:"files,omitempty"`
 	DBProps    *DBPropsFact      `json:"db_properties,omitempty"`
 	Heap       *HeapFact         `json:"java_heap,omitempty"`

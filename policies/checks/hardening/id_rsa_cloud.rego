@@ -1,0 +1,38 @@
+# METADATA
+# title: Host key for system VM access is not 0600
+# description: >-
+#   /root/.ssh/id_rsa.cloud on a KVM or XenServer host is the private key that opens every
+#   system VM on port 3922 (seed 003, Accessing System VMs; seed 004). Any mode other than
+#   0600 lets other local users read or replace it. Medium per the rubric (secret file
+#   readable or writable beyond CloudStack's own modes).
+# custom:
+#   id: CSA-HOST-002
+#   severity: medium
+#   category: hardening
+#   remediation:
+#     summary: Restrict the key to root.
+#     commands:
+#       - kind: shell
+#         text: chown root:root /root/.ssh/id_rsa.cloud && chmod 0600 /root/.ssh/id_rsa.cloud
+#   references:
+#     - "seed:003_890368c12d4364b1.txt (Accessing System VMs, /root/.ssh/id_rsa.cloud)"
+#     - seed:004_62a602eb5c0afa8b.txt (restrict access to the System VMs)
+#   controls: [hardening, credentials]
+#   requires: [db.host, hosts.files]
+package csaudit.checks.hardening.id_rsa_cloud
+
+import data.csaudit.lib
+
+path := "/root/.ssh/id_rsa.cloud"
+
+deny contains f if {
+	some id, h in lib.routing_hosts
+	st := input.hosts[h.uuid].files.files[path]
+	st.exists
+	st.perm != 384
+	f := {
+		"resource": lib.host_resource(id, h),
+		"message": sprintf("%s on %s has mode %s (want 0600)", [path, h.name, st.mode]),
+		"evidence": {"path": path, "mode": st.mode, "owner": st.owner, "cluster_id": h.cluster_id},
+	}
+}

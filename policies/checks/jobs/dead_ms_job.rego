@@ -1,0 +1,46 @@
+# METADATA
+# title: Async job pending on a management server that is gone
+# description: >-
+#   An async job is still IN_PROGRESS (job_status 0) but the management server executing
+#   it (job_executing_msid, else job_init_msid) is not Up with a fresh heartbeat
+#   (cluster.heartbeat.threshold). Such jobs hold their VM's work queue: later operations
+#   on the VM queue behind them until job.cancel.threshold.minutes cancels them. Medium:
+#   a resource stuck beyond its threshold.
+# custom:
+#   id: CSA-JOB-001
+#   severity: medium
+#   category: stuck-state
+#   remediation:
+#     summary: Bring the owning management server back, or restart the surviving management servers so they take over and cancel its jobs.
+#     commands:
+#       - kind: cmk
+#         text: cmk query asyncjobresult jobid={uuid}
+#       - kind: sql
+#         text: SELECT id, job_cmd, job_status, job_executing_msid, created FROM async_job WHERE job_status = 0 ORDER BY created;
+#   references:
+#     - cloudstack:states.md (async_job.job_status, mshost.state, job.cancel.threshold.minutes)
+#     - seed:000_bd9184fa1d57f2b2.txt (restart the management service to clear the internal task queue)
+#   controls: [operations]
+#   requires: [db.async_job, db.mshost, settings]
+package csaudit.checks.jobs.dead_ms_job
+
+import data.csaudit.lib
+
+owner(job) := job.job_executing_msid if job.job_executing_msid != null
+
+else := job.job_init_msid
+
+deny contains f if {
+	some id, job in object.get(input.db, "async_job", {})
+	job.job_status == 0
+	job.removed == null
+	ms := owner(job)
+	ms != null
+	not lib.ms_alive(ms)
+	m := object.get(lib.ms_by_msid, lib.key(ms), {"name": "unknown", "state": "absent"})
+	f := {
+		"resource": {"type": "async_job", "id": id, "uuid": job.uuid, "name": sprintf("%v", [object.get(job, "job_cmd", "job")])},
+		"message": sprintf("job %v has been pending since %v on management server %v (%v)", [id, job.created, m.name, m.state]),
+		"evidence": {"msid": ms, "ms_state": m.state, "created": job.created, "instance_type": job.instance_type, "instance_id": job.instance_id},
+	}
+}

@@ -1,0 +1,322 @@
+// Package policies owns OPA: it loads the embedded Rego checks (and any custom
+// policy directories) once, compiles them all into one prepared query under a
+// restricted sandbox, and turns what the checks deny into report findings. Go,
+// not Rego, decides each check's status from the findings and the coverage.
+package policies
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+)
+
+//go:embed lib checks params.json
+var embedded embed.FS
+
+// CheckPrefix is the package prefix of embedded checks.
+const CheckPrefix = "csaudit.checks."
+
+// Options configure the engine.
+type Options struct {
+	// Dirs are custom policy directories, loaded under the same contract.
+	Dirs []string
+	// Params override data.csaudit.params; unknown names are errors.
+	Params map[string]any
+}
+
+// Engine evaluates every check with one prepared query.
+type Engine struct {
+	checks   []*Check
+	compiler *ast.Compiler
+	store    storage.Store
+	query    rego.PreparedEvalQuery
+	params   map[string]any
+}
+
+// Module is one parsed policy file.
+type Module struct {
+	File   string
+	Source string
+	AST    *ast.Module
+	Test   bool
+}
+
+// Capabilities is OPA's built-in set minus everything that reaches the network,
+// the clock or randomness: a check must be a pure function of the snapshot.
+func Capabilities() *ast.Capabilities {
+	caps := ast.CapabilitiesForThisVersion()
+	banned := func(name string) bool {
+		switch {
+		case name == "http.send", name == "opa.runtime", name == "time.now_ns", name == "trace":
+			return true
+		case strings.HasPrefix(name, "net."), strings.HasPrefix(name, "rand."), strings.HasPrefix(name, "uuid."):
+			return true
+		}
+		return false
+	}
+	var keep []*ast.Builtin
+	for _, b := range caps.Builtins {
+		if !banned(b.Name) {
+			keep = append(keep, b)
+		}
+	}
+	caps.Builtins = keep
+	caps.AllowNet = []string{}
+	return caps
+}
+
+func parserOptions() ast.ParserOptions {
+	return ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1, Capabilities: Capabilities()}
+}
+
+// EmbeddedModules parses the embedded Rego, tests included.
+func EmbeddedModules() ([]*Module, error) {
+	return loadFS(embedded, ".", "embedded:")
+}
+
+// DirModules parses every .rego file under dir.
+func DirModules(dir string) ([]*Module, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("policy dir %s: %w", dir, errors.Unwrap(err))
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("policy dir %s: not a directory", dir)
+	}
+	return loadFS(os.DirFS(dir), ".", dir+string(filepath.Separator))
+}
+
+const maxPolicyBytes = 1 << 20
+
+func loadFS(fsys fs.FS, root, prefix string) ([]*Module, error) {
+	var mods []*Module
+	err := fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !strings.HasSuffix(p, ".rego") {
+			return nil
+		}
+		name := prefix + p
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return fmt.Errorf("policy %s: %w", name, err)
+		}
+		if len(b) > maxPolicyBytes {
+			return fmt.Errorf("policy %s: larger than %d bytes", name, maxPolicyBytes)
+		}
+		m, err := ast.ParseModuleWithOpts(name, string(b), parserOptions())
+		if err != nil {
+			return fmt.Errorf("policy %s: %w", name, err)
+		}
+		mods = append(mods, &Module{File: name, Source: string(b), AST: m, Test: strings.HasSuffix(p, "_test.rego")})
+		return nil
+	})
+	return mods, err
+}
+
+// DefaultParams returns the embedded parameter defaults.
+func DefaultParams() (map[string]any, error) {
+	b, err := embedded.ReadFile("params.json")
+	if err != nil {
+		return nil, err
+	}
+	var p map[string]any
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, fmt.Errorf("params.json: %w", err)
+	}
+	return p, nil
+}
+
+// MergeParams applies overrides to the defaults. An unknown name or a value of
+// another JSON type than the default is an error.
+func MergeParams(defaults, overrides map[string]any) (map[string]any, error) {
+	out := map[string]any{}
+	for k, v := range defaults {
+		out[k] = v
+	}
+	keys := make([]string, 0, len(overrides))
+	for k := range overrides {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		def, ok := defaults[k]
+		if !ok {
+			return nil, fmt.Errorf("policies.params: unknown parameter %q", k)
+		}
+		v, err := normalize(overrides[k])
+		if err != nil {
+			return nil, fmt.Errorf("policies.params.%s: %w", k, err)
+		}
+		if kind(v) != kind(def) {
+			return nil, fmt.Errorf("policies.params.%s: want a %s like %v, got a %s", k, kind(def), def, kind(v))
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// normalize turns YAML-decoded values into their JSON equivalents.
+func normalize(v any) (any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("not a JSON value: %w", err)
+	}
+	var out any
+	return out, json.Unmarshal(b, &out)
+}
+
+func kind(v any) string {
+	switch v.(type) {
+	case float64:
+		return "number"
+	case string:
+		return "string"
+	case bool:
+		return "boolean"
+	case []any:
+		return "list"
+	case map[string]any:
+		return "object"
+	}
+	return "null"
+}
+
+// New loads, validates and compiles the embedded checks plus custom directories.
+func New(ctx context.Context, opts Options) (*Engine, error) {
+	mods, err := EmbeddedModules()
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range opts.Dirs {
+		more, err := DirModules(d)
+		if err != nil {
+			return nil, err
+		}
+		mods = append(mods, more...)
+	}
+	defaults, err := DefaultParams()
+	if err != nil {
+		return nil, err
+	}
+	params, err := MergeParams(defaults, opts.Params)
+	if err != nil {
+		return nil, err
+	}
+	return compile(ctx, mods, params)
+}
+
+func compile(ctx context.Context, all []*Module, params map[string]any) (*Engine, error) {
+	modules := map[string]*ast.Module{}
+	for _, m := range all {
+		if m.Test {
+			continue
+		}
+		modules[m.File] = m.AST
+	}
+	c := ast.NewCompiler().WithCapabilities(Capabilities()).WithStrict(true).WithEnablePrintStatements(false)
+	c.Compile(modules)
+	if c.Failed() {
+		return nil, fmt.Errorf("policies do not compile: %w", c.Errors)
+	}
+	checks, err := checksFrom(c, modules)
+	if err != nil {
+		return nil, err
+	}
+	store := inmem.NewFromObject(map[string]any{"csaudit": map[string]any{"params": params}})
+	e := &Engine{checks: checks, compiler: c, store: store, params: params}
+	q, err := e.prepare(ctx, checks)
+	if err != nil {
+		return nil, err
+	}
+	e.query = q
+	return e, nil
+}
+
+// prepare builds the one query: an object from package path to its deny set.
+func (e *Engine) prepare(ctx context.Context, checks []*Check) (rego.PreparedEvalQuery, error) {
+	var parts []string
+	for _, ch := range checks {
+		parts = append(parts, fmt.Sprintf("%q: data.%s.deny", ch.Package, ch.Package))
+	}
+	q := "result := {" + strings.Join(parts, ", ") + "}"
+	return rego.New(
+		rego.Query(q),
+		rego.Compiler(e.compiler),
+		rego.Store(e.store),
+		rego.StrictBuiltinErrors(true),
+	).PrepareForEval(ctx)
+}
+
+// Checks lists every loaded check, sorted by id.
+func (e *Engine) Checks() []*Check { return e.checks }
+
+// Params is the effective data.csaudit.params.
+func (e *Engine) Params() map[string]any { return e.params }
+
+// raw evaluates the combined query and returns package → deny elements. On a
+// runtime error it evaluates each package alone, so only the failing checks
+// lose their result; failed maps package → error text.
+func (e *Engine) raw(ctx context.Context, input ast.Value) (map[string][]any, map[string]string, error) {
+	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(input))
+	if err == nil {
+		out, err := resultObject(rs)
+		return out, nil, err
+	}
+	if ctx.Err() != nil {
+		return nil, nil, ctx.Err()
+	}
+	out := map[string][]any{}
+	failed := map[string]string{}
+	for _, ch := range e.checks {
+		q, perr := e.prepare(ctx, []*Check{ch})
+		if perr != nil {
+			failed[ch.Package] = perr.Error()
+			continue
+		}
+		rs, err := q.Eval(ctx, rego.EvalParsedInput(input))
+		if err != nil {
+			failed[ch.Package] = err.Error()
+			continue
+		}
+		one, err := resultObject(rs)
+		if err != nil {
+			failed[ch.Package] = err.Error()
+			continue
+		}
+		out[ch.Package] = one[ch.Package]
+	}
+	return out, failed, nil
+}
+
+func resultObject(rs rego.ResultSet) (map[string][]any, error) {
+	if len(rs) != 1 {
+		return nil, fmt.Errorf("policy query returned %d results, want 1", len(rs))
+	}
+	obj, ok := rs[0].Bindings["result"].(map[string]any)
+	if !ok {
+		return nil, errors.New("policy query result is not an object")
+	}
+	out := map[string][]any{}
+	for k, v := range obj {
+		list, ok := v.([]any)
+		if !ok {
+			return nil, fmt.Errorf("%s.deny is not a set", k)
+		}
+		out[k] = list
+	}
+	return out, nil
+}

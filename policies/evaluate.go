@@ -1,0 +1,258 @@
+package policies
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/csaudit/csaudit/report"
+)
+
+// Input is a snapshot ready for evaluation: its JSON converted to an ast.Value
+// once, plus the parts Go needs to decide statuses. policies reads the snapshot
+// through its JSON contract only; it does not import collectors.
+type Input struct {
+	Value    ast.Value
+	Coverage map[string]Coverage
+	Selected map[string]bool
+}
+
+// Coverage mirrors the snapshot's coverage entry.
+type Coverage struct {
+	Collector string            `json:"collector"`
+	Selected  bool              `json:"selected"`
+	Collected []string          `json:"collected"`
+	Failed    map[string]string `json:"failed"`
+}
+
+// ParseInput converts snapshot JSON.
+func ParseInput(b []byte) (*Input, error) {
+	var head struct {
+		Meta struct {
+			Collectors map[string]struct {
+				Selected bool `json:"selected"`
+			} `json:"collectors"`
+		} `json:"meta"`
+		Coverage map[string]Coverage `json:"coverage"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	v, err := ast.ValueFromReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	in := &Input{Value: v, Coverage: head.Coverage, Selected: map[string]bool{}}
+	for n, c := range head.Meta.Collectors {
+		in.Selected[n] = c.Selected
+	}
+	if in.Coverage == nil {
+		in.Coverage = map[string]Coverage{}
+	}
+	return in, nil
+}
+
+// collectorFor names the collector that provides a fact.
+func collectorFor(fact string, c *Coverage) string {
+	if c != nil && c.Collector != "" {
+		return c.Collector
+	}
+	switch {
+	case fact == "settings", strings.HasPrefix(fact, "db."):
+		return "database"
+	case strings.HasPrefix(fact, "hosts."):
+		return "hosts"
+	case strings.HasPrefix(fact, "libvirt."):
+		return "libvirt"
+	case strings.HasPrefix(fact, "oobm."):
+		return "ipmi"
+	case strings.HasPrefix(fact, "local."):
+		return "local"
+	}
+	return ""
+}
+
+// Evaluate runs every check and derives statuses: skipped when a required
+// collector was not selected; fail with an open finding; error when a required
+// fact is missing or failed for some resource (listed in not_evaluated) or the
+// check itself failed; pass otherwise. Missing data is never a pass.
+func (e *Engine) Evaluate(ctx context.Context, in *Input) ([]report.Check, []report.Finding, error) {
+	raw, failed, err := e.raw(ctx, in.Value)
+	if err != nil {
+		return nil, nil, err
+	}
+	var checks []report.Check
+	var findings []report.Finding
+	for _, ch := range e.checks {
+		rc := report.Check{
+			ID: ch.ID, Title: ch.Title, Description: ch.Description, Severity: ch.Severity,
+			Category: ch.Category, References: ch.References, Controls: ch.Controls,
+			Requires: ch.Requires, NotEvaluated: []string{}, Source: ch.File,
+		}
+		rem := ch.Remediation
+		rc.Remediation = &rem
+
+		if missing := e.unselected(ch, in); missing != "" {
+			rc.Status = report.Skipped
+			rc.StatusReason = "collector " + missing + " was not selected"
+			checks = append(checks, rc)
+			continue
+		}
+		var fs []report.Finding
+		var problems []string
+		if msg, bad := failed[ch.Package]; bad {
+			problems = append(problems, "evaluation failed: "+msg)
+		} else {
+			for _, v := range raw[ch.Package] {
+				f, err := toFinding(ch, v)
+				if err != nil {
+					problems = append(problems, "malformed finding: "+err.Error())
+					continue
+				}
+				fs = append(fs, f)
+			}
+		}
+		ne, why := notEvaluated(ch, in)
+		problems = append(problems, why...)
+		rc.NotEvaluated = ne
+		switch {
+		case len(fs) > 0:
+			rc.Status = report.Fail
+			if len(problems) > 0 {
+				rc.StatusReason = "partial: " + strings.Join(problems, "; ")
+			}
+		case len(problems) > 0:
+			rc.Status = report.Error
+			rc.StatusReason = strings.Join(problems, "; ")
+		default:
+			rc.Status = report.Pass
+		}
+		findings = append(findings, fs...)
+		checks = append(checks, rc)
+	}
+	return checks, findings, nil
+}
+
+func (e *Engine) unselected(ch *Check, in *Input) string {
+	for _, r := range ch.Requires {
+		var cp *Coverage
+		if c, ok := in.Coverage[r]; ok {
+			cp = &c
+		}
+		col := collectorFor(r, cp)
+		if !in.Selected[col] {
+			return col
+		}
+	}
+	return ""
+}
+
+// notEvaluated lists the resources a required fact failed for.
+func notEvaluated(ch *Check, in *Input) ([]string, []string) {
+	set := map[string]bool{}
+	var why []string
+	for _, r := range ch.Requires {
+		c, ok := in.Coverage[r]
+		if !ok {
+			why = append(why, "fact "+r+" was not collected")
+			continue
+		}
+		if !c.Selected {
+			why = append(why, "fact "+r+" was not selected")
+			continue
+		}
+		if len(c.Failed) > 0 {
+			why = append(why, fmt.Sprintf("fact %s failed for %d resource(s)", r, len(c.Failed)))
+		}
+		for res := range c.Failed {
+			set[res] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for r := range set {
+		out = append(out, r)
+	}
+	sort.Strings(out)
+	return out, why
+}
+
+// toFinding validates one element of a deny set.
+func toFinding(ch *Check, v any) (report.Finding, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return report.Finding{}, fmt.Errorf("%s: a deny element must be an object", ch.ID)
+	}
+	f := report.Finding{CheckID: ch.ID, Title: ch.Title, Category: ch.Category, Severity: ch.Severity, Status: report.Open}
+	res, ok := m["resource"].(map[string]any)
+	if !ok {
+		return f, fmt.Errorf("%s: resource object missing", ch.ID)
+	}
+	f.Resource.Type = scalar(res["type"])
+	f.Resource.ID = scalar(res["id"])
+	f.Resource.UUID = scalar(res["uuid"])
+	f.Resource.Name = scalar(res["name"])
+	if f.Resource.Type == "" {
+		return f, fmt.Errorf("%s: resource.type missing", ch.ID)
+	}
+	if f.Resource.ID == "" && f.Resource.UUID == "" && f.Resource.Name == "" {
+		return f, fmt.Errorf("%s: resource needs an id, uuid or name", ch.ID)
+	}
+	f.Message, _ = m["message"].(string)
+	if strings.TrimSpace(f.Message) == "" {
+		return f, fmt.Errorf("%s: message missing", ch.ID)
+	}
+	if s, ok := m["severity"].(string); ok {
+		sev, err := report.ParseSeverity(s)
+		if err != nil {
+			return f, fmt.Errorf("%s: %w", ch.ID, err)
+		}
+		f.Severity = sev
+	}
+	f.Discriminator = scalar(m["discriminator"])
+	f.Evidence = map[string]any{}
+	if ev, ok := m["evidence"].(map[string]any); ok {
+		f.Evidence = ev
+	}
+	f.Remediation = fill(ch.Remediation, f.Resource)
+	if cmds, err := commandList(m["commands"]); err != nil {
+		return f, fmt.Errorf("%s: commands: %w", ch.ID, err)
+	} else if cmds != nil {
+		f.Remediation.Commands = cmds
+	}
+	if steps, err := stringList(m["steps"]); err == nil && len(steps) > 0 {
+		f.Remediation.Steps = steps
+	}
+	return f, nil
+}
+
+// fill puts the resource into the METADATA commands' {uuid}, {id}, {name}, {type}.
+func fill(r report.Remediation, res report.Resource) report.Remediation {
+	rep := strings.NewReplacer("{uuid}", res.UUID, "{id}", res.ID, "{name}", res.Name, "{type}", res.Type)
+	out := r
+	out.Steps = append([]string(nil), r.Steps...)
+	out.Commands = nil
+	for _, c := range r.Commands {
+		out.Commands = append(out.Commands, report.Command{Kind: c.Kind, Text: rep.Replace(c.Text)})
+	}
+	return out
+}
+
+func scalar(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case json.Number:
+		return x.String()
+	case float64:
+		return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%f", x), "0"), ".")
+	default:
+		return fmt.Sprint(x)
+	}
+}

@@ -1,0 +1,104 @@
+# Shared indexes and helpers. Every join goes through an object or set built once
+# per evaluation here; checks never nest scans over two tables.
+package csaudit.lib
+
+# The database clock, in nanoseconds. Ages are measured against it only, so a
+# saved snapshot re-evaluates to the same result.
+db_now_ns := time.parse_rfc3339_ns(input.meta.db_now)
+
+# Seconds from an RFC 3339 timestamp to the database clock.
+age_seconds(ts) := (db_now_ns - time.parse_rfc3339_ns(ts)) / 1000000000
+
+# key turns a numeric foreign key into the string id the db tables are keyed by.
+key(n) := sprintf("%v", [n])
+
+params := data.csaudit.params
+
+# Rows not soft-deleted.
+vms := {id: vm | some id, vm in object.get(input.db, "vm_instance", {}); vm.removed == null}
+
+hosts := {id: h | some id, h in object.get(input.db, "host", {}); h.removed == null}
+
+# Hypervisor hosts (the agent rows of system VMs are type SecondaryStorageVM etc.).
+routing_hosts := {id: h | some id, h in hosts; h.type == "Routing"}
+
+clusters := {id: c | some id, c in object.get(input.db, "cluster", {}); c.removed == null}
+
+zones := {id: z | some id, z in object.get(input.db, "data_center", {}); z.removed == null}
+
+mshosts := {id: m | some id, m in object.get(input.db, "mshost", {}); m.removed == null}
+
+# Management servers by msid (the id other tables refer to).
+ms_by_msid[key(m.msid)] := m if some m in mshosts
+
+# An MS counts as alive when Up with a heartbeat younger than
+# cluster.heartbeat.threshold (milliseconds; default 150000).
+heartbeat_threshold_s := to_number(setting("cluster.heartbeat.threshold")) / 1000
+
+ms_alive(msid) if {
+	m := ms_by_msid[key(msid)]
+	m.state == "Up"
+	age_seconds(m.last_update) <= heartbeat_threshold_s
+}
+
+# Live VMs per host id.
+vms_on_host[key(vm.host_id)] contains id if {
+	some id, vm in vms
+	vm.host_id != null
+}
+
+# A VM has a live job when a vm_work_job row joins an in-progress async_job
+# (job_status 0) whose executing management server is alive.
+live_job_vms contains key(w.vm_instance_id) if {
+	some id, w in object.get(input.db, "vm_work_job", {})
+	job := input.db.async_job[id]
+	job.job_status == 0
+	ms_alive(job.job_executing_msid)
+}
+
+# Settings: the global value when set, else CloudStack's default.
+setting(name) := v if {
+	v := input.settings[name].value
+	v != null
+} else := input.settings[name].default
+
+# effective_setting resolves a setting for a scope object such as
+# {"cluster": 3, "zone": 1}: the most specific override wins, then the global
+# value, then the default.
+scope_order := ["account", "domain", "storage_pool", "image_store", "cluster", "zone"]
+
+effective_setting(name, scope) := v if {
+	vals := [x |
+		some kind in scope_order
+		sid := scope[kind]
+		x := input.settings[name].overrides[kind][key(sid)]
+	]
+	count(vals) > 0
+	v := vals[0]
+} else := setting(name)
+
+setting_true(name) if lower(setting(name)) == "true"
+
+# Resource objects for findings.
+vm_resource(id, vm) := {"type": vm_type(vm), "id": id, "uuid": vm.uuid, "name": vm.instance_name}
+
+system_vm_types := {"SecondaryStorageVm", "ConsoleProxy"}
+
+router_types := {"DomainRouter", "InternalLoadBalancerVm"}
+
+vm_type(vm) := "system_vm" if {
+	vm.type in system_vm_types
+} else := "router" if {
+	vm.type in router_types
+} else := "vm"
+
+host_resource(id, h) := {"type": "host", "id": id, "uuid": h.uuid, "name": h.name}
+
+cluster_resource(id, c) := {"type": "cluster", "id": id, "uuid": c.uuid, "name": c.name}
+
+zone_resource(id, z) := {"type": "zone", "id": id, "uuid": z.uuid, "name": z.name}
+
+setting_resource(name) := {"type": "setting", "name": name}
+
+# Host facts by host uuid (from the hosts collector).
+host_facts(h) := input.hosts[h.uuid]
