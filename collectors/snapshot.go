@@ -74,8 +74,8 @@ type CollectorRun struct {
 // Setting is the effective value of one CloudStack setting. Secret settings carry
 // no value, only whether they are set and whether they equal the default.
 type Setting struct {
-	Value         *string `json:"value"`
-	Default       *string `json:"default"`
+	Value         *string `json:"value" jsonschema:"nullable"`
+	Default       *string `json:"default" jsonschema:"nullable"`
 	Category      string  `json:"category,omitempty"`
 	Scope         string  `json:"scope,omitempty"`
 	IsSet         bool    `json:"is_set"`
@@ -279,6 +279,20 @@ type BMCFacts struct {
 	NoneAuth     *bool    `json:"none_auth,omitempty"`
 	AuthTypes    []string `json:"auth_types,omitempty"`
 	DefaultCreds *bool    `json:"default_credentials,omitempty"`
+	// Added by the ipmi collector (additive, v1).
+	HostName string `json:"host_name,omitempty"`
+	Driver   string `json:"driver,omitempty"` // oobm.driver; only ipmitool is probed
+	// NotProbed says why the BMC was not contacted (e.g. driver redfish).
+	NotProbed   string  `json:"not_probed,omitempty"`
+	ReachDetail string  `json:"reach_detail,omitempty"` // e.g. port closed, no answer within 3s
+	RTTMS       float64 `json:"rtt_ms,omitempty"`
+	Pong        *bool   `json:"presence_pong,omitempty"`
+	IPMIv20     *bool   `json:"ipmi_v2,omitempty"`
+	// Credentials names where the session credentials came from: config or
+	// cloudstack. The credentials themselves are never recorded.
+	Credentials   string `json:"credentials,omitempty"`
+	DefaultVendor string `json:"default_credentials_vendor,omitempty"`
+	CipherSuite   *int   `json:"cipher_suite,omitempty"`
 }
 
 // LocalFacts is what the management server itself shows under local.root.
