@@ -78,9 +78,10 @@ func collectorFor(fact string, c *Coverage) string {
 }
 
 // Evaluate runs every check and derives statuses: skipped when a required
-// collector was not selected; fail with an open finding; error when a required
-// fact is missing or failed for some resource (listed in not_evaluated) or the
-// check itself failed; pass otherwise. Missing data is never a pass.
+// collector was not selected; error when a required fact is missing entirely or
+// the check itself failed; fail with an open finding (resources a fact failed
+// for are listed in not_evaluated); error when a fact failed for some resource
+// and nothing was found elsewhere; pass otherwise. Missing data is never a pass.
 func (e *Engine) Evaluate(ctx context.Context, in *Input) ([]report.Check, []report.Finding, error) {
 	raw, failed, err := e.raw(ctx, in.Value)
 	if err != nil {
@@ -117,18 +118,23 @@ func (e *Engine) Evaluate(ctx context.Context, in *Input) ([]report.Check, []rep
 				fs = append(fs, f)
 			}
 		}
-		ne, why := notEvaluated(ch, in)
-		problems = append(problems, why...)
+		ne, partial, absent := notEvaluated(ch, in)
 		rc.NotEvaluated = ne
 		switch {
+		case len(problems) > 0 || len(absent) > 0:
+			// Without a whole fact, or with a broken rule, what the check
+			// produced cannot be trusted either way: no pass, no findings.
+			rc.Status = report.Error
+			rc.StatusReason = strings.Join(append(append(problems, absent...), partial...), "; ")
+			fs = nil
 		case len(fs) > 0:
 			rc.Status = report.Fail
-			if len(problems) > 0 {
-				rc.StatusReason = "partial: " + strings.Join(problems, "; ")
+			if len(partial) > 0 {
+				rc.StatusReason = "partial: " + strings.Join(partial, "; ")
 			}
-		case len(problems) > 0:
+		case len(partial) > 0:
 			rc.Status = report.Error
-			rc.StatusReason = strings.Join(problems, "; ")
+			rc.StatusReason = strings.Join(partial, "; ")
 		default:
 			rc.Status = report.Pass
 		}
@@ -152,33 +158,34 @@ func (e *Engine) unselected(ch *Check, in *Input) string {
 	return ""
 }
 
-// notEvaluated lists the resources a required fact failed for.
-func notEvaluated(ch *Check, in *Input) ([]string, []string) {
+// notEvaluated lists the resources a required fact failed for. partial explains
+// facts that failed for some resources; absent, facts that are missing entirely.
+func notEvaluated(ch *Check, in *Input) (resources, partial, absent []string) {
 	set := map[string]bool{}
-	var why []string
 	for _, r := range ch.Requires {
 		c, ok := in.Coverage[r]
-		if !ok {
-			why = append(why, "fact "+r+" was not collected")
+		switch {
+		case !ok:
+			absent = append(absent, "fact "+r+" was not collected")
 			continue
-		}
-		if !c.Selected {
-			why = append(why, "fact "+r+" was not selected")
+		case !c.Selected:
+			absent = append(absent, "fact "+r+" was not selected")
 			continue
-		}
-		if len(c.Failed) > 0 {
-			why = append(why, fmt.Sprintf("fact %s failed for %d resource(s)", r, len(c.Failed)))
+		case len(c.Collected) == 0 && len(c.Failed) > 0:
+			absent = append(absent, fmt.Sprintf("fact %s failed for every resource (%d)", r, len(c.Failed)))
+		case len(c.Failed) > 0:
+			partial = append(partial, fmt.Sprintf("fact %s failed for %d resource(s)", r, len(c.Failed)))
 		}
 		for res := range c.Failed {
 			set[res] = true
 		}
 	}
-	out := make([]string, 0, len(set))
+	resources = make([]string, 0, len(set))
 	for r := range set {
-		out = append(out, r)
+		resources = append(resources, r)
 	}
-	sort.Strings(out)
-	return out, why
+	sort.Strings(resources)
+	return resources, partial, absent
 }
 
 // toFinding validates one element of a deny set.

@@ -192,3 +192,35 @@ func TestParamsOverride(t *testing.T) {
 		t.Errorf("got %v, %v", got["vm_stuck_minutes"], err)
 	}
 }
+
+var updateDocs = flag.Bool("update", false, "rewrite docs/checks.md")
+
+// TestChecksDocUpToDate fails when docs/checks.md differs from the METADATA.
+func TestChecksDocUpToDate(t *testing.T) {
+	e, err := New(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := e.WriteCatalog(&b); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("..", "docs", "checks.md")
+	if *updateDocs {
+		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(want) != b.String() {
+		t.Error("docs/checks.md is stale: run `make docs`")
+	}
+	for _, c := range e.Checks() {
+		if !strings.Contains(string(want), "## "+c.ID) {
+			t.Errorf("docs/checks.md lacks %s", c.ID)
+		}
+	}
+}

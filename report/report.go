@@ -92,7 +92,7 @@ type Tool struct {
 type SnapshotRef struct {
 	SHA256      string     `json:"sha256"`
 	CollectedAt time.Time  `json:"collected_at"`
-	DBNow       *time.Time `json:"db_now"`
+	DBNow       *time.Time `json:"db_now" jsonschema:"nullable"`
 	File        string     `json:"file,omitempty"`
 }
 

@@ -30,6 +30,12 @@ owner(job) := job.job_executing_msid if job.job_executing_msid != null
 
 else := job.job_init_msid
 
+# The API command class without its package: StartVMCmd.
+short_cmd(job) := c if {
+	parts := split(job.job_cmd, ".")
+	c := parts[count(parts) - 1]
+} else := sprintf("job-%v", [job.id])
+
 deny contains f if {
 	some id, job in object.get(input.db, "async_job", {})
 	job.job_status == 0
@@ -39,7 +45,7 @@ deny contains f if {
 	not lib.ms_alive(ms)
 	m := object.get(lib.ms_by_msid, lib.key(ms), {"name": "unknown", "state": "absent"})
 	f := {
-		"resource": {"type": "async_job", "id": id, "uuid": job.uuid, "name": sprintf("%v", [object.get(job, "job_cmd", "job")])},
+		"resource": {"type": "async_job", "id": id, "uuid": job.uuid, "name": short_cmd(job)},
 		"message": sprintf("job %v has been pending since %v on management server %v (%v)", [id, job.created, m.name, m.state]),
 		"evidence": {"msid": ms, "ms_state": m.state, "created": job.created, "instance_type": job.instance_type, "instance_id": job.instance_id},
 	}

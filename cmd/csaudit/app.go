@@ -1,0 +1,326 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/csaudit/csaudit/collectors"
+	"github.com/csaudit/csaudit/fixtures"
+	"github.com/csaudit/csaudit/policies"
+	"github.com/csaudit/csaudit/report"
+	"github.com/csaudit/csaudit/report/table"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = ""
+
+func toolVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// app holds what a run depends on besides its arguments, so tests can fix the
+// clock and the version.
+type app struct {
+	now     func() time.Time
+	version string
+	stdin   io.Reader
+	stdout  io.Writer
+	stderr  io.Writer
+	log     *slog.Logger
+	color   bool
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	a := &app{now: time.Now, version: toolVersion(), stdin: stdin, stdout: stdout, stderr: stderr}
+	if f, ok := stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) && os.Getenv("NO_COLOR") == "" {
+		a.color = true
+	}
+	return a.run(ctx, args)
+}
+
+func (a *app) run(ctx context.Context, args []string) error {
+	a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	root := a.rootCmd()
+	root.SetArgs(args)
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return nil
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return err
+	}
+	// Cobra's own errors (unknown flag or command) are usage errors.
+	return &ExitError{Code: 2, Err: err}
+}
+
+func (a *app) rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "csaudit",
+		Short:         "Diagnostics and compliance auditor for Apache CloudStack",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Long: `csaudit collects facts from a CloudStack cloud (database, hosts over SSH, libvirt,
+BMCs, the management server), evaluates them with Rego checks against the documented
+prerequisites and hardening rules, and writes reports.
+
+Exit status: 0 no unwaived finding at or above --fail-on, 1 there is one (or, with
+--fail-on-error, a check could not be evaluated), 2 usage, config or fatal error.`,
+	}
+	var verbose bool
+	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log progress to stderr")
+	root.PersistentPreRun = func(*cobra.Command, []string) {
+		if verbose {
+			a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+		}
+	}
+	root.AddCommand(a.auditCmd(), a.collectCmd(), a.reportCmd(), a.checksCmd(), a.versionCmd(), a.labCmd())
+	return root
+}
+
+func (a *app) versionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print csaudit's version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := fmt.Fprintf(a.stdout, "csaudit %s\n", a.version)
+			return err
+		},
+	}
+}
+
+// source is where an audit's snapshot comes from.
+type sourceFlags struct {
+	config     string
+	lab        bool
+	snapshot   string
+	collectors string
+}
+
+func (s *sourceFlags) add(cmd *cobra.Command, withSnapshot bool) {
+	cmd.Flags().StringVar(&s.config, "config", "", "config file (YAML)")
+	cmd.Flags().StringVar(&s.collectors, "collectors", "", "comma list of collectors to run: "+strings.Join(collectors.Names, ","))
+	if withSnapshot {
+		cmd.Flags().BoolVar(&s.lab, "lab", false, "audit the embedded lab cloud (demo data)")
+		cmd.Flags().StringVar(&s.snapshot, "snapshot", "", "evaluate a saved snapshot instead of collecting")
+	}
+}
+
+// loadConfig reads --config, or returns an empty config.
+func (a *app) loadConfig(path string) (*collectors.Config, error) {
+	if path == "" {
+		return &collectors.Config{}, nil
+	}
+	cfg, err := collectors.LoadConfig(path)
+	if err != nil {
+		return nil, fatal(err)
+	}
+	a.warnSecretConfig(cfg)
+	return cfg, nil
+}
+
+// warnSecretConfig warns when a config that holds a secret is readable by group
+// or others.
+func (a *app) warnSecretConfig(cfg *collectors.Config) {
+	holds := cfg.IPMI != nil && cfg.IPMI.Password != "" ||
+		cfg.Database != nil && strings.Contains(strings.SplitN(cfg.Database.DSN, "@", 2)[0], ":")
+	if !holds {
+		return
+	}
+	if st, err := os.Stat(cfg.Path); err == nil && st.Mode().Perm()&0o077 != 0 {
+		a.log.Warn("config file holds a secret and is readable by group or others; chmod 0600 it", "file", cfg.Path, "mode", fmt.Sprintf("%04o", st.Mode().Perm()))
+	}
+}
+
+// resolve makes a path from the config relative to the config's directory.
+func resolve(cfg *collectors.Config, p string) string {
+	if p == "" || filepath.IsAbs(p) || cfg.Path == "" {
+		return p
+	}
+	return filepath.Join(filepath.Dir(cfg.Path), p)
+}
+
+// snapshotFor produces the snapshot an audit evaluates: the lab, a saved file,
+// or a fresh collection. It returns the snapshot and its exact JSON bytes.
+func (a *app) snapshotFor(ctx context.Context, src sourceFlags, cfg *collectors.Config) (*collectors.Snapshot, []byte, error) {
+	n := 0
+	for _, set := range []bool{src.lab, src.snapshot != "", src.config != ""} {
+		if set {
+			n++
+		}
+	}
+	if n > 1 {
+		return nil, nil, usageErr("use one of --config, --lab and --snapshot")
+	}
+	switch {
+	case src.lab:
+		if src.collectors != "" {
+			return nil, nil, usageErr("--collectors does not apply to --lab")
+		}
+		b := fixtures.Lab()
+		s, err := collectors.DecodeSnapshot(b)
+		if err != nil {
+			return nil, nil, fatal(fmt.Errorf("embedded lab: %w", err))
+		}
+		return s, b, nil
+	case src.snapshot != "":
+		if src.collectors != "" {
+			return nil, nil, usageErr("--collectors does not apply to --snapshot")
+		}
+		s, b, err := collectors.LoadSnapshot(src.snapshot)
+		if err != nil {
+			return nil, nil, fatal(err)
+		}
+		return s, b, nil
+	}
+	s, err := a.collect(ctx, src, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := s.Encode()
+	if err != nil {
+		return nil, nil, fatal(err)
+	}
+	return s, b, nil
+}
+
+func (a *app) collect(ctx context.Context, src sourceFlags, cfg *collectors.Config) (*collectors.Snapshot, error) {
+	sel := cfg.EnabledCollectors()
+	if src.collectors != "" {
+		var err error
+		if sel, err = collectors.ParseSelection(src.collectors); err != nil {
+			return nil, usageErr("--collectors: %v", err)
+		}
+	}
+	if len(sel) == 0 {
+		return nil, usageErr("nothing to collect: give --config with a database, ssh, ipmi or local section, --collectors, --snapshot or --lab")
+	}
+	r := &collectors.Runner{
+		Collectors: buildCollectors(cfg),
+		Selected:   sel,
+		Timeout:    cfg.CollectorTimeouts(),
+		Targets:    cfg.Inventory,
+		Tool:       collectors.Tool{Name: "csaudit", Version: a.version},
+		Now:        a.now,
+	}
+	a.log.Info("collecting", "collectors", strings.Join(selectedNames(sel), ","))
+	s, err := r.Run(ctx)
+	if err != nil {
+		return nil, fatal(err)
+	}
+	for _, e := range s.CollectorErrors {
+		a.log.Warn("collector error", "collector", e.Collector, "target", e.Target, "error", e.Error)
+	}
+	return s, nil
+}
+
+func selectedNames(sel map[string]bool) []string {
+	var out []string
+	for _, n := range collectors.Names {
+		if sel[n] {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// engine loads the checks with the config's and the flags' policy dirs and params.
+func (a *app) engine(ctx context.Context, cfg *collectors.Config, dirs []string) (*policies.Engine, error) {
+	all := append([]string{}, dirs...)
+	for _, d := range cfg.Policies.Dirs {
+		all = append(all, resolve(cfg, d))
+	}
+	e, err := policies.New(ctx, policies.Options{Dirs: all, Params: cfg.Policies.Params})
+	if err != nil {
+		return nil, fatal(err)
+	}
+	return e, nil
+}
+
+// writeOutputs renders every requested format into memory first, so a failing
+// renderer leaves no half-written set of files, then writes them atomically.
+func (a *app) writeOutputs(r *report.Report, fs []outputFormat, outDir string, extra map[string][]byte) error {
+	files := map[string][]byte{}
+	for name, b := range extra {
+		files[name] = b
+	}
+	var stdoutJSON bool
+	for _, f := range fs {
+		if f.file == "" {
+			continue
+		}
+		if outDir == "" {
+			if f.name == "json" && len(needsOut(fs)) == 1 {
+				stdoutJSON = true
+				continue
+			}
+			return usageErr("--out DIR is required for --format %s", strings.Join(needsOut(fs), ","))
+		}
+		var buf strings.Builder
+		if err := f.write(&buf, r); err != nil {
+			return fatal(fmt.Errorf("render %s: %w", f.name, err))
+		}
+		files[f.file] = []byte(buf.String())
+	}
+	if len(files) > 0 {
+		if err := os.MkdirAll(outDir, 0o755); err != nil {
+			return fatal(fmt.Errorf("--out %s: %w", outDir, err))
+		}
+		for name, b := range files {
+			if err := collectors.WriteFileAtomic(filepath.Join(outDir, name), b, 0o644); err != nil {
+				return fatal(fmt.Errorf("write %s: %w", filepath.Join(outDir, name), err))
+			}
+		}
+	}
+	for _, f := range fs {
+		switch {
+		case f.name == "table":
+			if err := table.WriteOptions(a.stdout, r, table.Options{Color: a.color}); err != nil {
+				return fatal(err)
+			}
+		case f.name == "json" && stdoutJSON:
+			if err := report.WriteJSON(a.stdout, r); err != nil {
+				return fatal(err)
+			}
+		}
+	}
+	return nil
+}
+
+// gate turns the report into the exit status.
+func gate(r *report.Report, failOn string, failOnError bool) error {
+	if failOn != "" {
+		sev, err := report.ParseSeverity(failOn)
+		if err != nil {
+			return usageErr("--fail-on: %v", err)
+		}
+		if r.HasOpenAtOrAbove(sev) {
+			return &ExitError{Code: 1}
+		}
+	}
+	if failOnError && r.HasCheckErrors() {
+		return &ExitError{Code: 1}
+	}
+	return nil
+}

@@ -1,0 +1,441 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/csaudit/csaudit/collectors"
+	"github.com/csaudit/csaudit/fixtures"
+	"github.com/csaudit/csaudit/fixtures/testbed"
+	"github.com/csaudit/csaudit/report"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files and generated schemas")
+
+// fixedNow is the golden tests' clock.
+var fixedNow = time.Date(2026, 11, 20, 12, 5, 0, 0, time.UTC)
+
+type result struct {
+	stdout, stderr string
+	err            error
+}
+
+func (r result) code() int {
+	if r.err == nil {
+		return 0
+	}
+	var ee *ExitError
+	if errors.As(r.err, &ee) {
+		return ee.Code
+	}
+	return -1
+}
+
+func csaudit(t *testing.T, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	a := &app{now: func() time.Time { return fixedNow }, version: "test", stdin: strings.NewReader(""), stdout: &out, stderr: &errb}
+	err := a.run(context.Background(), args)
+	return result{out.String(), errb.String(), err}
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if d := cmp.Diff(string(want), string(got)); d != "" {
+		t.Errorf("%s differs (-want +got; go test -update rewrites it):\n%s", name, d)
+	}
+}
+
+func TestAuditLabGolden(t *testing.T) {
+	out := t.TempDir()
+	r := csaudit(t, "audit", "--lab", "--format", "table,json", "--out", out)
+	if r.err != nil {
+		t.Fatalf("audit --lab: %v\n%s", r.err, r.stderr)
+	}
+	golden(t, "audit-lab.table", []byte(r.stdout))
+	js, err := os.ReadFile(filepath.Join(out, "csaudit-report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "audit-lab.json", js)
+	validate(t, "../../docs/schema/report.schema.json", js)
+
+	// The report carries the digest of the snapshot written beside it.
+	gz, err := os.ReadFile(filepath.Join(out, SnapshotFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep report.Report
+	if err := json.Unmarshal(js, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if got := collectors.SHA256(snap); got != rep.Snapshot.SHA256 {
+		t.Errorf("report snapshot.sha256 %s, file digest %s", rep.Snapshot.SHA256, got)
+	}
+	validate(t, "../../docs/schema/snapshot.schema.json", snap)
+
+	// The lab's seeded problems are found on the right resources.
+	want := map[string]string{
+		"CSA-STUCK-001": "i-2-21-VM", "CSA-HOST-001": "kvm-a-03", "CSA-HOST-002": "узел-kvm-07",
+		"CSA-HOST-003": "kvm-b-09", "CSA-SET-001": "integration.api.port", "CSA-SET-002": "xen-c",
+		"CSA-LOCAL-001": "ms-1", "CSA-JOB-001": "StartVMCmd", "CSA-HA-001": "i-2-24-VM",
+	}
+	found := map[string]bool{}
+	for _, f := range rep.Findings {
+		found[f.CheckID+"|"+f.Resource.Name] = true
+		if f.Resource.Name == "i-2-23-VM" {
+			t.Errorf("the expunged VM i-2-23-VM got finding %s", f.CheckID)
+		}
+	}
+	for check, res := range want {
+		if !found[check+"|"+res] {
+			t.Errorf("no %s finding on %s", check, res)
+		}
+	}
+	if len(rep.Checks) < 10 {
+		t.Errorf("%d checks, want at least 10", len(rep.Checks))
+	}
+}
+
+func validate(t *testing.T, schemaPath string, doc []byte) {
+	t.Helper()
+	c := jsonschema.NewCompiler()
+	sch, err := c.Compile(schemaPath)
+	if err != nil {
+		t.Fatalf("schema %s: %v", schemaPath, err)
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sch.Validate(v); err != nil {
+		t.Errorf("document does not match %s: %v", schemaPath, err)
+	}
+}
+
+// criticalSnapshot is the lab with the integration API listening publicly.
+func criticalSnapshot(t *testing.T) string {
+	t.Helper()
+	var snap map[string]any
+	if err := json.Unmarshal(fixtures.Lab(), &snap); err != nil {
+		t.Fatal(err)
+	}
+	l := snap["local"].(map[string]any)["listeners"].(map[string]any)
+	l["listeners"] = append(l["listeners"].([]any), map[string]any{"address": "0.0.0.0", "port": 8096})
+	b, _ := json.Marshal(snap)
+	p := filepath.Join(t.TempDir(), "critical.json")
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestFailOn(t *testing.T) {
+	crit := criticalSnapshot(t)
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"audit", "--lab", "--fail-on", "critical"}, 0},
+		{[]string{"audit", "--lab", "--fail-on", "high"}, 1},
+		{[]string{"audit", "--lab"}, 0},
+		{[]string{"audit", "--snapshot", crit, "--fail-on", "critical"}, 1},
+		{[]string{"audit", "--lab", "--fail-on", "severe"}, 2},
+	} {
+		r := csaudit(t, tc.args...)
+		if r.code() != tc.want {
+			t.Errorf("%v: exit %d (%v), want %d", tc.args, r.code(), r.err, tc.want)
+		}
+	}
+}
+
+func TestFailOnError(t *testing.T) {
+	var snap map[string]any
+	if err := json.Unmarshal(fixtures.Lab(), &snap); err != nil {
+		t.Fatal(err)
+	}
+	delete(snap["coverage"].(map[string]any), "db.async_job")
+	b, _ := json.Marshal(snap)
+	p := filepath.Join(t.TempDir(), "s.json")
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := csaudit(t, "audit", "--snapshot", p); r.code() != 0 {
+		t.Fatalf("without --fail-on-error: exit %d", r.code())
+	}
+	r := csaudit(t, "audit", "--snapshot", p, "--fail-on-error")
+	if r.code() != 1 {
+		t.Fatalf("with --fail-on-error: exit %d, want 1", r.code())
+	}
+	if !strings.Contains(r.stdout, "CSA-JOB-001") || !strings.Contains(r.stdout, "could not be evaluated") {
+		t.Errorf("the table does not show the check in error:\n%s", r.stdout)
+	}
+}
+
+func TestBadInputExits2(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	badYAML := write("bad.yaml", "database: [unclosed\n")
+	unknownKey := write("unknown.yaml", "databse:\n  dsn: x\n")
+	badWaiver := write("waivers.yaml", "waivers:\n  - check: CSA-SET-001\n    resource: x\n")
+	oldSnap := write("old.json", `{"schema": "csaudit.snapshot/v0"}`)
+	notJSON := write("junk.json", "not json")
+	badRego := filepath.Join(dir, "rego")
+	if err := os.MkdirAll(badRego, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write("rego/x.rego", "package x\n\ndeny contains x if {")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"audit", "--config", filepath.Join(dir, "missing.yaml")}, "missing.yaml: no such file"},
+		{[]string{"audit", "--config", badYAML}, "bad.yaml"},
+		{[]string{"audit", "--config", unknownKey}, "databse"},
+		{[]string{"audit", "--lab", "--waivers", badWaiver}, "justification is required"},
+		{[]string{"audit", "--snapshot", oldSnap}, "csaudit.snapshot/v0"},
+		{[]string{"audit", "--snapshot", notJSON}, "junk.json"},
+		{[]string{"audit", "--lab", "--policy-dir", badRego}, "x.rego"},
+		{[]string{"audit", "--collectors", "database,bogus"}, `unknown collector "bogus"`},
+		{[]string{"audit", "--lab", "--format", "docx"}, `unknown format "docx"`},
+		{[]string{"audit", "--lab", "--format", "csv"}, "--out DIR is required"},
+		{[]string{"audit", "--lab", "--snapshot", oldSnap}, "one of"},
+		{[]string{"collect"}, "-o SNAPSHOT"},
+		{[]string{"report", filepath.Join(dir, "nope.json")}, "nope.json"},
+		{[]string{"frobnicate"}, "unknown command"},
+	} {
+		r := csaudit(t, tc.args...)
+		if r.code() != 2 || !strings.Contains(r.err.Error(), tc.want) {
+			t.Errorf("%v: exit %d, error %v; want 2 and an error containing %q", tc.args, r.code(), r.err, tc.want)
+		}
+	}
+}
+
+// A failed audit writes nothing: the bad waiver is found before any output.
+func TestNothingWrittenOnError(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	p := filepath.Join(t.TempDir(), "w.yaml")
+	if err := os.WriteFile(p, []byte("waivers: {}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := csaudit(t, "audit", "--lab", "--waivers", p, "--format", "json", "--out", out)
+	if r.code() != 2 {
+		t.Fatalf("exit %d, want 2", r.code())
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("%s exists after a failed audit", out)
+	}
+}
+
+func TestWaivers(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "waivers.yaml")
+	body := `waivers:
+  - check: CSA-SET-001
+    resource: integration.api.port
+    justification: port bound to loopback behind a firewall, tracked in CHG-1234
+    approver: security@example.org
+    expires: 2027-01-31
+  - check: CSA-SET-003
+    resource: api.throttling.enabled
+    justification: old exception
+    approver: ops@example.org
+    expires: 2026-01-01
+  - check: CSA-HOST-002
+    resource: "kvm-x-*"
+    justification: matches nothing
+    approver: ops@example.org
+    expires: 2027-06-30
+`
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	r := csaudit(t, "audit", "--lab", "--waivers", p, "--format", "json", "--out", out, "--fail-on", "high")
+	rep, err := report.LoadJSON(filepath.Join(out, "csaudit-report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var waived, throttling *report.Finding
+	for i, f := range rep.Findings {
+		switch f.CheckID {
+		case "CSA-SET-001":
+			waived = &rep.Findings[i]
+		case "CSA-SET-003":
+			throttling = &rep.Findings[i]
+		}
+	}
+	if waived == nil || waived.Status != report.Waived || waived.Waiver == nil || waived.Waiver.Approver != "security@example.org" {
+		t.Fatalf("CSA-SET-001 not waived with its approver: %+v", waived)
+	}
+	if throttling == nil || throttling.Status != report.Open {
+		t.Errorf("expired waiver still applies: %+v", throttling)
+	}
+	if len(rep.Waivers.Expired) != 1 || len(rep.Waivers.Unused) != 1 {
+		t.Errorf("expired %v, unused %v; want one each", rep.Waivers.Expired, rep.Waivers.Unused)
+	}
+	if rep.Summary.Waived != 1 {
+		t.Errorf("summary.waived = %d", rep.Summary.Waived)
+	}
+	if c := rep.CheckByID("CSA-SET-001"); c.Status != report.Pass {
+		t.Errorf("CSA-SET-001 with its only finding waived is %s, want pass", c.Status)
+	}
+	// Other high findings remain open, so --fail-on high still fails.
+	if r.code() != 1 {
+		t.Errorf("exit %d, want 1", r.code())
+	}
+}
+
+func TestChecksListAndShow(t *testing.T) {
+	r := csaudit(t, "checks", "list", "--format", "json")
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	var checks []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &checks); err != nil {
+		t.Fatal(err)
+	}
+	if len(checks) < 10 {
+		t.Fatalf("%d checks", len(checks))
+	}
+	for _, c := range checks {
+		for _, k := range []string{"id", "title", "description", "severity", "category", "remediation", "references", "controls", "requires"} {
+			if _, ok := c[k]; !ok {
+				t.Errorf("check %v lacks %s", c["id"], k)
+			}
+		}
+	}
+	r = csaudit(t, "checks", "show", "CSA-STUCK-001")
+	if r.err != nil || !strings.Contains(r.stdout, "seed:000") {
+		t.Errorf("checks show: %v\n%s", r.err, r.stdout)
+	}
+	if r := csaudit(t, "checks", "show", "CSA-NOPE-999"); r.code() != 2 {
+		t.Errorf("unknown check: exit %d", r.code())
+	}
+}
+
+func TestReportRerender(t *testing.T) {
+	out := t.TempDir()
+	if r := csaudit(t, "audit", "--lab", "--format", "json", "--out", out); r.err != nil {
+		t.Fatal(r.err)
+	}
+	r := csaudit(t, "report", filepath.Join(out, "csaudit-report.json"), "--format", "table")
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	first := csaudit(t, "audit", "--lab")
+	if r.stdout != first.stdout {
+		t.Errorf("re-rendered table differs from the audit's:\n%s", cmp.Diff(first.stdout, r.stdout))
+	}
+}
+
+// TestHostileNamesInertInTerminal: control characters from the cloud never reach the terminal.
+func TestHostileNamesInertInTerminal(t *testing.T) {
+	var snap map[string]any
+	if err := json.Unmarshal(fixtures.Lab(), &snap); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range snap["db"].(map[string]any)["host"].(map[string]any) {
+		row := h.(map[string]any)
+		if row["name"] == "kvm-a-03" {
+			row["name"] = "evil\x1b[2J\x1b]0;pwned\x07\u202ename"
+		}
+	}
+	b, _ := json.Marshal(snap)
+	p := filepath.Join(t.TempDir(), "s.json")
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := csaudit(t, "audit", "--snapshot", p)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if strings.ContainsAny(r.stdout, "\x1b\x07\u202e") {
+		t.Errorf("control characters reached the terminal output")
+	}
+	if !strings.Contains(r.stdout, "evil[2J]0;pwnedname") {
+		t.Errorf("the hostile name is not shown as text")
+	}
+}
+
+// TestSecretsNeverInOutput plants canary secrets in the config and checks every
+// output, the log and the error.
+func TestSecretsNeverInOutput(t *testing.T) {
+	c := testbed.NewCanary(3)
+	dir := t.TempDir()
+	pwFile := filepath.Join(dir, "db.pass")
+	if err := os.WriteFile(pwFile, []byte(c.Values[2]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "config.yaml")
+	body := "database:\n  dsn: \"audit:" + c.Values[0] + "@tcp(127.0.0.1:1)/cloud\"\n  password_file: " + pwFile +
+		"\nipmi:\n  enabled: true\n  password: " + c.Values[1] + "\n  username: admin\n"
+	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	r := csaudit(t, "audit", "--config", cfg, "--format", "table,json", "--out", out)
+	if r.err != nil && r.code() != 0 {
+		c.Check(t, "error", []byte(r.err.Error()))
+	}
+	c.Check(t, "stdout", []byte(r.stdout))
+	c.Check(t, "stderr", []byte(r.stderr))
+	if !strings.Contains(r.stderr, "readable by group or others") {
+		t.Errorf("no warning for a world-readable config holding a secret:\n%s", r.stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		c.CheckDir(t, out)
+	}
+	snapOut := filepath.Join(dir, "snap.json")
+	r = csaudit(t, "collect", "--config", cfg, "-o", snapOut)
+	c.Check(t, "collect stderr", []byte(r.stderr))
+	if b, err := os.ReadFile(snapOut); err == nil {
+		c.Check(t, snapOut, b)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	r := csaudit(t, "version")
+	if r.err != nil || r.stdout != "csaudit test\n" {
+		t.Errorf("got %q, %v", r.stdout, r.err)
+	}
+}

@@ -1,0 +1,139 @@
+package policies
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/csaudit/csaudit/fixtures"
+	"github.com/csaudit/csaudit/report"
+)
+
+func evalJSON(t *testing.T, e *Engine, b []byte) map[string]report.Check {
+	t.Helper()
+	in, err := ParseInput(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks, _, err := e.Evaluate(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]report.Check{}
+	for _, c := range checks {
+		out[c.ID] = c
+	}
+	return out
+}
+
+// removeFact deletes a fact's coverage and its data from a decoded snapshot.
+func removeFact(snap map[string]any, fact string) {
+	delete(snap["coverage"].(map[string]any), fact)
+	kind, name, _ := strings.Cut(fact, ".")
+	switch kind {
+	case "settings":
+		snap["settings"] = map[string]any{}
+	case "db":
+		delete(snap["db"].(map[string]any), name)
+	case "hosts", "libvirt":
+		for _, h := range snap["hosts"].(map[string]any) {
+			delete(h.(map[string]any), name)
+		}
+	case "local":
+		if l, ok := snap["local"].(map[string]any); ok {
+			delete(l, name)
+		}
+	case "oobm":
+		snap["oobm"] = map[string]any{}
+	}
+}
+
+// TestMissingFactsAreErrors removes each required fact of each check from the
+// lab in turn: the check must report error, never pass.
+func TestMissingFactsAreErrors(t *testing.T) {
+	e, err := New(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range e.Checks() {
+		for _, fact := range ch.Requires {
+			t.Run(ch.ID+"/"+fact, func(t *testing.T) {
+				var snap map[string]any
+				if err := json.Unmarshal(fixtures.Lab(), &snap); err != nil {
+					t.Fatal(err)
+				}
+				removeFact(snap, fact)
+				b, err := json.Marshal(snap)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := evalJSON(t, e, b)[ch.ID]
+				if got.Status != report.Error {
+					t.Fatalf("status %s (%s), want error", got.Status, got.StatusReason)
+				}
+				if !strings.Contains(got.StatusReason, fact) {
+					t.Errorf("reason %q does not name %s", got.StatusReason, fact)
+				}
+			})
+		}
+	}
+}
+
+// TestUnselectedCollectorSkips marks a collector unselected: its checks are skipped.
+func TestUnselectedCollectorSkips(t *testing.T) {
+	e, err := New(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var snap map[string]any
+	if err := json.Unmarshal(fixtures.Lab(), &snap); err != nil {
+		t.Fatal(err)
+	}
+	snap["meta"].(map[string]any)["collectors"].(map[string]any)["hosts"] = map[string]any{"selected": false}
+	b, _ := json.Marshal(snap)
+	got := evalJSON(t, e, b)
+	if c := got["CSA-HOST-002"]; c.Status != report.Skipped {
+		t.Errorf("CSA-HOST-002 is %s, want skipped", c.Status)
+	}
+	if c := got["CSA-SET-001"]; c.Status == report.Skipped {
+		t.Errorf("CSA-SET-001 needs only the database, got skipped")
+	}
+}
+
+// TestLabPartialFailure: one host failed over SSH, so host-fact checks list it.
+func TestLabPartialFailure(t *testing.T) {
+	e, err := New(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := evalJSON(t, e, fixtures.Lab())
+	c := got["CSA-HOST-002"]
+	if c.Status != report.Fail || len(c.NotEvaluated) != 1 {
+		t.Fatalf("CSA-HOST-002: %s, not evaluated %v; want fail with the unreachable host listed", c.Status, c.NotEvaluated)
+	}
+}
+
+// TestRuntimeErrorIsolated: a check that fails at runtime errors alone; the
+// single query falls back to evaluating packages one by one.
+func TestRuntimeErrorIsolated(t *testing.T) {
+	e, err := New(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var snap map[string]any
+	if err := json.Unmarshal(fixtures.Lab(), &snap); err != nil {
+		t.Fatal(err)
+	}
+	// A non-numeric overcommit ratio makes to_number fail (strict built-in errors).
+	st := snap["settings"].(map[string]any)["mem.overprovisioning.factor"].(map[string]any)
+	st["overrides"].(map[string]any)["cluster"].(map[string]any)["3"] = "lots"
+	b, _ := json.Marshal(snap)
+	got := evalJSON(t, e, b)
+	if c := got["CSA-SET-002"]; c.Status != report.Error || !strings.Contains(c.StatusReason, "evaluation failed") {
+		t.Fatalf("CSA-SET-002: %s %q, want error from evaluation", c.Status, c.StatusReason)
+	}
+	if c := got["CSA-SET-001"]; c.Status != report.Fail {
+		t.Fatalf("CSA-SET-001: %s, want fail (unaffected by the other check's error)", c.Status)
+	}
+}
