@@ -1,0 +1,358 @@
+// Package hosts collects what only the KVM hosts know, over SSH: one
+// verified connection per host (shared with the libvirt collector through a
+// Pool) and one constant batched script per host, whose sections are parsed
+// by parse… functions tested on captured output in testdata/.
+package hosts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/csaudit/csaudit/collectors"
+)
+
+// Coverage fact names this collector reports.
+const (
+	FactAgent      = "hosts.agent"
+	FactProperties = "hosts.agent_properties"
+	FactFiles      = "hosts.files"
+	FactListeners  = "hosts.listeners"
+	FactLibvirtd   = "hosts.libvirtd"
+	FactFirewall   = "hosts.firewall"
+	FactInterfaces = "hosts.interfaces"
+	FactPackages   = "hosts.packages"
+	FactClock      = "hosts.clock"
+	FactSSH        = "hosts.ssh"
+	FactCert       = "hosts.agent_cert"
+	FactCPU        = "hosts.cpu"
+)
+
+// Facts lists every coverage fact of the hosts collector.
+var Facts = []string{FactAgent, FactProperties, FactFiles, FactListeners, FactLibvirtd, FactFirewall,
+	FactInterfaces, FactPackages, FactClock, FactSSH, FactCert, FactCPU}
+
+// Collector is the "hosts" collector.
+type Collector struct {
+	pool    *Pool
+	poolErr error
+	// Progress, when set, is called after each host (done, total, failed).
+	Progress func(done, total, failed int)
+	now      func() time.Time
+}
+
+// New builds the hosts collector with its own connection pool. Use
+// NewWithPool to share connections with the libvirt collector.
+func New(cfg *collectors.Config) collectors.Collector {
+	p, err := NewPool(cfg)
+	return newCollector(p, err)
+}
+
+// NewWithPool builds the hosts collector on a shared pool (from NewPool).
+func NewWithPool(p *Pool, err error) *Collector { return newCollector(p, err) }
+
+func newCollector(p *Pool, err error) *Collector {
+	if p != nil {
+		p.Register(collectors.NameHosts)
+	}
+	return &Collector{pool: p, poolErr: err, now: time.Now}
+}
+
+// Name implements collectors.Collector.
+func (c *Collector) Name() string { return collectors.NameHosts }
+
+// Stage implements collectors.Collector.
+func (c *Collector) Stage() int { return collectors.StageTargets }
+
+// IsKVM says whether SSH facts apply to a host.
+func IsKVM(t collectors.Target) bool { return strings.EqualFold(t.Hypervisor, "KVM") }
+
+type hostResult struct {
+	facts  *collectors.HostFacts
+	failed map[string]string // fact -> reason
+	err    error
+}
+
+// Collect visits every KVM host with bounded concurrency. A host that fails
+// gets a collector error and coverage entries, and no facts.
+func (c *Collector) Collect(ctx context.Context, inv *collectors.Inventory) (*collectors.Part, error) {
+	if c.poolErr != nil {
+		return nil, c.poolErr
+	}
+	part := &collectors.Part{Hosts: map[string]*collectors.HostFacts{}, Coverage: map[string]*collectors.Coverage{}}
+	for _, f := range Facts {
+		part.Coverage[f] = &collectors.Coverage{Collector: collectors.NameHosts, Selected: true, Collected: []string{}}
+	}
+	results := make([]hostResult, len(inv.Hosts))
+	sem := make(chan struct{}, c.pool.Concurrency)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done, failed := 0, 0
+	for i, t := range inv.Hosts {
+		if !IsKVM(t) {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				results[i] = hostResult{err: ctx.Err()}
+				return
+			}
+			defer func() { <-sem }()
+			results[i] = c.collectHost(ctx, t, inv)
+			if c.Progress != nil {
+				mu.Lock()
+				done++
+				if results[i].err != nil {
+					failed++
+				}
+				c.Progress(done, len(inv.Hosts), failed)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	for i, t := range inv.Hosts {
+		id := t.UUID
+		if !IsKVM(t) {
+			for _, f := range Facts {
+				part.Coverage[f].Notes = append(part.Coverage[f].Notes,
+					fmt.Sprintf("%s (%s): SSH facts are not supported for hypervisor %s", t.Name, id, orUnknown(t.Hypervisor)))
+			}
+			continue
+		}
+		r := results[i]
+		if r.err != nil {
+			part.Errors = append(part.Errors, collectors.CollectorError{Collector: collectors.NameHosts, Target: targetName(t), Error: r.err.Error()})
+			for _, f := range Facts {
+				failOn(part.Coverage[f], id, r.err.Error())
+			}
+			continue
+		}
+		part.Hosts[id] = r.facts
+		for _, f := range Facts {
+			if reason, bad := r.failed[f]; bad {
+				failOn(part.Coverage[f], id, reason)
+			} else {
+				part.Coverage[f].Collected = append(part.Coverage[f].Collected, id)
+			}
+		}
+	}
+	for _, cv := range part.Coverage {
+		sort.Strings(cv.Collected)
+	}
+	return part, nil
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+func failOn(cv *collectors.Coverage, id, reason string) {
+	if cv.Failed == nil {
+		cv.Failed = map[string]string{}
+	}
+	cv.Failed[id] = reason
+}
+
+func targetName(t collectors.Target) string {
+	if t.Name != "" {
+		return t.Name
+	}
+	if t.UUID != "" {
+		return t.UUID
+	}
+	return t.Address
+}
+
+func (c *Collector) collectHost(ctx context.Context, t collectors.Target, inv *collectors.Inventory) hostResult {
+	defer c.pool.Done(t, inv)
+	conn, err := c.pool.Get(ctx, t, inv)
+	if err != nil {
+		return hostResult{err: err}
+	}
+	start := c.now()
+	out, rc, err := conn.Run(ctx, script, maxScriptOutput)
+	if err != nil {
+		return hostResult{err: fmt.Errorf("%s: %w", conn.Addr, err)}
+	}
+	if rc != 0 {
+		return hostResult{err: fmt.Errorf("%s: audit script exited with status %d (is /bin/sh a POSIX shell?)", conn.Addr, rc)}
+	}
+	secs, err := splitSections(out)
+	if err != nil {
+		return hostResult{err: fmt.Errorf("%s: %w", conn.Addr, err)}
+	}
+	at := c.now().UTC()
+	facts, failed := buildFacts(secs, at, start, conn)
+	facts.HostID, facts.Name, facts.Address, facts.Hypervisor = t.ID, t.Name, conn.Addr, t.Hypervisor
+	return hostResult{facts: facts, failed: failed}
+}
+
+// sectionData returns a section's output or why it cannot be used.
+func sectionData(secs map[string]section, name string, okRC ...int) ([]byte, int, error) {
+	s, ok := secs[name]
+	if !ok {
+		return nil, 0, errors.New("section missing from the script output")
+	}
+	if s.Truncated {
+		return nil, s.RC, fmt.Errorf("output exceeds %d bytes", sectionLimits[name])
+	}
+	if s.RC == 127 {
+		return nil, s.RC, errors.New("command not installed on the host")
+	}
+	for _, r := range append(okRC, 0) {
+		if s.RC == r {
+			return s.Out, s.RC, nil
+		}
+	}
+	return nil, s.RC, fmt.Errorf("exited with status %d", s.RC)
+}
+
+// buildFacts turns the sections into facts; failed maps a coverage fact to
+// the reason it is missing.
+func buildFacts(secs map[string]section, at, start time.Time, conn *Conn) (*collectors.HostFacts, map[string]string) {
+	h := &collectors.HostFacts{}
+	failed := map[string]string{}
+	meta := collectors.FactMeta{CollectedAt: at}
+	fail := func(fact, what string, err error) { failed[fact] = what + ": " + err.Error() }
+
+	if s, ok := secs[secAgent]; !ok {
+		fail(FactAgent, "systemctl", errors.New("section missing"))
+	} else if st, err := parseAgent(s.Out, s.RC); err != nil {
+		fail(FactAgent, "systemctl", err)
+	} else {
+		h.Agent = &collectors.AgentFact{FactMeta: meta, State: st}
+	}
+
+	// The props section returns 2 when agent.properties does not exist: the
+	// fact is then an empty map with an error note, not a guess.
+	if b, rc, err := sectionData(secs, secProps, 2); err != nil {
+		fail(FactProperties, "agent.properties", err)
+	} else if rc == 2 {
+		fail(FactProperties, "agent.properties", errors.New(agentProperties+" does not exist"))
+	} else {
+		h.Properties = &collectors.PropertiesFact{FactMeta: meta, Values: parseProps(b)}
+	}
+
+	lv := &collectors.LibvirtdConfFact{FactMeta: meta}
+	if b, rc, err := sectionData(secs, secLibvirtd, 2); err != nil {
+		fail(FactLibvirtd, "libvirtd.conf", err)
+	} else {
+		lv.Values = parseLibvirtdConf(b)
+		if rc == 2 {
+			lv.Error = libvirtdConf + " does not exist"
+		}
+		h.Libvirtd = lv
+	}
+
+	var units map[string]string
+	if b, _, err := sectionData(secs, secUnits); err == nil {
+		if _, u, err := parseUnits(b); err == nil {
+			units = u
+		}
+	}
+	if b, _, err := sectionData(secs, secSS); err != nil {
+		fail(FactListeners, "ss", err)
+	} else if ls, err := parseSS(b); err != nil {
+		fail(FactListeners, "ss", err)
+	} else {
+		h.Listeners = &collectors.ListenersFact{FactMeta: meta, Listeners: ls, Units: units}
+	}
+
+	ipt, nft := secs[secIptables], secs[secNft]
+	var iptp, nftp *section
+	if _, ok := secs[secIptables]; ok {
+		iptp = &ipt
+	}
+	if _, ok := secs[secNft]; ok {
+		nftp = &nft
+	}
+	if fw, err := firewallFact(iptp, nftp); err != nil {
+		fail(FactFirewall, "firewall", err)
+	} else {
+		fw.FactMeta = meta
+		h.Firewall = fw
+	}
+
+	if lb, _, err := sectionData(secs, secLink); err != nil {
+		fail(FactInterfaces, "ip link", err)
+	} else {
+		ab, _, _ := sectionData(secs, secAddr)
+		if links, err := parseLinks(lb, ab); err != nil {
+			fail(FactInterfaces, "ip", err)
+		} else {
+			h.Interfaces = &collectors.InterfacesFact{FactMeta: meta, Links: links}
+		}
+	}
+
+	if b, _, err := sectionData(secs, secFiles); err != nil {
+		fail(FactFiles, "stat", err)
+	} else if fs, err := parseFiles(b); err != nil {
+		fail(FactFiles, "stat", err)
+	} else {
+		h.Files = &collectors.FilesFact{FactMeta: meta, Files: fs}
+	}
+
+	if b, rc, err := sectionData(secs, secCert, 2); err != nil {
+		fail(FactCert, "agent certificate", err)
+	} else if rc == 2 {
+		fail(FactCert, "agent certificate", errors.New(agentCert+" does not exist"))
+	} else if cf, err := parseCert(b); err != nil {
+		fail(FactCert, "agent certificate", err)
+	} else {
+		cf.FactMeta = meta
+		h.Cert = cf
+	}
+
+	if b, _, err := sectionData(secs, secPackages); err != nil {
+		fail(FactPackages, "packages", err)
+	} else if mgr, vs, err := parsePackages(b); err != nil {
+		fail(FactPackages, "packages", err)
+	} else {
+		h.Packages = &collectors.PackagesFact{FactMeta: meta, Manager: mgr, Versions: vs}
+	}
+
+	if b, _, err := sectionData(secs, secCPU); err != nil {
+		fail(FactCPU, "cpuinfo", err)
+	} else if m, err := parseCPU(b); err != nil {
+		fail(FactCPU, "cpuinfo", err)
+	} else {
+		h.CPU = &collectors.CPUFact{FactMeta: meta, Model: m}
+	}
+
+	// The clock section runs first, so the host read its clock about half a
+	// round trip after the command was sent. The offset is against the
+	// auditor's clock (accurate to about ±RTT/2).
+	if b, _, err := sectionData(secs, secClock); err != nil {
+		fail(FactClock, "date", err)
+	} else if ht, err := parseClock(b); err != nil {
+		fail(FactClock, "date", err)
+	} else {
+		cf := &collectors.ClockFact{FactMeta: meta}
+		ref := start.Add(conn.RTT / 2)
+		cf.OffsetMS = float64(ht.Sub(ref).Microseconds()) / 1000
+		if b, _, err := sectionData(secs, secTimeSync); err == nil {
+			if syn, _, err := parseTimeSync(b); err == nil {
+				cf.Synchronized = syn
+			}
+		}
+		h.Clock = cf
+	}
+
+	h.SSH = &collectors.SSHFact{FactMeta: meta, RTTMS: float64(conn.RTT.Microseconds()) / 1000}
+	if conn.NewKey != "" {
+		h.SSH.Error = "host key was not in known_hosts and was accepted (ssh.accept_new_host_keys): " + conn.NewKey
+	}
+	return h, failed
+}

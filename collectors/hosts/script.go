@@ -1,0 +1,233 @@
+package hosts
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Section names of the batched script, in the order it runs them.
+const (
+	secClock    = "clock"
+	secAgent    = "agent"
+	secUnits    = "units"
+	secProps    = "props"
+	secLibvirtd = "libvirtd"
+	secSS       = "ss"
+	secIptables = "iptables"
+	secNft      = "nft"
+	secLink     = "link"
+	secAddr     = "addr"
+	secFiles    = "files"
+	secCert     = "cert"
+	secPackages = "packages"
+	secCPU      = "cpu"
+	secTimeSync = "timesync"
+)
+
+// sectionLimits bounds each section's output on the host (head -c) and again
+// when it is decoded here. Firewall and link sections are large on hosts with
+// security groups and many VM interfaces.
+var sectionLimits = map[string]int{
+	secClock: 256, secAgent: 4 << 10, secUnits: 4 << 10, secProps: 64 << 10,
+	secLibvirtd: 64 << 10, secSS: 1 << 20, secIptables: 8 << 20, secNft: 16 << 20,
+	secLink: 8 << 20, secAddr: 4 << 20, secFiles: 16 << 10, secCert: 16 << 10,
+	secPackages: 16 << 10, secCPU: 4 << 10, secTimeSync: 16 << 10,
+}
+
+// maxScriptOutput caps everything read from one host: every section at its
+// limit, base64-encoded, plus framing.
+var maxScriptOutput = func() int64 {
+	var n int64 = 4 << 10
+	for _, l := range sectionLimits {
+		n += int64(l+1)*4/3 + 64
+	}
+	return n
+}()
+
+// Agent-side paths; constants, so nothing configured or read from the database
+// reaches the script.
+const (
+	agentProperties = "/etc/cloudstack/agent/agent.properties"
+	agentKeystore   = "/etc/cloudstack/agent/cloud.jks"
+	agentCert       = "/etc/cloudstack/agent/cloud.crt"
+	cloudSSHKey     = "/root/.ssh/id_rsa.cloud"
+	libvirtdConf    = "/etc/libvirt/libvirtd.conf"
+)
+
+// propertyKeys is the agent.properties allowlist. Only these keys leave the
+// host (grep runs there), and parseProps filters again.
+var propertyKeys = []string{
+	"host", "port", "cluster", "pod", "zone", "guid", "resource", "workers",
+	"hypervisor.type", "hypervisor.uri", "network.bridge.type",
+	"private.network.device", "public.network.device", "guest.network.device",
+	"network.direct.source.mode", "network.direct.device",
+	"local.storage.uuid", "local.storage.path",
+	"guest.cpu.mode", "guest.cpu.model", "guest.cpu.features",
+	"host.reserved.mem.mb", "host.overcommit.mem.mb",
+	"reboot.host.and.alert.management.on.heartbeat.timeout",
+	"kvm.heartbeat.update.timeout", "kvm.heartbeat.update.max.tries",
+	"kvm.heartbeat.update.retry.sleep", "kvm.heartbeat.checker.timeout",
+	"ping.retries", "vm.migrate.speed", "libvirt.vif.driver",
+}
+
+// libvirtdKeys are the libvirtd.conf keys that decide remote access.
+var libvirtdKeys = []string{
+	"listen_tcp", "listen_tls", "listen_addr", "tcp_port", "tls_port",
+	"auth_tcp", "auth_tls", "auth_unix_ro", "auth_unix_rw",
+	"unix_sock_ro_perms", "unix_sock_rw_perms", "unix_sock_group",
+}
+
+// socketUnits are the systemd units that make libvirt listen on TCP.
+var socketUnits = []string{
+	"libvirtd-tcp.socket", "libvirtd-tls.socket", "virtproxyd-tcp.socket", "virtproxyd-tls.socket",
+}
+
+// packageNames are the versions worth recording, under Debian and RPM names.
+var packageNames = []string{
+	"cloudstack-agent", "qemu-kvm", "qemu-system-x86", "qemu-system-x86-64", "libvirt-daemon",
+	"libvirt-daemon-system", "libvirt0", "libvirt-libs", "libvirt",
+}
+
+// keyPattern builds the host-side grep pattern for a key allowlist.
+func keyPattern(keys []string) string {
+	q := make([]string, len(keys))
+	for i, k := range keys {
+		q[i] = strings.ReplaceAll(k, ".", "[.]")
+	}
+	return "^[[:space:]]*(" + strings.Join(q, "|") + ")[[:space:]]*[=:]"
+}
+
+// script is the one command sent to a KVM host. Each section prints one line
+// "@@csaudit NAME BASE64 RC": the output is cut at the section's limit by head
+// on the host and base64-encoded, so no output can forge a section boundary or
+// bring non-UTF-8 into the framing. Privileged reads go through r(), which uses
+// sudo -n for a non-root user (docs: sudoers allowlist of exactly these).
+var script = buildScript()
+
+func buildScript() string {
+	var b strings.Builder
+	b.WriteString(`exec 4>&1
+export LC_ALL=C
+s() {
+	n=$1; l=$2; shift 2
+	printf '@@csaudit %s ' "$n"
+	rc=$( { { "$@" 2>/dev/null </dev/null; echo $? >&3; } | head -c "$l" | base64 -w0 >&4; } 3>&1 )
+	printf ' %s\n' "$rc"
+}
+r() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
+agent() { systemctl is-active cloudstack-agent 2>&1; }
+units() {
+	if [ -d /run/systemd/system ]; then echo systemd; else echo no-systemd; fi
+	for u in ` + strings.Join(socketUnits, " ") + `; do
+		printf '%s %s %s\n' "$u" "$(systemctl is-enabled "$u" 2>/dev/null)" "$(systemctl is-active "$u" 2>/dev/null)"
+	done
+}
+props() { [ -e ` + agentProperties + ` ] || return 2; r grep -E '` + keyPattern(propertyKeys) + `' ` + agentProperties + `; [ $? -le 1 ]; }
+lvconf() { [ -e ` + libvirtdConf + ` ] || return 2; grep -E '` + keyPattern(libvirtdKeys) + `' ` + libvirtdConf + `; [ $? -le 1 ]; }
+files() {
+	for f in ` + agentProperties + ` ` + agentKeystore + ` ` + cloudSSHKey + ` ` + libvirtdConf + `; do
+		if r test -e "$f"; then r stat -c '%a %U %G %n' "$f"; else echo "missing $f"; fi
+	done
+}
+cert() { [ -e ` + agentCert + ` ] || return 2; openssl x509 -noout -enddate -subject -issuer -nameopt RFC2253 -in ` + agentCert + `; }
+pkgs() {
+	if command -v dpkg-query >/dev/null; then
+		echo dpkg; dpkg-query -W -f '${Package}\t${Version}\t${db:Status-Abbrev}\n' ` + strings.Join(packageNames, " ") + ` 2>/dev/null
+	elif command -v rpm >/dev/null; then
+		echo rpm; rpm -q --qf '%{NAME}\t%{VERSION}-%{RELEASE}\tii\n' ` + strings.Join(packageNames, " ") + ` | grep -v 'is not installed'
+	else return 127; fi
+	return 0
+}
+tsync() {
+	if v=$(timedatectl show -p NTPSynchronized --value 2>/dev/null); then echo "timedatectl $v"; return 0; fi
+	if command -v chronyc >/dev/null; then echo chronyc; chronyc -n tracking; return; fi
+	return 127
+}
+`)
+	b.WriteString("s " + secClock + " " + strconv.Itoa(sectionLimits[secClock]) + " date -u +%s.%N\n")
+	for _, sec := range []struct{ name, cmd string }{
+		{secAgent, "agent"},
+		{secUnits, "units"},
+		{secProps, "props"},
+		{secLibvirtd, "lvconf"},
+		{secSS, "ss -Htlnp"},
+		{secIptables, "r iptables-save"},
+		{secNft, "r nft -j list ruleset"},
+		{secLink, "ip -j -d link"},
+		{secAddr, "ip -j addr"},
+		{secFiles, "files"},
+		{secCert, "cert"},
+		{secPackages, "pkgs"},
+		{secCPU, "grep -m1 -E '^(model name|cpu model|Model)[[:space:]]*:' /proc/cpuinfo"},
+		{secTimeSync, "tsync"},
+	} {
+		fmt.Fprintf(&b, "s %s %d %s\n", sec.name, sectionLimits[sec.name]+1, sec.cmd)
+	}
+	return b.String()
+}
+
+// section is one decoded part of the script's output.
+type section struct {
+	Out       []byte
+	RC        int
+	Truncated bool
+}
+
+var errFraming = errors.New("script output is not in the expected framing")
+
+// splitSections decodes the script's output. Unknown or repeated section names
+// and broken framing are errors; the input is never quoted back.
+func splitSections(b []byte) (map[string]section, error) {
+	out := map[string]section{}
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		f := strings.Fields(string(line))
+		if len(f) < 3 || len(f) > 4 || f[0] != "@@csaudit" {
+			return nil, errFraming
+		}
+		name := f[1]
+		limit, ok := sectionLimits[name]
+		if !ok {
+			return nil, fmt.Errorf("%w: unknown section", errFraming)
+		}
+		if _, dup := out[name]; dup {
+			return nil, fmt.Errorf("%w: section %s repeated", errFraming, name)
+		}
+		var data []byte
+		if len(f) == 4 {
+			var err error
+			if data, err = base64.StdEncoding.DecodeString(f[2]); err != nil {
+				return nil, fmt.Errorf("%w: section %s is not base64", errFraming, name)
+			}
+		}
+		rc, err := strconv.Atoi(f[len(f)-1])
+		if err != nil {
+			return nil, fmt.Errorf("%w: section %s has no exit code", errFraming, name)
+		}
+		sec := section{Out: data, RC: rc}
+		if len(data) > limit {
+			sec.Out, sec.Truncated = data[:limit], true
+		}
+		out[name] = sec
+	}
+	return out, nil
+}
+
+var safePath = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
+
+// Quote is the one function that puts a configured value (a socket or file
+// path) into a host command: it accepts only ^[A-Za-z0-9._/-]+$ and wraps the
+// value in single quotes.
+func Quote(v string) (string, error) {
+	if !safePath.MatchString(v) {
+		return "", errors.New("configured path has characters outside [A-Za-z0-9._/-]")
+	}
+	return "'" + v + "'", nil
+}
