@@ -94,7 +94,7 @@ Exit status: 0 no unwaived finding at or above --fail-on, 1 there is one (or, wi
 			a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 		}
 	}
-	root.AddCommand(a.auditCmd(), a.collectCmd(), a.reportCmd(), a.checksCmd(), a.versionCmd(), a.labCmd())
+	root.AddCommand(a.auditCmd(), a.collectCmd(), a.reportCmd(), a.checksCmd(), a.diffCmd(), a.versionCmd(), a.labCmd())
 	return root
 }
 

@@ -26,6 +26,7 @@ func (a *app) auditCmd() *cobra.Command {
 		failOnError bool
 		waivers     string
 		policyDirs  []string
+		history     string
 	)
 	cmd := &cobra.Command{
 		Use:   "audit",
@@ -77,6 +78,11 @@ func (a *app) auditCmd() *cobra.Command {
 			if err := a.writeOutputs(r, fs, out, extra); err != nil {
 				return err
 			}
+			if history != "" {
+				if err := appendHistory(history, r); err != nil {
+					return fatal(err)
+				}
+			}
 			return gate(r, failOn, failOnError)
 		},
 	}
@@ -87,6 +93,7 @@ func (a *app) auditCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&failOnError, "fail-on-error", false, "exit 1 when a check could not be evaluated (status error)")
 	cmd.Flags().StringVar(&waivers, "waivers", "", "waiver file (YAML); overrides the config's waivers")
 	cmd.Flags().StringArrayVar(&policyDirs, "policy-dir", nil, "extra directory of Rego checks (repeatable)")
+	cmd.Flags().StringVar(&history, "history", "", "append this run's summary to DIR/history.jsonl")
 	return cmd
 }
 

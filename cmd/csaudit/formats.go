@@ -7,7 +7,10 @@ import (
 
 	"github.com/csaudit/csaudit/report"
 	"github.com/csaudit/csaudit/report/csv"
+	htmlreport "github.com/csaudit/csaudit/report/html"
 	"github.com/csaudit/csaudit/report/junit"
+	pdfreport "github.com/csaudit/csaudit/report/pdf"
+	"github.com/csaudit/csaudit/report/prom"
 	"github.com/csaudit/csaudit/report/sarif"
 )
 
@@ -22,9 +25,12 @@ type outputFormat struct {
 var outputFormats = []outputFormat{
 	{name: "table"},
 	{name: "json", file: "csaudit-report.json", write: report.WriteJSON},
+	{name: "html", file: "csaudit-report.html", write: htmlreport.Write},
+	{name: "pdf", file: "csaudit-report.pdf", write: pdfreport.Write},
 	{name: "csv", file: "csaudit-report.csv", write: csv.Write},
 	{name: "junit", file: "csaudit-report.junit.xml", write: junit.Write},
 	{name: "sarif", file: "csaudit-report.sarif", write: sarif.Write},
+	{name: "prom", file: "csaudit-report.prom", write: prom.Write},
 }
 
 func formatNames() string {

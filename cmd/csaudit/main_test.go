@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -437,5 +438,61 @@ func TestVersion(t *testing.T) {
 	r := csaudit(t, "version")
 	if r.err != nil || r.stdout != "csaudit test\n" {
 		t.Errorf("got %q, %v", r.stdout, r.err)
+	}
+}
+
+func TestAllFormatsAndHistory(t *testing.T) {
+	out := t.TempDir()
+	hist := filepath.Join(t.TempDir(), "hist")
+	r := csaudit(t, "audit", "--lab", "--format", formatNames(), "--out", out, "--history", hist)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	for _, f := range outputFormats {
+		if f.file == "" {
+			continue
+		}
+		st, err := os.Stat(filepath.Join(out, f.file))
+		if err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", f.file, err)
+		}
+	}
+	if r := csaudit(t, "audit", "--lab", "--history", hist); r.err != nil {
+		t.Fatal(r.err)
+	}
+	b, err := os.ReadFile(filepath.Join(hist, "history.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d history lines, want 2", len(lines))
+	}
+	var e historyEntry
+	if err := json.Unmarshal([]byte(lines[1]), &e); err != nil || e.Summary.Findings == 0 || len(e.Open) != e.Summary.Findings {
+		t.Errorf("history entry %+v, %v", e, err)
+	}
+}
+
+func TestDiff(t *testing.T) {
+	dir := t.TempDir()
+	if r := csaudit(t, "audit", "--lab", "--format", "json", "--out", filepath.Join(dir, "a")); r.err != nil {
+		t.Fatal(r.err)
+	}
+	if r := csaudit(t, "audit", "--snapshot", criticalSnapshot(t), "--format", "json", "--out", filepath.Join(dir, "b")); r.err != nil {
+		t.Fatal(r.err)
+	}
+	r := csaudit(t, "diff", filepath.Join(dir, "a", "csaudit-report.json"), filepath.Join(dir, "b", "csaudit-report.json"))
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	// The integration API finding changed severity, not identity: it stays open,
+	// and nothing else changed.
+	a, err := report.LoadJSON(filepath.Join(dir, "a", "csaudit-report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("0 added, 0 resolved, %d still open", a.Summary.Findings); !strings.HasPrefix(r.stdout, want) {
+		t.Errorf("diff:\n%s", r.stdout)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/csaudit/csaudit/collectors"
+	"github.com/csaudit/csaudit/collectors/ipmi"
 )
 
 // buildCollectors constructs every collector this build has, from the config.
@@ -9,5 +10,6 @@ import (
 func buildCollectors(cfg *collectors.Config) []collectors.Collector {
 	var cs []collectors.Collector
 	_ = cfg
+	cs = append(cs, ipmi.New(cfg))
 	return cs
 }

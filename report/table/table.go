@@ -30,7 +30,7 @@ func WriteOptions(w io.Writer, r *report.Report, o Options) error {
 	p := &printer{w: w, o: o}
 	t := r.Target
 	p.linef("csaudit %s — CloudStack %s: %d zones, %d clusters, %d hosts, %d VMs",
-		clean(r.Tool.Version), orDash(t.CloudStackVersion), t.Zones, t.Clusters, t.Hosts, t.VMs)
+		Clean(r.Tool.Version), orDash(t.CloudStackVersion), t.Zones, t.Clusters, t.Hosts, t.VMs)
 	dbNow := "-"
 	if r.Snapshot.DBNow != nil {
 		dbNow = r.Snapshot.DBNow.UTC().Format("2006-01-02 15:04:05Z")
@@ -53,9 +53,9 @@ func WriteOptions(w io.Writer, r *report.Report, o Options) error {
 			n++
 			status := f.Status
 			if f.Waiver != nil {
-				status = "waived until " + clean(f.Waiver.Expires)
+				status = "waived until " + Clean(f.Waiver.Expires)
 			}
-			if err := tb.Append(p.sev(f.Severity), clean(f.CheckID), resource(f.Resource), wrap(clean(f.Message), 70), status); err != nil {
+			if err := tb.Append(p.sev(f.Severity), Clean(f.CheckID), resource(f.Resource), wrap(Clean(f.Message), 70), status); err != nil {
 				return err
 			}
 		}
@@ -83,7 +83,7 @@ func WriteOptions(w io.Writer, r *report.Report, o Options) error {
 			if len(c.NotEvaluated) > 5 {
 				ne = strings.Join(c.NotEvaluated[:5], ", ") + fmt.Sprintf(" … (+%d)", len(c.NotEvaluated)-5)
 			}
-			if err := tb.Append(clean(c.ID), wrap(clean(c.Title), 40), wrap(clean(c.StatusReason), 50), wrap(clean(ne), 40)); err != nil {
+			if err := tb.Append(Clean(c.ID), wrap(Clean(c.Title), 40), wrap(Clean(c.StatusReason), 50), wrap(Clean(ne), 40)); err != nil {
 				return err
 			}
 		}
@@ -98,7 +98,7 @@ func WriteOptions(w io.Writer, r *report.Report, o Options) error {
 		tb := newTable(w)
 		tb.Header("COLLECTOR", "TARGET", "ERROR")
 		for _, e := range r.CollectorErrors {
-			if err := tb.Append(clean(e.Collector), clean(e.Target), wrap(clean(e.Error), 80)); err != nil {
+			if err := tb.Append(Clean(e.Collector), Clean(e.Target), wrap(Clean(e.Error), 80)); err != nil {
 				return err
 			}
 		}
@@ -117,7 +117,7 @@ func WriteOptions(w io.Writer, r *report.Report, o Options) error {
 		}
 		p.linef("%s", ws.title)
 		for _, w := range ws.list {
-			p.linef("  %s on %s, approved by %s, expires %s", clean(w.Check), clean(w.Resource), clean(w.Approver), clean(w.Expires))
+			p.linef("  %s on %s, approved by %s, expires %s", Clean(w.Check), Clean(w.Resource), Clean(w.Approver), Clean(w.Expires))
 		}
 		p.linef("")
 	}
@@ -152,7 +152,7 @@ var sevColor = map[report.Severity]string{
 }
 
 func (p *printer) sev(s report.Severity) string {
-	v := clean(string(s))
+	v := Clean(string(s))
 	if p.o.Color {
 		if c, ok := sevColor[s]; ok {
 			return c + v + "\x1b[0m"
@@ -179,9 +179,9 @@ func resource(r report.Resource) string {
 		name = r.ID
 	}
 	if name == "" {
-		return clean(r.Type)
+		return Clean(r.Type)
 	}
-	return clean(r.Type) + " " + clean(name)
+	return Clean(r.Type) + " " + Clean(name)
 }
 
 func short(s string) string {
@@ -195,12 +195,12 @@ func orDash(s string) string {
 	if s == "" {
 		return "-"
 	}
-	return clean(s)
+	return Clean(s)
 }
 
-// clean removes control characters (C0, DEL, C1) and bidirectional overrides, so
+// Clean removes control characters (C0, DEL, C1) and bidirectional overrides, so
 // a hostile name cannot move the cursor, recolour the terminal or reorder text.
-func clean(s string) string {
+func Clean(s string) string {
 	return strings.Map(func(r rune) rune {
 		switch {
 		case r == '\t':

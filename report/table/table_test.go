@@ -39,7 +39,7 @@ func TestColorOnlyColoursSeverity(t *testing.T) {
 }
 
 func TestWrapAndClean(t *testing.T) {
-	if got := clean("a\tb\x1b[31mc\u202ed\x00"); got != "a b[31mcd" {
+	if got := Clean("a\tb\x1b[31mc\u202ed\x00"); got != "a b[31mcd" {
 		t.Errorf("clean = %q", got)
 	}
 	if got := wrap("one two three four", 9); got != "one two\nthree\nfour" {

@@ -1,0 +1,63 @@
+// Package prom renders a Report in the Prometheus text exposition format, for
+// node_exporter's textfile collector: scheduled audits become alertable metrics.
+package prom
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/csaudit/csaudit/report"
+)
+
+// Write renders r.
+func Write(w io.Writer, r *report.Report) error {
+	var b strings.Builder
+	metric := func(name, help string) {
+		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name)
+	}
+	metric("csaudit_findings", "Findings of the audit by severity and status (open or waived).")
+	counts := map[[2]string]int{}
+	for _, f := range r.Findings {
+		counts[[2]string{string(f.Severity), f.Status}]++
+	}
+	for _, sev := range report.Severities {
+		for _, st := range []string{report.Open, report.Waived} {
+			fmt.Fprintf(&b, "csaudit_findings{severity=%s,status=%s} %d\n", q(string(sev)), q(st), counts[[2]string{string(sev), st}])
+		}
+	}
+	metric("csaudit_checks", "Checks of the audit by status.")
+	statuses := map[report.Status]int{}
+	for _, c := range r.Checks {
+		statuses[c.Status]++
+	}
+	for _, st := range []report.Status{report.Pass, report.Fail, report.Error, report.Skipped} {
+		fmt.Fprintf(&b, "csaudit_checks{status=%s} %d\n", q(string(st)), statuses[st])
+	}
+	metric("csaudit_check_findings", "Open findings per check; the status label is the check's status.")
+	open := map[string]int{}
+	for _, f := range r.Findings {
+		if f.Status != report.Waived {
+			open[f.CheckID]++
+		}
+	}
+	checks := append([]report.Check(nil), r.Checks...)
+	sort.Slice(checks, func(i, j int) bool { return checks[i].ID < checks[j].ID })
+	for _, c := range checks {
+		fmt.Fprintf(&b, "csaudit_check_findings{check=%s,severity=%s,status=%s} %d\n", q(c.ID), q(string(c.Severity)), q(string(c.Status)), open[c.ID])
+	}
+	metric("csaudit_collector_errors", "Collector errors recorded in the snapshot.")
+	fmt.Fprintf(&b, "csaudit_collector_errors %d\n", len(r.CollectorErrors))
+	metric("csaudit_report_generated_timestamp_seconds", "When the report was generated (Unix time).")
+	fmt.Fprintf(&b, "csaudit_report_generated_timestamp_seconds %d\n", r.GeneratedAt.Unix())
+	metric("csaudit_snapshot_collected_timestamp_seconds", "When the evidence was collected (Unix time).")
+	fmt.Fprintf(&b, "csaudit_snapshot_collected_timestamp_seconds %d\n", r.Snapshot.CollectedAt.Unix())
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// q quotes a label value per the exposition format.
+func q(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s) + `"`
+}
