@@ -177,10 +177,13 @@ func stringList(v any) ([]string, error) {
 		return nil, errors.New("want a list of strings")
 	}
 	out := make([]string, 0, len(list))
-	for _, e := range list {
+	for i, e := range list {
 		s, ok := e.(string)
+		if _, isMap := e.(map[string]any); isMap {
+			return nil, fmt.Errorf("entry %d is a map, not a string: quote it (YAML reads \"a: b\" as a map)", i+1)
+		}
 		if !ok {
-			return nil, fmt.Errorf("%v is not a string", e)
+			return nil, fmt.Errorf("entry %d (%v) is not a string", i+1, e)
 		}
 		out = append(out, s)
 	}
