@@ -454,27 +454,49 @@ type capped struct {
 	limit int64
 	over  chan struct{}
 	once  sync.Once
+	err   error
+	// check, when set, validates the output as it arrives, so a host that
+	// floods or sends garbage is cut off at once instead of at the limit.
+	check func(buf []byte, from int) error
 }
 
 func (c *capped) Write(b []byte) (int, error) {
 	if int64(len(c.buf)+len(b)) > c.limit {
-		c.once.Do(func() { close(c.over) })
+		c.stop(errOutputLimit)
 		return 0, errOutputLimit
 	}
+	from := len(c.buf)
 	c.buf = append(c.buf, b...)
+	if c.check != nil {
+		if err := c.check(c.buf, from); err != nil {
+			c.stop(err)
+			return 0, err
+		}
+	}
 	return len(b), nil
+}
+
+func (c *capped) stop(err error) {
+	c.once.Do(func() {
+		c.err = err
+		close(c.over)
+	})
 }
 
 // Run executes one constant command in one session, reading at most limit
 // bytes of stdout. A timeout or an output flood closes the whole connection,
 // since a hung host cannot be trusted to honour a session close.
 func (c *Conn) Run(ctx context.Context, cmd string, limit int64) ([]byte, int, error) {
+	return c.run(ctx, cmd, limit, nil)
+}
+
+func (c *Conn) run(ctx context.Context, cmd string, limit int64, check func([]byte, int) error) ([]byte, int, error) {
 	s, err := c.Client.NewSession()
 	if err != nil {
 		return nil, 0, fmt.Errorf("open session: %w", err)
 	}
 	defer s.Close()
-	out := &capped{limit: limit, over: make(chan struct{})}
+	out := &capped{limit: limit, over: make(chan struct{}), check: check}
 	s.Stdout = out
 	s.Stderr = io.Discard
 	if err := s.Start(cmd); err != nil {
@@ -492,7 +514,10 @@ func (c *Conn) Run(ctx context.Context, cmd string, limit int64) ([]byte, int, e
 	select {
 	case err = <-done:
 	case <-out.over:
-		return fail(fmt.Errorf("command %w (%d bytes)", errOutputLimit, limit))
+		if out.err == errOutputLimit {
+			return fail(fmt.Errorf("command %w (%d bytes)", errOutputLimit, limit))
+		}
+		return fail(out.err)
 	case <-timer.C:
 		return fail(fmt.Errorf("command timed out after %s", c.pool.CommandTimeout))
 	case <-ctx.Done():

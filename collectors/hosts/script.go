@@ -119,10 +119,12 @@ s() {
 	rc=$( { { "$@" 2>/dev/null </dev/null; echo $? >&3; } | head -c "$l" | base64 -w0 >&4; } 3>&1 )
 	printf ' %s\n' "$rc"
 }
-r() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
+uid=$(id -u)
+r() { if [ "$uid" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
+test() { if [ "$uid" = 0 ]; then [ "$@" ]; else command test "$@"; fi; }
 agent() { systemctl is-active cloudstack-agent 2>&1; }
 units() {
-	if [ -d /run/systemd/system ]; then echo systemd; else echo no-systemd; fi
+	if [ -d /run/systemd/system ]; then echo systemd; else echo no-systemd; return 0; fi
 	for u in ` + strings.Join(socketUnits, " ") + `; do
 		printf '%s %s %s\n' "$u" "$(systemctl is-enabled "$u" 2>/dev/null)" "$(systemctl is-active "$u" 2>/dev/null)"
 	done
@@ -218,6 +220,50 @@ func splitSections(b []byte) (map[string]section, error) {
 		out[name] = sec
 	}
 	return out, nil
+}
+
+// maxLine is the longest framed line a section can produce.
+var maxLine = func() int {
+	m := 0
+	for _, l := range sectionLimits {
+		m = max(m, (l+3)*4/3+64)
+	}
+	return m
+}()
+
+var framePrefix = []byte("@@csaudit ")
+
+// checkFraming validates script output while it streams in (see capped).
+func checkFraming(buf []byte, from int) error {
+	start := bytes.LastIndexByte(buf[:from], '\n') + 1
+	for {
+		line := buf[start:]
+		end := bytes.IndexByte(line, '\n')
+		if end >= 0 {
+			line = line[:end]
+		}
+		n := min(len(line), len(framePrefix))
+		if !bytes.Equal(line[:n], framePrefix[:n]) {
+			return errFraming
+		}
+		limit := maxLine
+		if len(line) > len(framePrefix) {
+			if name, _, ok := bytes.Cut(line[len(framePrefix):], []byte(" ")); ok {
+				l, known := sectionLimits[string(name)]
+				if !known {
+					return fmt.Errorf("%w: unknown section", errFraming)
+				}
+				limit = (l+3)*4/3 + 64
+			}
+		}
+		if len(line) > limit {
+			return errors.New("a section's output exceeds its limit")
+		}
+		if end < 0 {
+			return nil
+		}
+		start += end + 1
+	}
 }
 
 var safePath = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
