@@ -11,6 +11,7 @@ import (
 	_ "embed"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"io"
 	"sort"
@@ -174,7 +175,7 @@ func build(r *report.Report) *page {
 		}
 		bySev[string(f.Severity)]++
 		byCat[orNone(cat)]++
-		if c, ok := f.Evidence["cluster"].(string); ok && c != "" {
+		if c := cluster(f); c != "" {
 			byCluster[c]++
 		}
 		cats[cat], types[f.Resource.Type] = true, true
@@ -335,4 +336,20 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string([]rune(s)[:n-1]) + "…"
+}
+
+// cluster names the cluster a finding belongs to, for the chart: evidence
+// "cluster" (a name) when the check records it, else "cluster_id", else the
+// resource itself when it is a cluster. Findings without one are not counted.
+func cluster(f *report.Finding) string {
+	if v, ok := f.Evidence["cluster"].(string); ok && v != "" {
+		return v
+	}
+	if v, ok := f.Evidence["cluster_id"]; ok && v != nil && fmt.Sprint(v) != "" {
+		return "cluster id " + fmt.Sprint(v)
+	}
+	if f.Resource.Type == "cluster" {
+		return resourceName(f.Resource)
+	}
+	return ""
 }

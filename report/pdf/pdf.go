@@ -405,7 +405,7 @@ func (w *writer) summary() {
 			v[1]++
 		}
 		cats[orDash(c)] = v
-		if cl, ok := fd.Evidence["cluster"].(string); ok && cl != "" {
+		if cl := cluster(&fd); cl != "" {
 			clusters[cl]++
 		}
 	}
@@ -749,4 +749,20 @@ func (w *writer) appendix() {
 		}
 		w.f.Ln(1.5)
 	}
+}
+
+// cluster names the cluster a finding belongs to, for the chart: evidence
+// "cluster" (a name) when the check records it, else "cluster_id", else the
+// resource itself when it is a cluster. Findings without one are not counted.
+func cluster(f *report.Finding) string {
+	if v, ok := f.Evidence["cluster"].(string); ok && v != "" {
+		return v
+	}
+	if v, ok := f.Evidence["cluster_id"]; ok && v != nil && fmt.Sprint(v) != "" {
+		return "cluster id " + fmt.Sprint(v)
+	}
+	if f.Resource.Type == "cluster" {
+		return resourceName(f.Resource)
+	}
+	return ""
 }
