@@ -1,0 +1,47 @@
+# METADATA
+# title: BMC does not answer on the IPMI port
+# description: >-
+#   The host's BMC answered neither an RMCP/ASF presence ping nor an unauthenticated Get
+#   Channel Authentication Capabilities within the collector timeout (or its UDP port is
+#   closed). CloudStack's ipmitool driver cannot read the power state or fence the host
+#   through it. Seed 002 names out-of-band fencing through IPMI (UDP 623) as what keeps a
+#   failed host from running a VM twice. High for a Host-HA host (fencing is silently
+#   broken), medium otherwise. The probe runs from the auditor: confirm from the
+#   management server before acting, since the BMC network may be reachable only from
+#   there.
+# custom:
+#   id: CSA-OOBM-001
+#   severity: high
+#   category: oobm
+#   remediation:
+#     summary: Restore the BMC's network path from the management servers (UDP 623) or fix its address in CloudStack.
+#     steps:
+#       - From a management server, run ipmitool against the BMC address CloudStack stores.
+#       - Check the BMC's LAN channel is enabled and the IPMI VLAN routes to the management servers.
+#     commands:
+#       - kind: cmk
+#         text: cmk list hosts id={uuid} filter=name,outofbandmanagement
+#       - kind: shell
+#         text: ipmitool -I lanplus -C 3 -H <bmc-address> -U <user> -P <password> chassis power status
+#   references:
+#     - seed:002_87316531120da61b.txt (Out-of-band (IPMI) 623 UDP/IPMI 2.0; fencing via IPMI)
+#     - cloudstack:states.md (oobm PowerState)
+#   controls: [availability, ha]
+#   requires: [oobm.reachability]
+package csaudit.checks.oobm.bmc_unreachable
+
+import data.csaudit.checks.oobm.index
+
+deny contains f if {
+	some key, b in input.oobm
+	b.reachable == false
+	f := {
+		"resource": index.fact_resource(key, b),
+		"severity": index.ha_severity(b.host_id),
+		"message": sprintf("BMC %s of host %s is unreachable: %s", [b.address, object.get(b, "host_name", key), object.get(b, "reach_detail", "no answer")]),
+		"evidence": {
+			"address": b.address, "reach_detail": object.get(b, "reach_detail", ""),
+			"host_ha": index.is_host_ha(b.host_id),
+		},
+	}
+}
