@@ -277,3 +277,14 @@ func Quote(v string) (string, error) {
 	}
 	return "'" + v + "'", nil
 }
+
+var safeURI = regexp.MustCompile(`^[a-z0-9+]+://[A-Za-z0-9._/-]*$`)
+
+// QuoteURI is Quote for a libvirt URI (libvirt.uri for the virsh fallback):
+// scheme://path with the same character set, single-quoted.
+func QuoteURI(v string) (string, error) {
+	if !safeURI.MatchString(v) {
+		return "", errors.New("configured URI has characters outside scheme://[A-Za-z0-9._/-]")
+	}
+	return "'" + v + "'", nil
+}
