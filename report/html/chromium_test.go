@@ -7,12 +7,17 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"net/url"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/csaudit/csaudit/fixtures/testbed"
+	"github.com/csaudit/csaudit/report"
 	"github.com/csaudit/csaudit/report/reporttest"
 )
 
@@ -42,6 +47,11 @@ func needChromium(t *testing.T) string {
 // records console output and a net log.
 func load(t *testing.T, bin, file string, extra ...string) browserRun {
 	t.Helper()
+	return loadURL(t, bin, "file://"+file, extra...)
+}
+
+func loadURL(t *testing.T, bin, url string, extra ...string) browserRun {
+	t.Helper()
 	dir := t.TempDir()
 	netlog := filepath.Join(dir, "netlog.json")
 	stderr := filepath.Join(dir, "stderr.txt")
@@ -50,7 +60,7 @@ func load(t *testing.T, bin, file string, extra ...string) browserRun {
 		"--enable-logging=stderr", "--v=0",
 		"--log-net-log="+netlog,
 	)
-	args = append(append(args, extra...), "--dump-dom", "file://"+file)
+	args = append(append(args, extra...), "--dump-dom", url)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	ef, err := os.Create(stderr)
@@ -247,5 +257,144 @@ func TestChromiumLarge(t *testing.T) {
 	}
 	if len(run.Requests) > 0 {
 		t.Errorf("network requests: %q", run.Requests)
+	}
+}
+
+var (
+	rowTag   = regexp.MustCompile(`<tr [^>]*data-rank="[^>]*>`)
+	rowID    = regexp.MustCompile(` id="f-([0-9a-f]+)"`)
+	rowClass = regexp.MustCompile(` class="([^"]*)"`)
+)
+
+type domRow struct {
+	id      string
+	visible bool
+}
+
+func domRows(dom string) []domRow {
+	var rows []domRow
+	// The script adds class after the server-written attributes, so the
+	// attributes are matched one by one.
+	for _, tag := range rowTag.FindAllString(dom, -1) {
+		id := rowID.FindStringSubmatch(tag)
+		if id == nil {
+			continue
+		}
+		class := ""
+		if m := rowClass.FindStringSubmatch(tag); m != nil {
+			class = m[1]
+		}
+		rows = append(rows, domRow{id: id[1], visible: !strings.Contains(class, "flt-off") && !strings.Contains(class, "pg-off")})
+	}
+	return rows
+}
+
+// The filters and sorting work in a browser; the URL fragment drives them.
+func TestChromiumFilterAndSort(t *testing.T) {
+	bin := needChromium(t)
+	r := reporttest.Sample()
+	var buf bytes.Buffer
+	if err := Write(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	file := writeFile(t, t.TempDir(), "csaudit-report.html", buf.Bytes())
+	byID := map[string]report.Finding{}
+	for _, f := range r.Findings {
+		byID[f.ID] = f
+	}
+
+	t.Run("severity", func(t *testing.T) {
+		run := loadURL(t, bin, "file://"+file+"#sev=high")
+		rows := domRows(run.DOM)
+		if len(rows) != len(r.Findings) {
+			t.Fatalf("%d rows in the DOM, want %d", len(rows), len(r.Findings))
+		}
+		for _, row := range rows {
+			if high := byID[row.id].Severity == report.High; high != row.visible {
+				t.Errorf("finding %s (%s) visible=%v", row.id, byID[row.id].Severity, row.visible)
+			}
+		}
+		if !strings.Contains(run.DOM, "1–2 of 2 findings (filtered from 8)") {
+			t.Error("pager does not report the filtered count")
+		}
+	})
+	t.Run("search", func(t *testing.T) {
+		// Matches the Greek host by name and the VM whose evidence names the
+		// κόμβος-cluster: search covers the expanded details too.
+		run := loadURL(t, bin, "file://"+file+"#q="+url.QueryEscape(reporttest.Greek))
+		var got []string
+		for _, row := range domRows(run.DOM) {
+			if row.visible {
+				got = append(got, byID[row.id].Resource.Name)
+			}
+		}
+		sort.Strings(got)
+		if want := []string{reporttest.ImgName, reporttest.Greek}; !slices.Equal(got, want) {
+			t.Errorf("search shows %q, want %q", got, want)
+		}
+	})
+	t.Run("sort", func(t *testing.T) {
+		run := loadURL(t, bin, "file://"+file+"#sort=res&dir=desc")
+		var got, want []string
+		for _, row := range domRows(run.DOM) {
+			got = append(got, byID[row.id].Resource.Name)
+		}
+		for _, f := range r.Findings {
+			want = append(want, f.Resource.Name)
+		}
+		// UTF-8 byte order equals the UTF-16 order JavaScript compares in for
+		// these (BMP) names.
+		sort.Slice(want, func(i, j int) bool { return strings.ToLower(want[i]) > strings.ToLower(want[j]) })
+		if !slices.Equal(got, want) {
+			t.Errorf("rows sorted by resource, descending:\n got %q\nwant %q", got, want)
+		}
+		if !strings.Contains(run.DOM, `data-key="res" aria-sort="descending"`) {
+			t.Error("the resource column header does not show the sort")
+		}
+	})
+}
+
+// Printing shows every finding that passes the filters, not just the current
+// page, with its details expanded.
+func TestChromiumPrint(t *testing.T) {
+	bin := needChromium(t)
+	pdftotext, err := testbed.Need("poppler-utils", "pdftotext")
+	if err != nil {
+		testbed.Missing(t, err)
+	}
+	r := reporttest.Large(250)
+	var buf bytes.Buffer
+	if err := Write(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	file := writeFile(t, dir, "large.html", buf.Bytes())
+	out := filepath.Join(dir, "print.pdf")
+	args := append(append([]string{}, chromiumFlags...), "--user-data-dir="+filepath.Join(dir, "profile"),
+		"--no-pdf-header-footer", "--print-to-pdf="+out, "file://"+file)
+	cmd := exec.Command(bin, args...)
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("print: %v\n%s", err, tail(errb.String()))
+	}
+	txt, err := exec.Command(pdftotext, out, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Table cells wrap, so compare without any whitespace.
+	squash := func(s string) string { return strings.Join(strings.Fields(s), "") }
+	text := squash(string(txt))
+	for _, f := range []report.Finding{r.Findings[0], r.Findings[150], r.Findings[249]} {
+		// The id is one token; a resource name may wrap into interleaved columns.
+		if !strings.Contains(text, f.ID) {
+			t.Errorf("printed report lacks finding %s on %s (beyond the first page of the table?)", f.ID, f.Resource.Name)
+		}
+		if !strings.Contains(text, squash(f.Remediation.Commands[0].Text)) {
+			t.Errorf("printed report lacks the command of %s: details not expanded", f.Resource.Name)
+		}
+	}
+	if strings.Contains(text, "Perpage") {
+		t.Error("the filter controls are printed")
 	}
 }

@@ -106,7 +106,28 @@
     next.addEventListener('click', function () { pageNo++; paginate(); });
     $('controls').hidden = false;
     pager.hidden = false;
-    filter();
+    // A view can be linked: #sev=high&q=kvm&sort=res&dir=desc (also used by
+    // the browser tests to drive the filters).
+    var want = {};
+    location.hash.replace(/^#/, '').split('&').forEach(function (kv) {
+      var i = kv.indexOf('=');
+      if (i > 0) {
+        try { want[kv.slice(0, i)] = decodeURIComponent(kv.slice(i + 1).replace(/\+/g, ' ')); } catch (e) { /* ignore a malformed part */ }
+      }
+    });
+    ['sev', 'cat', 'type', 'status', 'q', 'size'].forEach(function (k) {
+      if (want[k] === undefined) { return; }
+      var el = ctl[k];
+      if (el.tagName === 'SELECT' && !Array.prototype.some.call(el.options, function (o) { return o.value === want[k]; })) { return; }
+      el.value = want[k];
+    });
+    if (want.sort && keys[want.sort]) {
+      if (want.sort === sortKey) { dir = -dir; } // sortBy flips it back to ascending
+      sortBy(want.sort);
+      if (want.dir === 'desc') { sortBy(want.sort); }
+    } else {
+      filter();
+    }
   }
   // Tests read this marker from the DOM to know the script ran to the end.
   doc.documentElement.setAttribute('data-csaudit-ready', '1');

@@ -2,11 +2,17 @@ package reporttest_test
 
 import (
 	"bytes"
+	"io"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/csaudit/csaudit/report"
+	"github.com/csaudit/csaudit/report/csv"
+	htmlreport "github.com/csaudit/csaudit/report/html"
+	"github.com/csaudit/csaudit/report/junit"
+	pdfreport "github.com/csaudit/csaudit/report/pdf"
+	"github.com/csaudit/csaudit/report/sarif"
 	"github.com/csaudit/csaudit/report/reporttest"
 )
 
@@ -56,5 +62,51 @@ func TestSampleCoversEveryStatus(t *testing.T) {
 	}
 	if got := len(reporttest.Large(123).Findings); got != 123 {
 		t.Errorf("Large(123) has %d findings", got)
+	}
+}
+
+var renderers = map[string]func(io.Writer, *report.Report) error{
+	"csv": csv.Write, "html": htmlreport.Write, "junit": junit.Write, "pdf": pdfreport.Write, "sarif": sarif.Write,
+}
+
+// `csaudit report REPORT.json` must write the same files the audit did: every
+// renderer gives the same bytes for a report and for its saved JSON.
+func TestEveryFormatReRendersFromJSON(t *testing.T) {
+	direct := reporttest.Sample()
+	var js bytes.Buffer
+	if err := report.WriteJSON(&js, direct); err != nil {
+		t.Fatal(err)
+	}
+	saved, err := report.DecodeJSON(js.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, write := range renderers {
+		var a, b bytes.Buffer
+		if err := write(&a, direct); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err := write(&b, saved); err != nil {
+			t.Fatalf("%s from JSON: %v", name, err)
+		}
+		if !bytes.Equal(a.Bytes(), b.Bytes()) {
+			t.Errorf("%s differs when rendered from the saved JSON:\n%s", name, cmp.Diff(a.String(), b.String()))
+		}
+	}
+}
+
+// A report with nothing in it (no checks, no findings, zero times) still
+// renders in every format.
+func TestEveryFormatRendersAnEmptyReport(t *testing.T) {
+	for _, r := range []*report.Report{{}, func() *report.Report { r := &report.Report{}; r.Finalize(); return r }()} {
+		for name, write := range renderers {
+			var buf bytes.Buffer
+			if err := write(&buf, r); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+			if buf.Len() == 0 {
+				t.Errorf("%s wrote nothing", name)
+			}
+		}
 	}
 }
