@@ -12,8 +12,8 @@ import (
 	htmlreport "github.com/csaudit/csaudit/report/html"
 	"github.com/csaudit/csaudit/report/junit"
 	pdfreport "github.com/csaudit/csaudit/report/pdf"
-	"github.com/csaudit/csaudit/report/sarif"
 	"github.com/csaudit/csaudit/report/reporttest"
+	"github.com/csaudit/csaudit/report/sarif"
 )
 
 // The JSON golden pins the contract the other renderers re-render from.
