@@ -26,6 +26,7 @@ var (
 	poweroff *testbed.IPMISim // admin/canary, power off
 	insecure *testbed.IPMISim // anonymous login and auth type none
 	dellish  *testbed.IPMISim // root/calvin, a vendor default
+	otherpw  *testbed.IPMISim // admin with a password the config does not hold
 	fleet    []*testbed.IPMISim
 	startErr error
 )
@@ -61,6 +62,7 @@ func TestMain(m *testing.M) {
 		poweroff = start(testbed.IPMISimOptions{Name: "poweroff", User: "admin", Password: canary})
 		insecure = start(testbed.IPMISimOptions{Name: "insecure", User: "admin", Password: canary, PowerOn: true, Insecure: true})
 		dellish = start(testbed.IPMISimOptions{Name: "dellish", User: "root", Password: "calvin", PowerOn: true})
+		otherpw = start(testbed.IPMISimOptions{Name: "otherpw", User: "admin", Password: "Rotated-pw-2026", PowerOn: true})
 		for i := range 5 {
 			fleet = append(fleet, start(testbed.IPMISimOptions{Name: fmt.Sprintf("fleet%d", i), User: "admin", Password: canary, PowerOn: true}))
 		}
