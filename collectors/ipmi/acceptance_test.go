@@ -71,7 +71,7 @@ func TestAcceptanceFindingsFromRealBMCs(t *testing.T) {
 	db := map[string]collectors.Table{
 		"host": {}, "oobm": {}, "ha_config": {}, "vm_instance": {},
 		"cluster_details": {"1": {"id": float64(1), "cluster_id": float64(1), "name": "resourceHAEnabled", "value": "true"}},
-		"mshost": {"1": {"id": float64(1), "msid": float64(1001), "state": "Up", "last_update": "2026-11-22T09:59:50Z", "removed": nil}},
+		"mshost":          {"1": {"id": float64(1), "msid": float64(1001), "state": "Up", "last_update": "2026-11-22T09:59:50Z", "removed": nil}},
 	}
 	bmcs := map[string]struct {
 		addr, power string
