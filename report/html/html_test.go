@@ -37,13 +37,13 @@ func render(t *testing.T, r *report.Report) string {
 func TestHostileNamesAreText(t *testing.T) {
 	out := render(t, reporttest.Sample())
 	for _, raw := range []string{
-		"<script>alert", "<img", "<b>cloud", "<em>really", `<i>"quoted`, "javascript:alert(1)\"", "\x1b", "\x00",
+		"<script>alert", "<img", "<svg/onload", "<b>cloud", "<em>really", `<i>"quoted`, "javascript:alert(1)\"", "\x1b", "\x00",
 	} {
 		if strings.Contains(out, raw) {
 			t.Errorf("output contains %q unescaped", raw)
 		}
 	}
-	for _, escaped := range []string{"&lt;script&gt;alert(1)&lt;/script&gt;", "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;", "lab &lt;b&gt;cloud&lt;/b&gt;"} {
+	for _, escaped := range []string{"&lt;script&gt;alert(1)&lt;/script&gt;", "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;", "lab &lt;b&gt;cloud&lt;/b&gt;", "&lt;svg/onload=alert(2)&gt;"} {
 		if !strings.Contains(out, escaped) {
 			t.Errorf("output lacks the escaped form %q", escaped)
 		}

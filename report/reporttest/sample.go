@@ -19,8 +19,10 @@ const (
 	ScriptName = `<script>alert(1)</script>`
 	ImgName    = `"><img src=x onerror=alert(1)>`
 	FormulaCSV = `=cmd|' /C calc'!A0`
-	Cyrillic   = "узел-01"
-	Greek      = "κόμβος"
+	// SVGName is a cluster name, so it lands in the inline SVG chart.
+	SVGName  = `<svg/onload=alert(2)>`
+	Cyrillic = "узел-01"
+	Greek    = "κόμβος"
 	// CJK is outside DejaVu Sans: the PDF shows '?' for it.
 	CJK = "vm-東京-01"
 )
@@ -179,7 +181,7 @@ func Sample() *report.Report {
 				CheckID: "CS-INV-008", Title: "Inventory note", Category: "inventory", Severity: report.Info,
 				Resource:    report.Resource{Type: "vm", ID: "200", Name: CJK},
 				Message:     "Tab\there and a carriage\rreturn; emoji \U0001F600 and " + CJK,
-				Evidence:    map[string]any{},
+				Evidence:    map[string]any{"cluster": SVGName},
 				Remediation: report.Remediation{Summary: "None needed."},
 			},
 		},
