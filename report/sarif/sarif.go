@@ -6,6 +6,7 @@ package sarif
 import (
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 
 	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
@@ -85,7 +86,10 @@ func Write(w io.Writer, r *report.Report) error {
 			WithKind(clean(f.Resource.Type)).
 			WithName(clean(resourceName(f.Resource))).
 			WithFullyQualifiedName(clean(f.Resource.Type + "/" + resourceKey(f.Resource)))
-		res.AddLocation(sarif.NewLocation().WithLogicalLocations([]*sarif.LogicalLocation{loc}))
+		// GitHub code scanning rejects a result without a repository-relative
+		// artifact path, so the resource gets a stable pseudo path as well.
+		phys := sarif.NewPhysicalLocation().WithArtifactLocation(sarif.NewArtifactLocation().WithURI(artifactURI(f.Resource)))
+		res.AddLocation(sarif.NewLocation().WithPhysicalLocation(phys).WithLogicalLocations([]*sarif.LogicalLocation{loc}))
 		props := sarif.NewPropertyBag()
 		props.Add("severity", string(f.Severity))
 		props.Add("resource", map[string]string{
@@ -192,6 +196,12 @@ func resourceName(r report.Resource) string {
 		}
 	}
 	return r.Type
+}
+
+// artifactURI is "cloudstack/<type>/<uuid, id or name>", each segment
+// percent-encoded so any name yields a valid relative URI.
+func artifactURI(r report.Resource) string {
+	return "cloudstack/" + url.PathEscape(clean(orDefault(r.Type, "resource"))) + "/" + url.PathEscape(clean(resourceKey(r)))
 }
 
 func resourceKey(r report.Resource) string {

@@ -48,6 +48,10 @@ func TestValidAndComplete(t *testing.T) {
 		if *res.RuleID != f.CheckID || *run.Tool.Driver.Rules[res.RuleIndex].ID != f.CheckID {
 			t.Errorf("result %d points at rule %s/%d, want %s", i, *res.RuleID, res.RuleIndex, f.CheckID)
 		}
+		uri := res.Locations[0].PhysicalLocation.ArtifactLocation.URI
+		if uri == nil || !strings.HasPrefix(*uri, "cloudstack/"+f.Resource.Type+"/") || strings.ContainsAny(*uri, "<>\" |") {
+			t.Errorf("result %d artifact uri %v is not a clean relative path", i, uri)
+		}
 		if res.PartialFingerprints["csauditFindingId/v1"] != f.ID {
 			t.Errorf("result %d lacks the finding id fingerprint", i)
 		}
