@@ -229,6 +229,14 @@ func (w *writer) kv(label, value string) {
 	f.MultiCell(0, lineH, w.text(orDash(value)), "", "L", false)
 }
 
+// count writes "1 finding", "2 findings".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 func orDash(s string) string {
 	if s == "" {
 		return "-"
@@ -337,7 +345,11 @@ func (w *writer) cover() {
 	}
 	w.kv("Facts collected", collected)
 	w.kv("Tool", r.Tool.Name+" "+r.Tool.Version)
-	w.kv("Snapshot SHA-256", r.Snapshot.SHA256)
+	// A SHA-256 fits on one line only in a smaller size.
+	w.font(9.5, true)
+	w.f.CellFormat(42, lineH, "Snapshot SHA-256", "", 0, "L", false, 0, "")
+	w.font(8, false)
+	w.f.MultiCell(0, lineH, w.text(orDash(r.Snapshot.SHA256)), "", "L", false)
 	if r.Lab {
 		f.Ln(4)
 		w.para("Target: the embedded lab cloud (demo data).")
@@ -358,8 +370,8 @@ func (w *writer) cover() {
 		f.SetXY(x, f.GetY()-8)
 	}
 	f.SetXY(margin, f.GetY()+18)
-	w.para(fmt.Sprintf("%d findings, %d of them waived. %d checks: %d passed, %d failed, %d error, %d skipped. %d collector errors.",
-		s.Findings, s.Waived, len(r.Checks), s.ChecksPassed, s.ChecksFailed, s.ChecksError, s.ChecksSkipped, s.CollectorErrors))
+	w.para(fmt.Sprintf("%s, %d of them waived. %s: %d passed, %d failed, %d error, %d skipped. %s.",
+		count(s.Findings, "finding"), s.Waived, count(len(r.Checks), "check"), s.ChecksPassed, s.ChecksFailed, s.ChecksError, s.ChecksSkipped, count(s.CollectorErrors, "collector error")))
 }
 
 func (w *writer) summary() {
@@ -367,14 +379,14 @@ func (w *writer) summary() {
 	s := r.Summary
 	w.section("Executive summary")
 	open := s.Findings - s.Waived
-	text := fmt.Sprintf("The audit evaluated %d checks against a snapshot of %s (CloudStack %s) and found %d problems: %d open and %d waived. ",
-		len(r.Checks), orDash(r.Target.Name), orDash(r.Target.CloudStackVersion), s.Findings, open, s.Waived)
+	text := fmt.Sprintf("The audit evaluated %s against a snapshot of %s (CloudStack %s) and found %s: %d open and %d waived. ",
+		count(len(r.Checks), "check"), orDash(r.Target.Name), orDash(r.Target.CloudStackVersion), count(s.Findings, "problem"), open, s.Waived)
 	text += fmt.Sprintf("%d critical and %d high findings need attention first. ", s.BySeverity[report.Critical], s.BySeverity[report.High])
 	if s.ChecksError > 0 {
-		text += fmt.Sprintf("%d checks could not be evaluated for some resources because facts were missing; missing data is never a pass (see \"Checks not evaluated\"). ", s.ChecksError)
+		text += fmt.Sprintf("%s could not be evaluated for some resources because facts were missing; missing data is never a pass (see \"Checks not evaluated\"). ", count(s.ChecksError, "check"))
 	}
 	if s.CollectorErrors > 0 {
-		text += fmt.Sprintf("%d collector errors occurred (see \"Collector errors\").", s.CollectorErrors)
+		text += fmt.Sprintf("%s occurred (see \"Collector errors\").", count(s.CollectorErrors, "collector error"))
 	}
 	w.para(text)
 
@@ -548,7 +560,7 @@ func (w *writer) findings() {
 			}
 		}
 		w.heading(id+" — "+title, 12, 1)
-		meta := fmt.Sprintf("%d findings (%d open, %d waived)", len(idx), len(idx)-waived, waived)
+		meta := fmt.Sprintf("%s (%d open, %d waived)", count(len(idx), "finding"), len(idx)-waived, waived)
 		if c != nil {
 			meta = fmt.Sprintf("Severity %s · category %s · status %s · ", c.Severity, orDash(c.Category), c.Status) + meta
 		}
@@ -587,7 +599,7 @@ func (w *writer) findings() {
 				f.Ln(1)
 				w.chip(string(sev), sevColor[sev], 20)
 				w.font(9, true)
-				f.CellFormat(0, 4.6, fmt.Sprintf("  %d %s finding(s)", n, sev), "", 1, "L", false, 0, "")
+				f.CellFormat(0, 4.6, "  "+count(n, string(sev)+" finding"), "", 1, "L", false, 0, "")
 				f.Ln(1)
 			}
 			w.finding(fd)
