@@ -40,6 +40,7 @@ func TestMain(m *testing.M) {
 			return 1
 		}
 		defer os.RemoveAll(simDir)
+		defer testbed.StopSharedMariaDB()
 		var sims []*testbed.IPMISim
 		defer func() {
 			for _, s := range sims {
@@ -133,7 +134,7 @@ func noSecrets(t *testing.T, p *collectors.Part) {
 		t.Fatal(err)
 	}
 	s := string(b) + fmt.Sprintf("%v %+v %#v", p, p.Errors, p.OOBM)
-	for _, pw := range []string{canary, canaryWrong, "calvin"} {
+	for _, pw := range []string{canary, canaryWrong, "calvin", "auditpw-Q1", "mgmt-secret-1", "dbkey-secret"} {
 		if strings.Contains(s, pw) {
 			t.Fatalf("password %q leaked into the collector output", pw)
 		}
