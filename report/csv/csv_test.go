@@ -3,11 +3,14 @@ package csv
 import (
 	"bytes"
 	"encoding/csv"
+	"flag"
 	"strings"
 	"testing"
 
 	"github.com/csaudit/csaudit/report/reporttest"
 )
+
+var _ = flag.Bool("update", false, reporttest.UpdateFlag)
 
 func TestGolden(t *testing.T) {
 	var buf bytes.Buffer

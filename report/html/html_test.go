@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"flag"
 	stdhtml "html"
 	"io"
 	"regexp"
@@ -16,6 +17,8 @@ import (
 
 	"github.com/csaudit/csaudit/report/reporttest"
 )
+
+var _ = flag.Bool("update", false, reporttest.UpdateFlag)
 
 func TestGolden(t *testing.T) {
 	var buf bytes.Buffer

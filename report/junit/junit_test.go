@@ -3,12 +3,15 @@ package junit
 import (
 	"bytes"
 	"encoding/xml"
+	"flag"
 	"strings"
 	"testing"
 
 	"github.com/csaudit/csaudit/report"
 	"github.com/csaudit/csaudit/report/reporttest"
 )
+
+var _ = flag.Bool("update", false, reporttest.UpdateFlag)
 
 func TestGolden(t *testing.T) {
 	var buf bytes.Buffer

@@ -9,14 +9,19 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// update rewrites golden files instead of comparing: go test ./report/... -update
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+// UpdateFlag is declared by each test package that uses Golden, as
+//
+//	var _ = flag.Bool("update", false, reporttest.UpdateFlag)
+//
+// rather than here, so a package with its own -update flag can still import
+// this one without a "flag redefined" panic.
+const UpdateFlag = "rewrite golden files under testdata/"
 
 // Golden compares got with testdata/name, or rewrites the file under -update.
 func Golden(t testing.TB, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
-	if *update {
+	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}

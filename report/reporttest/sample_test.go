@@ -2,6 +2,7 @@ package reporttest_test
 
 import (
 	"bytes"
+	"flag"
 	"io"
 	"testing"
 
@@ -15,6 +16,8 @@ import (
 	"github.com/csaudit/csaudit/report/reporttest"
 	"github.com/csaudit/csaudit/report/sarif"
 )
+
+var _ = flag.Bool("update", false, reporttest.UpdateFlag)
 
 // The JSON golden pins the contract the other renderers re-render from.
 func TestSampleJSONGolden(t *testing.T) {

@@ -3,6 +3,7 @@ package sarif
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"strings"
 	"testing"
 
@@ -11,6 +12,8 @@ import (
 	"github.com/csaudit/csaudit/report"
 	"github.com/csaudit/csaudit/report/reporttest"
 )
+
+var _ = flag.Bool("update", false, reporttest.UpdateFlag)
 
 func TestGolden(t *testing.T) {
 	var buf bytes.Buffer
