@@ -301,13 +301,22 @@ func (e *HostKeyError) Error() string {
 	return "host key for " + e.Addr + " is not in known_hosts (review it with `csaudit ssh keyscan`, or opt in with ssh.accept_new_host_keys)"
 }
 
-func (p *Pool) clientConfig(addr, user string) (*ssh.ClientConfig, *string, error) {
+// clientConfig builds the handshake config for one host. The returned func
+// closes the ssh-agent connection, which must stay open until the handshake
+// has used the agent's signers.
+func (p *Pool) clientConfig(addr, user string) (*ssh.ClientConfig, *string, func(), error) {
 	known, err := lookupKnown(p.knownHosts, addr)
 	if err != nil {
-		return nil, nil, fmt.Errorf("reading known_hosts: %w", err)
+		return nil, nil, nil, fmt.Errorf("reading known_hosts: %w", err)
 	}
 	if known.empty() && !p.cfg.AcceptNewHostKeys {
-		return nil, nil, &HostKeyError{Addr: addr}
+		return nil, nil, nil, &HostKeyError{Addr: addr}
+	}
+	var agentConn net.Conn
+	closeAgent := func() {
+		if agentConn != nil {
+			agentConn.Close()
+		}
 	}
 	var newKey string
 	cb := func(hostname string, remote net.Addr, key ssh.PublicKey) error {
@@ -332,11 +341,10 @@ func (p *Pool) clientConfig(addr, user string) (*ssh.ClientConfig, *string, erro
 	}
 	auth := ssh.PublicKeysCallback(func() ([]ssh.Signer, error) {
 		out := append([]ssh.Signer(nil), p.signers...)
-		if p.agentSocket != "" {
+		if p.agentSocket != "" && agentConn == nil {
 			c, err := net.DialTimeout("unix", p.agentSocket, 2*time.Second)
 			if err == nil {
-				// The agent connection lives for the handshake only.
-				defer c.Close()
+				agentConn = c
 				if s, err := agent.NewClient(c).Signers(); err == nil {
 					out = append(out, s...)
 				}
@@ -351,16 +359,17 @@ func (p *Pool) clientConfig(addr, user string) (*ssh.ClientConfig, *string, erro
 		HostKeyAlgorithms: known.hostKeyAlgorithms(),
 		Timeout:           p.ConnectTimeout,
 	}
-	return cc, &newKey, nil
+	return cc, &newKey, closeAgent, nil
 }
 
 func (p *Pool) dial(ctx context.Context, addr, user string, direct bool) (*ssh.Client, time.Duration, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.ConnectTimeout)
 	defer cancel()
-	cc, newKey, err := p.clientConfig(addr, user)
+	cc, newKey, closeAgent, err := p.clientConfig(addr, user)
 	if err != nil {
 		return nil, 0, "", err
 	}
+	defer closeAgent()
 	var raw net.Conn
 	if p.cfg.JumpHost != "" && !direct {
 		j, err := p.jumpClient(ctx)

@@ -1,0 +1,73 @@
+package hosts
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/csaudit/csaudit/collectors"
+	"github.com/csaudit/csaudit/fixtures/testbed"
+)
+
+// A host in its own network namespace with its own firewall and a jumbo-frame
+// interface: the facts must be that namespace's, not the test machine's.
+func TestHostInNetworkNamespace(t *testing.T) {
+	ns, err := testbed.NewNetNS()
+	if err != nil {
+		testbed.Missing(t, err)
+	}
+	t.Cleanup(ns.Delete)
+	for _, cmd := range [][]string{
+		{"ip", "link", "add", "eth0", "type", "veth", "peer", "name", "eth0p"},
+		{"ip", "link", "set", "eth0", "mtu", "9000", "up"},
+		{"ip", "link", "set", "eth0p", "mtu", "9000", "up"},
+		{"ip", "addr", "add", "192.0.2.11/24", "dev", "eth0"},
+		{"ip", "link", "add", "cloudbr0", "type", "bridge"},
+		{"ip", "link", "set", "cloudbr0", "up"},
+		{"iptables", "-A", "INPUT", "-i", "lo", "-j", "ACCEPT"},
+		{"iptables", "-A", "INPUT", "-p", "tcp", "--dport", "22", "-j", "ACCEPT"},
+		{"iptables", "-A", "INPUT", "-s", "192.0.2.0/24", "-p", "tcp", "--dport", "16514", "-j", "ACCEPT"},
+		{"iptables", "-A", "INPUT", "-p", "tcp", "--dport", "16509", "-j", "DROP"},
+		{"iptables", "-A", "INPUT", "-p", "tcp", "-m", "recent", "--rcheck", "--dport", "8250", "-j", "DROP"},
+		{"iptables", "-P", "INPUT", "DROP"},
+	} {
+		if err := ns.Run(cmd...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := startHost(t, testbed.HostConfig{NetNS: ns.Name, Listen: "192.0.2.11", Port: 22, Files: kvmFiles(t)})
+	cfg := sshConfig(h)
+	cfg.SSH.Addresses = map[string]string{"kvm-ns": "192.0.2.11"}
+	p, err := NewPool(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.DialContext = ns.DialContext
+	start := time.Now()
+	part, err := NewWithPool(p, nil).Collect(context.Background(), &collectors.Inventory{Hosts: []collectors.Target{
+		{UUID: "ns-host", Name: "kvm-ns", Address: "10.255.255.1", Hypervisor: "KVM"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("collected in %s", time.Since(start))
+	hf := part.Hosts["ns-host"]
+	if hf == nil {
+		t.Fatalf("not collected: %+v", part.Errors)
+	}
+	mtu := map[string]int{}
+	for _, l := range hf.Interfaces.Links {
+		mtu[l.Name] = l.MTU
+	}
+	if mtu["eth0"] != 9000 || mtu["cloudbr0"] == 0 {
+		t.Errorf("links = %+v", hf.Interfaces.Links)
+	}
+	want := map[string]string{"22": VerdictOpen, "16514": VerdictRestricted, "16509": VerdictClosed, "8250": VerdictIndeterminate}
+	for port, v := range want {
+		if got := hf.Firewall.Ports[port]; got.Verdict != v {
+			t.Errorf("port %s = %+v, want %s", port, got, v)
+		}
+	}
+	if hf.Address != "192.0.2.11:22" {
+		t.Errorf("address = %s (ssh.addresses not applied)", hf.Address)
+	}
+}
