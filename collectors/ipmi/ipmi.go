@@ -102,6 +102,9 @@ func (c *Collector) suite() int {
 // Collect implements collectors.Collector. Per-BMC outcomes are facts; only the
 // collector's own failures become coverage failures or collector errors.
 func (c *Collector) Collect(ctx context.Context, inv *collectors.Inventory) (*collectors.Part, error) {
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
 	part := &collectors.Part{OOBM: map[string]*collectors.BMCFacts{}, Coverage: map[string]*collectors.Coverage{}}
 	cov := func(fact string, selected bool) *collectors.Coverage {
 		cv := &collectors.Coverage{Collector: collectors.NameIPMI, Selected: selected, Collected: []string{}}
@@ -122,6 +125,9 @@ func (c *Collector) Collect(ctx context.Context, inv *collectors.Inventory) (*co
 	defCov := cov(FactDefaultCreds, credErr == nil && (creds.config != nil || creds.cloudstack != nil))
 	if credNote != "" {
 		auth.Notes = append(auth.Notes, credNote)
+	}
+	if w := c.passwordFileWarning(); w != "" {
+		auth.Notes = append(auth.Notes, w)
 	}
 	if credErr != nil {
 		part.Errors = append(part.Errors, collectors.CollectorError{Collector: collectors.NameIPMI, Target: "credentials", Error: credErr.Error()})
@@ -181,6 +187,34 @@ func (c *Collector) Collect(ctx context.Context, inv *collectors.Inventory) (*co
 		sort.Strings(cv.Notes)
 	}
 	return part, nil
+}
+
+// validate rejects settings that would make the collector unsafe or useless.
+// Cipher suite 0 (no authentication) is refused: a BMC that allows it accepts
+// any password, so a "successful" login would prove nothing.
+func (c *Collector) validate() error {
+	switch {
+	case c.cfg.CipherSuite < 0 || c.cfg.CipherSuite > 19:
+		return fmt.Errorf("ipmi.cipher_suite %d is not an IPMI cipher suite (1-19; default 3)", c.cfg.CipherSuite)
+	case c.cfg.Timeout < 0:
+		return errors.New("ipmi.timeout must not be negative")
+	case c.cfg.Concurrency < 0:
+		return errors.New("ipmi.concurrency must not be negative")
+	}
+	return nil
+}
+
+// passwordFileWarning notes a password file that group or other can read.
+func (c *Collector) passwordFileWarning() string {
+	if c.cfg.PasswordFile == "" {
+		return ""
+	}
+	p := c.resolve(c.cfg.PasswordFile)
+	st, err := os.Stat(p)
+	if err != nil || st.Mode().Perm()&0o077 == 0 {
+		return ""
+	}
+	return fmt.Sprintf("warning: ipmi.password_file %s is readable or writable by group or other (mode %04o)", p, st.Mode().Perm())
 }
 
 func (c *Collector) concurrency() int {
@@ -515,10 +549,7 @@ func (c *Collector) password() (string, error) {
 	if c.cfg.PasswordFile == "" {
 		return c.cfg.Password, nil
 	}
-	p := c.cfg.PasswordFile
-	if !filepath.IsAbs(p) && c.baseDir != "" {
-		p = filepath.Join(c.baseDir, p)
-	}
+	p := c.resolve(c.cfg.PasswordFile)
 	f, err := os.Open(p)
 	if err != nil {
 		return "", fmt.Errorf("ipmi.password_file: %w", errors.Unwrap(err))
