@@ -39,12 +39,9 @@ const (
 	noScript = ".pg-off{display:table-row}"
 )
 
-var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{
-	"join":     strings.Join,
-	"safeLink": safeLink,
-}).Parse(pageTmpl))
+var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{"join": strings.Join}).Parse(pageTmpl))
 
-// csp allows nothing but the two inline blocks, identified by their hashes, and
+// csp allows nothing but the inline blocks, identified by their hashes, and
 // data: images (the empty favicon), so even injected markup could not load or
 // run anything.
 var csp = "default-src 'none'; script-src '" + hash(script) + "'; style-src '" + hash(style) +
