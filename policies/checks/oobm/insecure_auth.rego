@@ -5,7 +5,9 @@
 #   anonymous login (null user name and password), null user names, or authentication type
 #   "none". Anyone who reaches the IPMI port can then control the host's power, the very
 #   path CloudStack uses for fencing. Critical per the rubric (unauthenticated IPMI
-#   reachable): the BMC answered, so it is reachable at least from the auditor.
+#   reachable): the BMC answered, so it is reachable at least from the auditor. A BMC
+#   that only offers IPMI 1.5 "straight password" authentication besides is reported as
+#   medium: the password crosses the IPMI network in clear text.
 # custom:
 #   id: CSA-OOBM-003
 #   severity: critical
@@ -47,4 +49,21 @@ deny contains f if {
 			"auth_types": object.get(b, "auth_types", []),
 		},
 	}
+}
+
+deny contains f if {
+	some key, b in input.oobm
+	not unauthenticated(b)
+	"password" in object.get(b, "auth_types", [])
+	f := {
+		"resource": index.fact_resource(key, b),
+		"severity": "medium",
+		"message": sprintf("BMC %s of host %s offers IPMI 1.5 straight-password authentication (password sent in clear text)", [b.address, object.get(b, "host_name", key)]),
+		"evidence": {"address": b.address, "auth_types": b.auth_types},
+	}
+}
+
+unauthenticated(b) if {
+	some k, _ in flags
+	b[k] == true
 }

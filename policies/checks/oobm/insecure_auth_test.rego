@@ -23,3 +23,17 @@ test_hardened_or_unknown_capabilities_are_quiet if {
 	})
 	count(check.deny) == 0 with input as snap
 }
+
+test_straight_password_is_medium if {
+	snap := testdata.with_bmcs(testdata.snapshot({}), {"uuid-host-1": testdata.bmc(1, {"auth_types": ["md5", "password"]})})
+	some f in check.deny with input as snap
+	f.severity == "medium"
+	count(check.deny) == 1 with input as snap
+}
+
+test_straight_password_is_folded_into_the_critical_finding if {
+	snap := testdata.with_bmcs(testdata.snapshot({}), {"uuid-host-1": testdata.bmc(1, {"auth_types": ["none", "password"], "none_auth": true})})
+	count(check.deny) == 1 with input as snap
+	some f in check.deny with input as snap
+	f.severity == "critical"
+}
