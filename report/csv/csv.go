@@ -17,10 +17,20 @@ var Header = []string{
 	"finding_id", "check_id", "title", "category", "severity", "status",
 	"resource_type", "resource_id", "resource_uuid", "resource_name",
 	"message", "evidence", "remediation", "commands",
-	"waiver_justification", "waiver_approver", "waiver_expires",
+	"waiver_justification", "waiver_approver", "waiver_expires", "kind",
 }
 
-// Write writes the header and one row per finding, in the report's order.
+// Row kinds: every finding is one "finding" row; after them, a check that could
+// not be evaluated and a collector error each get a row, so a spreadsheet of the
+// audit never hides what was not checked. Filter on kind=finding for findings only.
+const (
+	KindFinding        = "finding"
+	KindCheckError     = "check_error"
+	KindCollectorError = "collector_error"
+)
+
+// Write writes the header, one row per finding in the report's order, then one
+// row per check in status error and per collector error.
 func Write(w io.Writer, r *report.Report) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(Header); err != nil {
@@ -49,17 +59,38 @@ func Write(w io.Writer, r *report.Report) error {
 			f.ID, f.CheckID, f.Title, f.Category, string(f.Severity), f.Status,
 			f.Resource.Type, f.Resource.ID, f.Resource.UUID, f.Resource.Name,
 			f.Message, ev, remediation(f.Remediation), strings.Join(cmds, "\n"),
-			wj, wa, we,
+			wj, wa, we, KindFinding,
 		)
-		for i := range row {
-			row[i] = Cell(row[i])
+		if err := writeRow(cw, row); err != nil {
+			return err
 		}
-		if err := cw.Write(row); err != nil {
+	}
+	for _, c := range r.Checks {
+		if c.Status != report.Error {
+			continue
+		}
+		row = append(row[:0], "", c.ID, c.Title, c.Category, string(c.Severity), string(c.Status),
+			"", "", "", strings.Join(c.NotEvaluated, "\n"), c.StatusReason, "", "", "", "", "", "", KindCheckError)
+		if err := writeRow(cw, row); err != nil {
+			return err
+		}
+	}
+	for _, e := range r.CollectorErrors {
+		row = append(row[:0], "", "", "", "", "", "error",
+			"collector", "", "", e.Collector, e.Target+": "+e.Error, "", "", "", "", "", "", KindCollectorError)
+		if err := writeRow(cw, row); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+func writeRow(cw *csv.Writer, row []string) error {
+	for i := range row {
+		row[i] = Cell(row[i])
+	}
+	return cw.Write(row)
 }
 
 func remediation(r report.Remediation) string {

@@ -30,13 +30,29 @@ func TestOneHeaderAndARowPerFinding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := len(rows), 1+len(r.Findings); got != want {
+	errChecks := 0
+	for _, c := range r.Checks {
+		if c.Status == "error" {
+			errChecks++
+		}
+	}
+	if errChecks == 0 || len(r.CollectorErrors) == 0 {
+		t.Fatal("the sample lacks a check in error or a collector error")
+	}
+	if got, want := len(rows), 1+len(r.Findings)+errChecks+len(r.CollectorErrors); got != want {
 		t.Fatalf("got %d rows, want %d", got, want)
+	}
+	kinds := map[string]int{}
+	for _, row := range rows[1:] {
+		kinds[row[len(row)-1]]++
+	}
+	if kinds[KindFinding] != len(r.Findings) || kinds[KindCheckError] != errChecks || kinds[KindCollectorError] != len(r.CollectorErrors) {
+		t.Errorf("row kinds %v", kinds)
 	}
 	if strings.Join(rows[0], ",") != strings.Join(Header, ",") {
 		t.Errorf("first row is %q, want the header", rows[0])
 	}
-	for i, row := range rows[1:] {
+	for i, row := range rows[1 : 1+len(r.Findings)] {
 		if row[0] != r.Findings[i].ID {
 			t.Errorf("row %d is finding %s, want %s", i+1, row[0], r.Findings[i].ID)
 		}
