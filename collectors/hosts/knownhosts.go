@@ -47,21 +47,29 @@ func algosForKeyType(t string) []string {
 	}
 }
 
-// lookupKnown scans known_hosts files for lines matching addr ("host:port").
-func lookupKnown(files []string, addr string) (knownKeys, error) {
-	var k knownKeys
-	want := knownhosts.Normalize(addr)
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		host, port = addr, "22"
-	}
+// khEntry is one usable known_hosts line.
+type khEntry struct {
+	ca       bool
+	patterns []string
+	keyType  string
+}
+
+// khIndex holds known_hosts lines parsed once per run: plain single-host
+// entries by name, the rest (wildcards, hashes, negations, lists) in order.
+type khIndex struct {
+	exact map[string][]khEntry
+	other []khEntry
+}
+
+func loadKnown(files []string) (*khIndex, error) {
+	idx := &khIndex{exact: map[string][]khEntry{}}
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			if os.IsNotExist(err) {
 				continue
 			}
-			return k, err
+			return nil, err
 		}
 		sc := bufio.NewScanner(bytes.NewReader(b))
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -74,21 +82,54 @@ func lookupKnown(files []string, addr string) (knownKeys, error) {
 			if err != nil || marker == "revoked" {
 				continue
 			}
-			if !hostsMatch(hosts, want, host, port) {
+			e := khEntry{ca: marker == "cert-authority", patterns: hosts, keyType: key.Type()}
+			if len(hosts) == 1 && !strings.ContainsAny(hosts[0], "*?!|") {
+				idx.exact[hosts[0]] = append(idx.exact[hosts[0]], e)
 				continue
 			}
-			if marker == "cert-authority" {
-				k.ca = true
-				continue
-			}
-			for _, a := range algosForKeyType(key.Type()) {
-				if !slices.Contains(k.algos, a) {
-					k.algos = append(k.algos, a)
-				}
+			idx.other = append(idx.other, e)
+		}
+	}
+	return idx, nil
+}
+
+// lookup returns what the known_hosts lines say about addr ("host:port").
+func (idx *khIndex) lookup(addr string) knownKeys {
+	var k knownKeys
+	want := knownhosts.Normalize(addr)
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		host, port = addr, "22"
+	}
+	add := func(e khEntry) {
+		if e.ca {
+			k.ca = true
+			return
+		}
+		for _, a := range algosForKeyType(e.keyType) {
+			if !slices.Contains(k.algos, a) {
+				k.algos = append(k.algos, a)
 			}
 		}
 	}
-	return k, nil
+	for _, e := range idx.exact[want] {
+		add(e)
+	}
+	for _, e := range idx.other {
+		if hostsMatch(e.patterns, want, host, port) {
+			add(e)
+		}
+	}
+	return k
+}
+
+// lookupKnown reads the files and looks addr up.
+func lookupKnown(files []string, addr string) (knownKeys, error) {
+	idx, err := loadKnown(files)
+	if err != nil {
+		return knownKeys{}, err
+	}
+	return idx.lookup(addr), nil
 }
 
 // hostsMatch applies OpenSSH's host pattern rules: hashed entries, wildcards,

@@ -43,6 +43,7 @@ type Pool struct {
 
 	cfg         collectors.SSHConfig
 	knownHosts  []string
+	known       *khIndex
 	verify      ssh.HostKeyCallback
 	signers     []ssh.Signer
 	agentSocket string
@@ -97,6 +98,11 @@ func NewPool(cfg *collectors.Config) (*Pool, error) {
 	}
 	kh = expandHome(kh)
 	p.knownHosts = []string{kh}
+	idx, err := loadKnown(p.knownHosts)
+	if err != nil {
+		return nil, fmt.Errorf("ssh.known_hosts %s: %w", kh, err)
+	}
+	p.known = idx
 	if _, err := os.Stat(kh); err == nil {
 		cb, err := knownhosts.New(kh)
 		if err != nil {
@@ -305,10 +311,7 @@ func (e *HostKeyError) Error() string {
 // closes the ssh-agent connection, which must stay open until the handshake
 // has used the agent's signers.
 func (p *Pool) clientConfig(addr, user string) (*ssh.ClientConfig, *string, func(), error) {
-	known, err := lookupKnown(p.knownHosts, addr)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("reading known_hosts: %w", err)
-	}
+	known := p.known.lookup(addr)
 	if known.empty() && !p.cfg.AcceptNewHostKeys {
 		return nil, nil, nil, &HostKeyError{Addr: addr}
 	}
