@@ -1,15 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/csaudit/csaudit/collectors"
+	"github.com/csaudit/csaudit/fixtures/labgen"
 	"github.com/csaudit/csaudit/policies"
 	"github.com/csaudit/csaudit/report"
 )
@@ -356,5 +360,44 @@ func (a *app) showCheck(c *policies.Check) error {
 
 // labCmd is the hidden home of the lab generator.
 func (a *app) labCmd() *cobra.Command {
-	return &cobra.Command{Use: "lab", Short: "Lab cloud tools", Hidden: true}
+	cmd := &cobra.Command{Use: "lab", Short: "Lab cloud tools", Hidden: true}
+	var (
+		o   labgen.Options
+		out string
+	)
+	gen := &cobra.Command{
+		Use:   "generate",
+		Short: "Write a synthetic CloudStack 4.22 cloud as SQL (DIR/lab.sql) for the real schema",
+		Long: `Writes DIR/lab.sql: deterministic INSERTs for a schema loaded from CloudStack's own
+create scripts (fixtures/cloudstack/schema.sql), with realistic proportions and a small rate of
+each fault the checks look for. Load it with: mariadb cloud < DIR/lab.sql`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" {
+				return usageErr("--out DIR is required")
+			}
+			if o.Hosts < 0 || o.VMs < 0 {
+				return usageErr("--hosts and --vms must not be negative")
+			}
+			var buf bytes.Buffer
+			if err := labgen.Write(&buf, o); err != nil {
+				return fatal(err)
+			}
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				return fatal(err)
+			}
+			path := filepath.Join(out, "lab.sql")
+			if err := collectors.WriteFileAtomic(path, buf.Bytes(), 0o644); err != nil {
+				return fatal(err)
+			}
+			a.log.Info("lab written", "file", path, "bytes", buf.Len())
+			return nil
+		},
+	}
+	gen.Flags().Uint64Var(&o.Seed, "seed", 1, "random seed (the same seed gives the same SQL)")
+	gen.Flags().IntVar(&o.Hosts, "hosts", 12, "hypervisor hosts")
+	gen.Flags().IntVar(&o.VMs, "vms", 60, "user VMs")
+	gen.Flags().StringVar(&out, "out", "", "directory for lab.sql")
+	cmd.AddCommand(gen)
+	return cmd
 }

@@ -496,3 +496,17 @@ func TestDiff(t *testing.T) {
 		t.Errorf("diff:\n%s", r.stdout)
 	}
 }
+
+func TestLabGenerate(t *testing.T) {
+	out := t.TempDir()
+	if r := csaudit(t, "lab", "generate", "--seed", "3", "--hosts", "4", "--vms", "10", "--out", out); r.err != nil {
+		t.Fatal(r.err)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "lab.sql"))
+	if err != nil || !bytes.Contains(b, []byte("INSERT INTO `vm_instance`")) {
+		t.Fatalf("lab.sql: %v", err)
+	}
+	if r := csaudit(t, "lab", "generate"); r.code() != 2 {
+		t.Errorf("without --out: exit %d", r.code())
+	}
+}
