@@ -1,0 +1,352 @@
+// Package database is csaudit's inventory collector: everything it learns from
+// CloudStack's MySQL/MariaDB database, read under DESIGN.md's safety rules —
+// one connection, REPEATABLE READ, lock and statement timeouts, one short
+// START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY, a compiled-in
+// allowlist of (table, column) pairs, no views, and a stop when the version
+// table shows an upgrade in progress. Secret values are decided inside the
+// server (CASE … THEN NULL) so they never cross the wire.
+package database
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/csaudit/csaudit/collectors"
+)
+
+// Collector reads CloudStack's database.
+type Collector struct {
+	cfg    *collectors.Config
+	getenv func(string) string
+	clock  time.Time
+}
+
+// New returns the database collector for cfg.
+func New(cfg *collectors.Config) collectors.Collector {
+	return &Collector{cfg: cfg, getenv: os.Getenv}
+}
+
+// NewAt is New with the session clock pinned (SET timestamp), so db_now and
+// the recent-row windows are computed at at. Only for turning a generated lab
+// (fixtures/labgen, whose timestamps are relative to a fixed clock) into a
+// reproducible snapshot; real audits use New.
+func NewAt(cfg *collectors.Config, at time.Time) collectors.Collector {
+	return &Collector{cfg: cfg, getenv: os.Getenv, clock: at.UTC()}
+}
+
+// Name is "database".
+func (c *Collector) Name() string { return collectors.NameDatabase }
+
+// Stage is the inventory stage.
+func (c *Collector) Stage() int { return collectors.StageInventory }
+
+// ErrUpgradeInProgress is returned when the version table's latest step is
+// not Complete: the schema is changing under us, so nothing is read.
+var ErrUpgradeInProgress = errors.New("CloudStack database upgrade in progress")
+
+// Collect connects, reads every allowlisted table inside one read-only
+// consistent snapshot, commits, then records the server's identity. A
+// failing table is recorded in coverage and collector_errors; a failure to
+// connect or an upgrade in progress fails the whole collector.
+func (c *Collector) Collect(ctx context.Context, _ *collectors.Inventory) (*collectors.Part, error) {
+	part := &collectors.Part{DB: map[string]collectors.Table{}, Coverage: map[string]*collectors.Coverage{}}
+	mc, err := connConfig(c.cfg, c.getenv)
+	if err != nil {
+		failAll(part, err.Error())
+		return part, err
+	}
+	r := &reader{part: part, where: describe(mc), schema: mc.DBName, intern: map[string]string{}, clock: c.clock}
+	err = r.run(ctx, mc)
+	if err != nil {
+		failAll(part, err.Error())
+	}
+	return part, err
+}
+
+// reader holds one collection run.
+type reader struct {
+	part   *collectors.Part
+	where  string // user@addr/schema for errors
+	schema string
+	conn   *sql.Conn
+	cols   map[string]map[string]colInfo // table → column → type
+	sizes  map[string]collectors.Row
+	intern map[string]string
+	clock  time.Time
+}
+
+type colInfo struct {
+	dataType string
+}
+
+func (r *reader) run(ctx context.Context, mc *mysql.Config) error {
+	connector, err := mysql.NewConnector(mc)
+	if err != nil {
+		return fmt.Errorf("database %s: %v", r.where, err)
+	}
+	db := sql.OpenDB(connector)
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("database %s: %w", r.where, err)
+	}
+	defer conn.Close()
+	r.conn = conn
+	if err := r.session(ctx); err != nil {
+		return err
+	}
+	if err := r.loadSchemaInfo(ctx); err != nil {
+		return err
+	}
+	if err := r.readSnapshot(ctx); err != nil {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		return err
+	}
+	r.identity(ctx)
+	return nil
+}
+
+// session sets the isolation level and the lock and statement limits before
+// the transaction starts.
+func (r *reader) session(ctx context.Context) error {
+	for _, q := range []string{
+		"SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+		"SET SESSION lock_wait_timeout = 10",
+		"SET SESSION innodb_lock_wait_timeout = 10",
+	} {
+		if _, err := r.conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("database %s: %s: %w", r.where, q, err)
+		}
+	}
+	if !r.clock.IsZero() {
+		if _, err := r.conn.ExecContext(ctx, "SET SESSION timestamp = "+strconv.FormatInt(r.clock.Unix(), 10)); err != nil {
+			return fmt.Errorf("database %s: pinning the session clock: %w", r.where, err)
+		}
+	}
+	// MariaDB counts seconds in max_statement_time; MySQL has max_execution_time in ms.
+	if _, err := r.conn.ExecContext(ctx, "SET SESSION max_statement_time = 60"); err != nil {
+		if _, err2 := r.conn.ExecContext(ctx, "SET SESSION max_execution_time = 60000"); err2 != nil {
+			return fmt.Errorf("database %s: cannot set a statement time limit: %v; %v", r.where, err, err2)
+		}
+	}
+	return nil
+}
+
+// loadSchemaInfo learns which allowlisted tables and columns this version has
+// (information_schema may only drop columns from the allowlist, never add).
+func (r *reader) loadSchemaInfo(ctx context.Context) error {
+	r.cols = map[string]map[string]colInfo{}
+	rows, err := r.conn.QueryContext(ctx, "SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()")
+	if err != nil {
+		return fmt.Errorf("database %s: reading information_schema.COLUMNS: %w", r.where, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t, c, dt string
+		if err := rows.Scan(&t, &c, &dt); err != nil {
+			return fmt.Errorf("database %s: information_schema.COLUMNS: %w", r.where, err)
+		}
+		if r.cols[t] == nil {
+			r.cols[t] = map[string]colInfo{}
+		}
+		r.cols[t][c] = colInfo{dataType: strings.ToLower(dt)}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("database %s: information_schema.COLUMNS: %w", r.where, err)
+	}
+	if len(r.cols) == 0 {
+		return fmt.Errorf("database %s: schema %q has no tables this account can see (wrong schema, or no SELECT grant on it)", r.where, r.schema)
+	}
+	r.sizes = map[string]collectors.Row{}
+	rows2, err := r.conn.QueryContext(ctx, "SELECT TABLE_NAME, TABLE_TYPE, ENGINE, TABLE_ROWS, DATA_LENGTH, INDEX_LENGTH FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()")
+	if err != nil {
+		return fmt.Errorf("database %s: reading information_schema.TABLES: %w", r.where, err)
+	}
+	defer rows2.Close()
+	for rows2.Next() {
+		var name, typ string
+		var engine sql.NullString
+		var n, data, idx sql.NullInt64
+		if err := rows2.Scan(&name, &typ, &engine, &n, &data, &idx); err != nil {
+			return fmt.Errorf("database %s: information_schema.TABLES: %w", r.where, err)
+		}
+		if typ != "BASE TABLE" {
+			delete(r.cols, name) // views are never read
+			continue
+		}
+		r.sizes[name] = collectors.Row{"name": validUTF8(name), "engine": nullStr(engine), "table_rows": nullInt(n), "data_length": nullInt(data), "index_length": nullInt(idx)}
+	}
+	return rows2.Err()
+}
+
+func (r *reader) readSnapshot(ctx context.Context) error {
+	if _, err := r.conn.ExecContext(ctx, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"); err != nil {
+		return fmt.Errorf("database %s: START TRANSACTION: %w", r.where, err)
+	}
+	var now string
+	if err := r.conn.QueryRowContext(ctx, "SELECT DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m-%dT%H:%i:%sZ')").Scan(&now); err != nil {
+		return fmt.Errorf("database %s: UTC_TIMESTAMP(): %w", r.where, err)
+	}
+	t, err := time.Parse(time.RFC3339, now)
+	if err != nil {
+		return fmt.Errorf("database %s: UTC_TIMESTAMP() %q: %v", r.where, now, err)
+	}
+	r.part.DBNow = &t
+	if err := r.readVersion(ctx); err != nil {
+		return err
+	}
+	details := map[string]collectors.Table{}
+	for _, sp := range specs {
+		tab, cov, err := r.readTable(ctx, sp)
+		r.part.Coverage["db."+sp.table] = cov
+		if err != nil {
+			if cov.Failed == nil {
+				cov.Failed = map[string]string{}
+			}
+			cov.Failed[sp.table] = err.Error()
+			r.part.Errors = append(r.part.Errors, collectors.CollectorError{Collector: collectors.NameDatabase, Target: sp.table, Error: err.Error()})
+			continue
+		}
+		r.part.DB[sp.table] = tab
+		if sp.scope != "" {
+			details[sp.table] = tab
+		}
+	}
+	conf, err := r.readConfiguration(ctx)
+	cov := &collectors.Coverage{Collector: collectors.NameDatabase, Selected: true, Collected: []string{}}
+	if err != nil {
+		cov.Failed = map[string]string{"configuration": err.Error()}
+		r.part.Errors = append(r.part.Errors, collectors.CollectorError{Collector: collectors.NameDatabase, Target: "configuration", Error: err.Error()})
+	} else {
+		cov.Collected = append(cov.Collected, "configuration")
+		r.part.Settings = foldSettings(conf, details)
+	}
+	for t := range details {
+		cov.Collected = append(cov.Collected, t)
+	}
+	sort.Strings(cov.Collected)
+	cov.Notes = append(cov.Notes, "values of Hidden/Secure and secret-named settings are not read: only is_set and equals_default (for an encrypted value, equals_default is true only when it is unset)")
+	r.part.Coverage["settings"] = cov
+	if _, err := r.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("database %s: COMMIT: %w", r.where, err)
+	}
+	return nil
+}
+
+// readVersion stops the run when the newest version row is not Complete.
+func (r *reader) readVersion(ctx context.Context) error {
+	sp := spec{table: "version", cols: []string{"id", "version", "updated", "step"}, scan: "one row per upgrade step"}
+	tab, cov, err := r.readTable(ctx, sp)
+	r.part.Coverage["db.version"] = cov
+	if err != nil {
+		return fmt.Errorf("database %s: cannot read the version table, so cannot tell whether an upgrade is in progress: %w", r.where, err)
+	}
+	r.part.DB["version"] = tab
+	var top collectors.Row
+	var topID int64 = -1
+	for _, row := range tab {
+		if id, ok := row["id"].(int64); ok && id > topID {
+			top, topID = row, id
+		}
+	}
+	if top == nil {
+		return fmt.Errorf("database %s: the version table is empty: not a CloudStack database, or one never set up", r.where)
+	}
+	if step := str(top["step"]); step != "Complete" {
+		return fmt.Errorf("database %s: %w: version %s is at step %q, not Complete; nothing was read, run the audit after the upgrade finishes", r.where, ErrUpgradeInProgress, str(top["version"]), step)
+	}
+	return nil
+}
+
+// readConfiguration reads configuration with secret values withheld inside
+// the server.
+func (r *reader) readConfiguration(ctx context.Context) ([]collectors.Row, error) {
+	have := r.cols["configuration"]
+	if have == nil {
+		return nil, fmt.Errorf("table %s.configuration does not exist", r.schema)
+	}
+	for _, c := range []string{"name", "category", "value"} {
+		if _, ok := have[c]; !ok {
+			return nil, fmt.Errorf("table %s.configuration has no column %s", r.schema, c)
+		}
+	}
+	def := "NULL"
+	if _, ok := have["default_value"]; ok {
+		def = "t.default_value"
+	}
+	scope := "NULL"
+	if _, ok := have["scope"]; ok {
+		scope = "t.scope"
+	}
+	sec := secretSQL(settingNamePattern, true)
+	q := "SELECT t.name, t.category, CASE WHEN " + sec + " THEN NULL ELSE t.value END, CASE WHEN " + sec + " THEN NULL ELSE " + def + " END, " +
+		scope + ", " + sec + ", (t.value IS NOT NULL AND t.value <> ''), (t.value <=> " + def + " OR (COALESCE(t.value, '') = '' AND COALESCE(" + def + ", '') = '')) FROM configuration t"
+	rows, err := r.conn.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
+	defer rows.Close()
+	var out []collectors.Row
+	for rows.Next() {
+		var name, cat, val, dv, sc sql.RawBytes
+		var secret, isSet, eq sql.NullBool
+		if err := rows.Scan(&name, &cat, &val, &dv, &sc, &secret, &isSet, &eq); err != nil {
+			return nil, fmt.Errorf("configuration: %w", err)
+		}
+		row := collectors.Row{"name": validUTF8(string(name)), "category": string(cat), "secret": secret.Bool, "is_set": isSet.Bool, "equals_default": eq.Bool}
+		if !secret.Bool {
+			row["value"] = rawStr(val)
+			row["default_value"] = rawStr(dv)
+		}
+		if sc != nil {
+			if n, err := strconv.ParseInt(string(sc), 10, 64); err == nil {
+				row["scope"] = n
+			} else {
+				row["scope"] = string(sc)
+			}
+		}
+		out = append(out, row)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
+	return out, nil
+}
+
+func failAll(part *collectors.Part, why string) {
+	all := append([]spec{{table: "version"}}, specs...)
+	for _, sp := range all {
+		cov := part.Coverage["db."+sp.table]
+		if cov == nil {
+			cov = &collectors.Coverage{Collector: collectors.NameDatabase, Selected: true, Collected: []string{}}
+			part.Coverage["db."+sp.table] = cov
+		}
+		if len(cov.Collected) == 0 {
+			cov.Failed = map[string]string{sp.table: why}
+		}
+	}
+	if part.Coverage["settings"] == nil || part.Settings == nil {
+		part.Coverage["settings"] = &collectors.Coverage{Collector: collectors.NameDatabase, Selected: true, Collected: []string{}, Failed: map[string]string{"configuration": why}}
+	}
+}
+
+func str(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	default:
+		return fmt.Sprint(x)
+	}
+}

@@ -1,0 +1,122 @@
+package database
+
+// spec is one compiled-in query: a CloudStack table, the allowlisted columns
+// read from it (CloudStack's own names), and a constant filter. Nothing read
+// from the database or the config ever becomes part of a query.
+type spec struct {
+	table string   // CloudStack table name; the key under snapshot.db
+	alt   string   // the table's name in older versions
+	cols  []string // allowlisted columns; "id" first
+	bools []string // columns CloudStack maps to boolean
+	// join and where are constant SQL on alias t. Recent-removal windows
+	// keep rows a check needs (an Expunging VM whose removed is set).
+	join  string
+	where string
+	// scan says why a full scan of this table is acceptable; empty means the
+	// EXPLAIN test requires an index whenever the table is large.
+	scan string
+	// details tables: fk is the owning object's column, scope its settings
+	// scope. Values of secret-like names are replaced by NULL in the query.
+	fk, scope string
+	// needs lists tables the join reads.
+	needs []string
+}
+
+// recent bounds soft-deleted rows: live ones plus those removed in the last
+// day, through the removed index.
+const recent = "(t.removed IS NULL OR t.removed > UTC_TIMESTAMP() - INTERVAL 1 DAY)"
+
+// specs is the allowlist, in collection order. Never add: job_cmd_info,
+// job_result, user_data, vnc_password, user_info, secret_key, password, url
+// columns that may embed credentials (TestAllowlistHasNoSecrets).
+var specs = []spec{
+	{table: "mshost", cols: []string{"id", "msid", "runid", "name", "uuid", "state", "version", "service_ip", "service_port", "last_update", "removed", "alert_count"},
+		scan: "one row per management server"},
+	{table: "data_center", cols: []string{"id", "uuid", "name", "networktype", "allocation_state", "is_security_group_enabled", "is_local_storage_enabled", "domain_id", "type", "created", "removed"},
+		bools: []string{"is_security_group_enabled", "is_local_storage_enabled"}, scan: "zones are few"},
+	{table: "host_pod_ref", cols: []string{"id", "uuid", "name", "data_center_id", "allocation_state", "cidr_address", "cidr_size", "gateway", "created", "removed"},
+		scan: "pods are few"},
+	{table: "cluster", cols: []string{"id", "uuid", "name", "pod_id", "data_center_id", "hypervisor_type", "cluster_type", "allocation_state", "managed_state", "arch", "created", "removed"},
+		scan: "clusters are few"},
+	{table: "host", cols: []string{"id", "uuid", "name", "type", "status", "resource_state", "private_ip_address", "storage_ip_address", "public_ip_address",
+		"cluster_id", "pod_id", "data_center_id", "hypervisor_type", "hypervisor_version", "version", "resource", "cpu_sockets", "cpus", "speed", "ram", "dom0_memory",
+		"mgmt_server_id", "last_mgmt_server_id", "last_ping", "disconnected", "update_count", "lastUpdated", "created", "removed", "arch", "capabilities", "available"},
+		bools: []string{"available"}, where: recent, scan: "every live host of every type is read"},
+	{table: "host_details", cols: []string{"id", "host_id", "name", "value"}, fk: "host_id", join: "JOIN host h ON h.id = t.host_id", where: "h.removed IS NULL",
+		scan: "details of every live host", needs: []string{"host"}},
+	{table: "host_tags", cols: []string{"id", "host_id", "tag", "is_tag_a_rule", "is_implicit"}, bools: []string{"is_tag_a_rule", "is_implicit"},
+		scan: "tags of every host"},
+	{table: "op_host_capacity", cols: []string{"id", "host_id", "data_center_id", "pod_id", "cluster_id", "used_capacity", "reserved_capacity", "total_capacity", "capacity_type", "capacity_state", "update_time"},
+		scan: "a few rows per host and pool"},
+	{table: "vm_instance", cols: []string{"id", "uuid", "name", "instance_name", "display_name", "state", "type", "host_id", "last_host_id", "power_state", "power_host",
+		"power_state_update_time", "power_state_update_count", "update_count", "update_time", "created", "removed", "ha_enabled", "limit_cpu_use", "service_offering_id",
+		"vm_template_id", "data_center_id", "pod_id", "account_id", "domain_id", "hypervisor_type"},
+		bools: []string{"ha_enabled", "limit_cpu_use"}, where: recent, scan: "every live VM is read"},
+	{table: "vm_instance_details", alt: "user_vm_details", cols: []string{"id", "vm_id", "name", "value"},
+		join: "JOIN vm_instance v ON v.id = t.vm_id", where: "t.name IN ('CpuNumber','CpuSpeed','memory') AND v.removed IS NULL",
+		scan: "no index leads with name; the detail rows of live VMs are read once", needs: []string{"vm_instance"}},
+	{table: "user_vm", cols: []string{"id", "display_name", "user_vm_type"}, join: "JOIN vm_instance v ON v.id = t.id",
+		where: "(v.removed IS NULL OR v.removed > UTC_TIMESTAMP() - INTERVAL 1 DAY)", scan: "one row per live user VM", needs: []string{"vm_instance"}},
+	{table: "service_offering", cols: []string{"id", "uuid", "name", "cpu", "speed", "ram_size", "ha_enabled", "limit_cpu_use", "host_tag", "system_use", "vm_type",
+		"default_use", "customized", "disk_offering_id", "deployment_planner", "state", "created", "removed"},
+		bools: []string{"ha_enabled", "limit_cpu_use", "system_use", "default_use", "customized"}, scan: "offerings are few"},
+	{table: "disk_offering", cols: []string{"id", "uuid", "name", "disk_size", "use_local_storage", "tags", "customized", "provisioning_type", "state", "compute_only", "created", "removed"},
+		bools: []string{"use_local_storage", "customized", "compute_only"}, scan: "offerings are few"},
+	{table: "affinity_group", cols: []string{"id", "uuid", "name", "type", "account_id", "domain_id", "acl_type"}, scan: "groups are few"},
+	{table: "affinity_group_vm_map", cols: []string{"id", "affinity_group_id", "instance_id"}, scan: "one row per VM in a group"},
+	{table: "dedicated_resources", cols: []string{"id", "uuid", "data_center_id", "pod_id", "cluster_id", "host_id", "domain_id", "account_id", "affinity_group_id"}, scan: "dedications are few"},
+	{table: "domain_router", cols: []string{"id", "is_redundant_router", "priority", "redundant_state", "stop_pending", "role", "template_version", "scripts_version", "vpc_id", "update_state", "software_version"},
+		bools: []string{"is_redundant_router", "stop_pending"}, join: "JOIN vm_instance v ON v.id = t.id", where: "v.removed IS NULL",
+		scan: "one row per live router", needs: []string{"vm_instance"}},
+	{table: "router_health_check", cols: []string{"id", "router_id", "check_name", "check_type", "check_result", "last_update"}, scan: "a few rows per router"},
+	{table: "vm_template", cols: []string{"id", "uuid", "unique_name", "name", "type", "hypervisor_type", "format", "state", "arch", "created", "removed"},
+		where: "t.type IN ('SYSTEM','ROUTING')", scan: "templates are read once; no index on type"},
+	{table: "template_store_ref", cols: []string{"id", "store_id", "template_id", "store_role", "download_state", "download_pct", "state", "destroyed", "error_str", "last_updated"},
+		bools: []string{"destroyed"}, join: "JOIN vm_template vt ON vt.id = t.template_id", where: "vt.type IN ('SYSTEM','ROUTING')",
+		scan: "joined from the system templates", needs: []string{"vm_template"}},
+	{table: "template_spool_ref", cols: []string{"id", "pool_id", "template_id", "download_state", "download_pct", "state", "marked_for_gc", "error_str", "last_updated"},
+		bools: []string{"marked_for_gc"}, join: "JOIN vm_template vt ON vt.id = t.template_id", where: "vt.type IN ('SYSTEM','ROUTING')",
+		scan: "joined from the system templates", needs: []string{"vm_template"}},
+	{table: "image_store", cols: []string{"id", "uuid", "name", "image_provider_name", "protocol", "data_center_id", "scope", "role", "readonly", "total_size", "used_bytes", "created", "removed"},
+		bools: []string{"readonly"}, scan: "image stores are few"},
+	{table: "storage_pool", cols: []string{"id", "uuid", "name", "pool_type", "port", "data_center_id", "pod_id", "cluster_id", "used_bytes", "capacity_bytes",
+		"capacity_iops", "used_iops", "host_address", "path", "status", "scope", "hypervisor", "managed", "storage_provider_name", "parent", "created", "update_time", "removed"},
+		bools: []string{"managed"}, scan: "pools are few"},
+	{table: "storage_pool_details", cols: []string{"id", "pool_id", "name", "value"}, fk: "pool_id", scope: "storage_pool", scan: "a few rows per pool"},
+	{table: "volumes", cols: []string{"id", "uuid", "name", "instance_id", "device_id", "pool_id", "last_pool_id", "state", "volume_type", "size", "path", "format",
+		"pool_type", "data_center_id", "pod_id", "disk_offering_id", "template_id", "created", "attached", "updated", "removed", "update_count"},
+		where: recent, scan: "every live volume is read"},
+	{table: "snapshots", cols: []string{"id", "uuid", "name", "volume_id", "data_center_id", "status", "snapshot_type", "type_description", "hypervisor_type", "location_type", "created", "removed"},
+		where: "t.removed IS NULL AND t.status IN ('Allocated','Creating','CreatedOnPrimary','BackingUp','Copying','Destroying','Error')",
+		scan:  "no index on status; live snapshots only"},
+	{table: "async_job", cols: []string{"id", "uuid", "user_id", "account_id", "instance_type", "instance_id", "job_cmd", "job_cmd_ver", "job_status", "job_process_status",
+		"job_result_code", "job_init_msid", "job_executing_msid", "job_complete_msid", "job_type", "job_dispatcher", "job_pending_signals", "created", "last_updated", "last_polled", "removed"},
+		where: "(t.job_status = 0 OR t.last_updated > UTC_TIMESTAMP() - INTERVAL 1 DAY)",
+		scan:  "no index leads with job_status; CloudStack expunges jobs after job.expire.minutes, so the table stays bounded"},
+	{table: "vm_work_job", cols: []string{"id", "step", "vm_type", "vm_instance_id"}, scan: "rows are deleted with their job"},
+	{table: "sync_queue_item", cols: []string{"id", "queue_id", "content_type", "content_id", "queue_proc_msid", "queue_proc_number", "queue_proc_time", "created"},
+		scan: "items are deleted when processed"},
+	{table: "op_ha_work", cols: []string{"id", "instance_id", "type", "vm_type", "state", "mgmt_server_id", "host_id", "created", "tried", "taken", "step", "time_to_try", "updated", "reason"},
+		where: "t.step NOT IN ('Done','Cancelled')", scan: "HA work is purged after time.between.cleanup"},
+	{table: "oobm", cols: []string{"id", "host_id", "enabled", "power_state", "driver", "address", "port", "username", "update_count", "update_time", "mgmt_server_id"},
+		bools: []string{"enabled"}, scan: "one row per host"},
+	{table: "ha_config", cols: []string{"id", "resource_id", "resource_type", "enabled", "ha_state", "provider", "update_count", "update_time", "mgmt_server_id"},
+		bools: []string{"enabled"}, scan: "one row per host"},
+	{table: "networks", cols: []string{"id", "uuid", "name", "traffic_type", "broadcast_domain_type", "guest_type", "state", "data_center_id", "physical_network_id",
+		"network_offering_id", "vpc_id", "redundant", "restart_required", "public_mtu", "private_mtu", "created", "removed"},
+		bools: []string{"redundant", "restart_required"}, where: "t.removed IS NULL", scan: "every live network is read"},
+	{table: "nics", cols: []string{"id", "instance_id", "network_id", "device_id", "mtu", "state", "vm_type", "default_nic", "removed"},
+		join: "JOIN domain_router r ON r.id = t.instance_id", where: "t.removed IS NULL",
+		scan: "router NICs only, reached through the instance_id index", needs: []string{"domain_router"}},
+	{table: "alert", cols: []string{"id", "uuid", "type", "cluster_id", "pod_id", "data_center_id", "subject", "sent_count", "created", "last_sent", "resolved", "archived", "name"},
+		bools: []string{"archived"}, where: "t.archived = 0 AND t.created > UTC_TIMESTAMP() - INTERVAL 7 DAY"},
+	{table: "cluster_details", cols: []string{"id", "cluster_id", "name", "value"}, fk: "cluster_id", scope: "cluster", scan: "a few rows per cluster"},
+	{table: "data_center_details", cols: []string{"id", "dc_id", "name", "value"}, fk: "dc_id", scope: "zone", scan: "a few rows per zone"},
+	{table: "image_store_details", cols: []string{"id", "store_id", "name", "value"}, fk: "store_id", scope: "image_store", scan: "a few rows per store"},
+	{table: "domain_details", cols: []string{"id", "domain_id", "name", "value"}, fk: "domain_id", scope: "domain", scan: "settings overridden per domain"},
+	{table: "account_details", cols: []string{"id", "account_id", "name", "value"}, fk: "account_id", scope: "account", scan: "settings overridden per account"},
+}
+
+// neverSelected are column names that hold secrets anywhere in CloudStack.
+var neverSelected = []string{"job_cmd_info", "job_result", "user_data", "user_data_details", "vnc_password", "user_info", "secret_key",
+	"password", "ipsec_psk", "private_key", "key", "url", "content", "check_details", "chain_info", "guru_data", "backup_volumes"}
