@@ -292,7 +292,7 @@ func (c *Collector) visit(ctx context.Context, b bmc, brk *breaker) (*collectors
 	}
 	timeout := c.timeout()
 	pr := probe(ctx, b.addr, timeout)
-	if ctx.Err() != nil && !pr.Reachable() && !pr.Refused {
+	if pr.Interrupted && !pr.Refused {
 		f2, o2 := c.unvisited(b, "the collector's deadline passed during the probe")
 		o2.defaults = o.defaults
 		f2.DefaultCreds, f2.DefaultVendor, f2.Credentials = f.DefaultCreds, f.DefaultVendor, f.Credentials
@@ -360,6 +360,13 @@ func (c *Collector) visit(ctx context.Context, b bmc, brk *breaker) (*collectors
 	if brk.release(*b.cred, rejectedBy) {
 		cr := *b.cred
 		o.tripped = &cr
+	}
+	if sr.Auth == authError && ctx.Err() != nil {
+		// The run ran out of time, not the BMC: no fact, a coverage failure.
+		why := "the collector's deadline passed during the session"
+		f.Auth, f.AuthDetail, f.Error = "", "", why
+		o.auth, o.power = why, why
+		return f, o
 	}
 	f.Auth, f.AuthDetail = sr.Auth, sr.Detail
 	o.auth = collected

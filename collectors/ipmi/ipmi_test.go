@@ -495,3 +495,29 @@ func TestInvalidSettingsAreACollectorFailure(t *testing.T) {
 		}
 	}
 }
+
+func TestRunDeadlineIsACoverageFailure(t *testing.T) {
+	silent, err := testbed.StartSilentPeer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	c := newCollector(collectors.IPMIConfig{Enabled: true, Timeout: collectors.Duration(3 * time.Second)})
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	p, err := c.Collect(ctx, inventory(host{id: "1", name: "kvm1", addr: silent.Addr()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("the run's deadline did not stop the probe: %s", d)
+	}
+	f := fact(t, p, "kvm1")
+	if f.Reachable != nil || f.Error == "" {
+		t.Errorf("an unfinished probe is not a fact: %+v", f)
+	}
+	if cv := p.Coverage[FactReachability]; cv.Failed["uuid-kvm1"] == "" || len(cv.Collected) != 0 {
+		t.Errorf("coverage: %+v", cv)
+	}
+}

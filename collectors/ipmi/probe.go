@@ -56,6 +56,9 @@ type probeResult struct {
 	RTT       time.Duration
 	Elapsed   time.Duration
 	LastError string // a local socket error (not "no answer")
+	// Interrupted is set when the caller's context ended the probe before
+	// its own timeout: silence so far proves nothing.
+	Interrupted bool
 }
 
 // Reachable is true when the BMC answered either probe.
@@ -171,8 +174,9 @@ func probe(ctx context.Context, addr string, timeout time.Duration) (r probeResu
 	start := time.Now()
 	defer func() { r.Elapsed = time.Since(start) }()
 	deadline := start.Add(timeout)
+	cut := false
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
+		deadline, cut = d, true
 	}
 	var dialer net.Dialer
 	conn, err := dialer.DialContext(ctx, "udp", addr)
@@ -192,6 +196,7 @@ func probe(ctx context.Context, addr string, timeout time.Duration) (r probeResu
 	for {
 		now := time.Now()
 		if !now.Before(deadline) || ctx.Err() != nil {
+			r.Interrupted = !r.Reachable() && (cut || ctx.Err() != nil)
 			return r
 		}
 		if !now.Before(next) {
@@ -223,7 +228,7 @@ func probe(ctx context.Context, addr string, timeout time.Duration) (r probeResu
 			}
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
-				continue
+				continue // the loop head decides whether time is up
 			}
 			r.LastError = err.Error()
 			return r
