@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/csaudit/csaudit/collectors"
+	"github.com/csaudit/csaudit/collectors/database"
 	"github.com/csaudit/csaudit/collectors/hosts"
 	"github.com/csaudit/csaudit/collectors/ipmi"
 	"github.com/csaudit/csaudit/collectors/libvirt"
@@ -13,7 +14,7 @@ import (
 func buildCollectors(cfg *collectors.Config) []collectors.Collector {
 	var cs []collectors.Collector
 	_ = cfg
-	cs = append(cs, ipmi.New(cfg))
+	cs = append(cs, database.New(cfg), ipmi.New(cfg))
 	// hosts and libvirt share one SSH connection per host.
 	pool, poolErr := hosts.NewPool(cfg)
 	cs = append(cs, hosts.NewWithPool(pool, poolErr), libvirt.NewWithPool(cfg, pool, poolErr), local.New(cfg))
