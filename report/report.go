@@ -338,3 +338,29 @@ func (r *Report) CheckByID(id string) *Check {
 	}
 	return nil
 }
+
+// Label is how a resource is shown to a person: its name, else uuid, else id.
+func (r Resource) Label() string {
+	for _, v := range []string{r.Name, r.UUID, r.ID} {
+		if v != "" {
+			return v
+		}
+	}
+	return "-"
+}
+
+// Cluster names the cluster a finding belongs to, for charts: evidence
+// "cluster" (a name) when the check records it, else "cluster_id", else the
+// resource itself when it is a cluster; "" when none applies.
+func (f *Finding) Cluster() string {
+	if v, ok := f.Evidence["cluster"].(string); ok && v != "" {
+		return v
+	}
+	if v, ok := f.Evidence["cluster_id"]; ok && v != nil && fmt.Sprint(v) != "" {
+		return "cluster id " + fmt.Sprint(v)
+	}
+	if f.Resource.Type == "cluster" {
+		return f.Resource.Label()
+	}
+	return ""
+}

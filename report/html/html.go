@@ -11,7 +11,6 @@ import (
 	_ "embed"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"html/template"
 	"io"
 	"sort"
@@ -165,14 +164,14 @@ func build(r *report.Report) *page {
 		if cat == "" {
 			cat = checkCat[f.CheckID]
 		}
-		fv := finding{Finding: f, Rank: f.Severity.Rank(), Category: cat, ResName: resourceName(f.Resource), Evidence: evidence(f.Evidence)}
+		fv := finding{Finding: f, Rank: f.Severity.Rank(), Category: cat, ResName: f.Resource.Label(), Evidence: evidence(f.Evidence)}
 		p.Findings[i] = fv
 		if f.Status == report.Waived {
 			p.Waived = append(p.Waived, fv)
 		}
 		bySev[string(f.Severity)]++
 		byCat[orNone(cat)]++
-		if c := cluster(f); c != "" {
+		if c := f.Cluster(); c != "" {
 			byCluster[c]++
 		}
 		cats[cat], types[f.Resource.Type] = true, true
@@ -209,14 +208,6 @@ func stamp(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05Z")
 }
 
-func resourceName(r report.Resource) string {
-	for _, v := range []string{r.Name, r.UUID, r.ID} {
-		if v != "" {
-			return v
-		}
-	}
-	return "-"
-}
 
 func evidence(m map[string]any) []kv {
 	if len(m) == 0 {
@@ -335,18 +326,3 @@ func truncate(s string, n int) string {
 	return string([]rune(s)[:n-1]) + "…"
 }
 
-// cluster names the cluster a finding belongs to, for the chart: evidence
-// "cluster" (a name) when the check records it, else "cluster_id", else the
-// resource itself when it is a cluster. Findings without one are not counted.
-func cluster(f *report.Finding) string {
-	if v, ok := f.Evidence["cluster"].(string); ok && v != "" {
-		return v
-	}
-	if v, ok := f.Evidence["cluster_id"]; ok && v != nil && fmt.Sprint(v) != "" {
-		return "cluster id " + fmt.Sprint(v)
-	}
-	if f.Resource.Type == "cluster" {
-		return resourceName(f.Resource)
-	}
-	return ""
-}

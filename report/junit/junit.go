@@ -115,7 +115,7 @@ func Write(w io.Writer, r *report.Report) error {
 	findings := testsuite{Name: "csaudit.findings", Time: "0", Timestamp: ts}
 	for _, f := range r.Findings {
 		tc := testcase{
-			Name:      fmt.Sprintf("%s %s %s [%s]", f.CheckID, f.Resource.Type, resourceName(f.Resource), f.ID),
+			Name:      fmt.Sprintf("%s %s %s [%s]", f.CheckID, f.Resource.Type, f.Resource.Label(), f.ID),
 			Classname: "csaudit.findings." + f.CheckID,
 			Time:      "0",
 		}
@@ -181,14 +181,6 @@ func details(f report.Finding) string {
 	return b.String()
 }
 
-func resourceName(r report.Resource) string {
-	for _, v := range []string{r.Name, r.UUID, r.ID} {
-		if v != "" {
-			return v
-		}
-	}
-	return "-"
-}
 
 func orDefault(s, d string) string {
 	if s == "" {

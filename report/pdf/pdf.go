@@ -417,7 +417,7 @@ func (w *writer) summary() {
 			v[1]++
 		}
 		cats[orDash(c)] = v
-		if cl := cluster(&fd); cl != "" {
+		if cl := fd.Cluster(); cl != "" {
 			clusters[cl]++
 		}
 	}
@@ -622,7 +622,7 @@ func (w *writer) finding(fd *report.Finding) {
 	if fd.Status == report.Waived {
 		status = "WAIVED"
 	}
-	f.MultiCell(0, lineH, w.text(fd.Resource.Type+" "+resourceName(fd.Resource)+"  ["+status+"]"), "", "L", false)
+	f.MultiCell(0, lineH, w.text(fd.Resource.Type+" "+fd.Resource.Label()+"  ["+status+"]"), "", "L", false)
 	w.para(fd.Message)
 	ids := "finding " + fd.ID
 	if fd.Resource.UUID != "" {
@@ -651,14 +651,6 @@ func (w *writer) finding(fd *report.Finding) {
 	f.Ln(1.5)
 }
 
-func resourceName(r report.Resource) string {
-	for _, v := range []string{r.Name, r.UUID, r.ID} {
-		if v != "" {
-			return v
-		}
-	}
-	return "-"
-}
 
 func (w *writer) waivers() {
 	r := w.r
@@ -683,7 +675,7 @@ func (w *writer) waivers() {
 			if fd.Waiver != nil {
 				j, a, e = fd.Waiver.Justification, fd.Waiver.Approver, fd.Waiver.Expires
 			}
-			t.row([]string{fd.CheckID, fd.Resource.Type + " " + resourceName(fd.Resource), j, a, e}, false)
+			t.row([]string{fd.CheckID, fd.Resource.Type + " " + fd.Resource.Label(), j, a, e}, false)
 		}
 	}
 	for _, l := range []struct {
@@ -763,18 +755,3 @@ func (w *writer) appendix() {
 	}
 }
 
-// cluster names the cluster a finding belongs to, for the chart: evidence
-// "cluster" (a name) when the check records it, else "cluster_id", else the
-// resource itself when it is a cluster. Findings without one are not counted.
-func cluster(f *report.Finding) string {
-	if v, ok := f.Evidence["cluster"].(string); ok && v != "" {
-		return v
-	}
-	if v, ok := f.Evidence["cluster_id"]; ok && v != nil && fmt.Sprint(v) != "" {
-		return "cluster id " + fmt.Sprint(v)
-	}
-	if f.Resource.Type == "cluster" {
-		return resourceName(f.Resource)
-	}
-	return ""
-}

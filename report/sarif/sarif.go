@@ -84,7 +84,7 @@ func Write(w io.Writer, r *report.Report) error {
 			WithPartialFingerprints(map[string]string{"csauditFindingId/v1": f.ID})
 		loc := sarif.NewLogicalLocation().
 			WithKind(clean(f.Resource.Type)).
-			WithName(clean(resourceName(f.Resource))).
+			WithName(clean(f.Resource.Label())).
 			WithFullyQualifiedName(clean(f.Resource.Type + "/" + resourceKey(f.Resource)))
 		// GitHub code scanning rejects a result without a repository-relative
 		// artifact path, so the resource gets a stable pseudo path as well.
@@ -189,14 +189,6 @@ func helpURI(refs []string) string {
 	return ""
 }
 
-func resourceName(r report.Resource) string {
-	for _, v := range []string{r.Name, r.UUID, r.ID} {
-		if v != "" {
-			return v
-		}
-	}
-	return r.Type
-}
 
 // artifactURI is "cloudstack/<type>/<uuid, id or name>", each segment
 // percent-encoded so any name yields a valid relative URI.

@@ -170,19 +170,7 @@ func newTable(w io.Writer) *tablewriter.Table {
 	)
 }
 
-func resource(r report.Resource) string {
-	name := r.Name
-	if name == "" {
-		name = r.UUID
-	}
-	if name == "" {
-		name = r.ID
-	}
-	if name == "" {
-		return Clean(r.Type)
-	}
-	return Clean(r.Type) + " " + Clean(name)
-}
+func resource(r report.Resource) string { return Clean(r.Type) + " " + Clean(r.Label()) }
 
 func short(s string) string {
 	if len(s) > 16 {
