@@ -208,7 +208,6 @@ func stamp(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05Z")
 }
 
-
 func evidence(m map[string]any) []kv {
 	if len(m) == 0 {
 		return nil
@@ -325,4 +324,3 @@ func truncate(s string, n int) string {
 	}
 	return string([]rune(s)[:n-1]) + "…"
 }
-

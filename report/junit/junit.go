@@ -181,7 +181,6 @@ func details(f report.Finding) string {
 	return b.String()
 }
 
-
 func orDefault(s, d string) string {
 	if s == "" {
 		return d

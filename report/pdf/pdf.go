@@ -651,7 +651,6 @@ func (w *writer) finding(fd *report.Finding) {
 	f.Ln(1.5)
 }
 
-
 func (w *writer) waivers() {
 	r := w.r
 	w.section("Waivers")
@@ -754,4 +753,3 @@ func (w *writer) appendix() {
 		w.f.Ln(1.5)
 	}
 }
-

@@ -189,7 +189,6 @@ func helpURI(refs []string) string {
 	return ""
 }
 
-
 // artifactURI is "cloudstack/<type>/<uuid, id or name>", each segment
 // percent-encoded so any name yields a valid relative URI.
 func artifactURI(r report.Resource) string {
