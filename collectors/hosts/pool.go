@@ -203,7 +203,9 @@ func withPort(a string) string {
 type Conn struct {
 	Client *ssh.Client
 	Addr   string
-	// RTT is the round trip of one keepalive request after the handshake.
+	// RTT is the round trip of the first session-open on this Conn (OpenSSH
+	// confirms a channel without forking, so it is one network round trip);
+	// zero before the first Run.
 	RTT time.Duration
 	// NewKey is set when the host key was unknown and accepted because
 	// ssh.accept_new_host_keys is on: its SHA256 fingerprint.
@@ -403,20 +405,7 @@ func (p *Pool) dial(ctx context.Context, addr, user string, direct bool) (*ssh.C
 		return nil, 0, "", fmt.Errorf("ssh handshake with %s: %w", addr, trimOp(err))
 	}
 	_ = raw.SetDeadline(time.Time{})
-	client := ssh.NewClient(c, chans, reqs)
-	t0 := time.Now()
-	rttDone := make(chan struct{})
-	go func() {
-		_, _, _ = client.SendRequest("keepalive@openssh.com", true, nil)
-		close(rttDone)
-	}()
-	select {
-	case <-rttDone:
-	case <-ctx.Done():
-		client.Close()
-		return nil, 0, "", fmt.Errorf("ssh %s: no answer after authentication", addr)
-	}
-	return client, time.Since(t0), *newKey, nil
+	return ssh.NewClient(c, chans, reqs), 0, *newKey, nil
 }
 
 // jumpClient dials the ProxyJump host once; its key is verified like any
@@ -503,19 +492,46 @@ func (c *Conn) Run(ctx context.Context, cmd string, limit int64) ([]byte, int, e
 }
 
 func (c *Conn) run(ctx context.Context, cmd string, limit int64, check func([]byte, int) error) ([]byte, int, error) {
-	s, err := c.Client.NewSession()
-	if err != nil {
-		return nil, 0, fmt.Errorf("open session: %w", err)
+	type opened struct {
+		s   *ssh.Session
+		err error
+	}
+	t0 := time.Now()
+	och := make(chan opened, 1)
+	go func() {
+		s, err := c.Client.NewSession()
+		och <- opened{s, err}
+	}()
+	var s *ssh.Session
+	select {
+	case o := <-och:
+		if o.err != nil {
+			return nil, 0, fmt.Errorf("open session: %w", o.err)
+		}
+		s = o.s
+	case <-time.After(c.pool.CommandTimeout):
+		c.Client.Close()
+		return nil, 0, fmt.Errorf("no answer after authentication within %s", c.pool.CommandTimeout)
+	case <-ctx.Done():
+		c.Client.Close()
+		return nil, 0, ctx.Err()
+	}
+	if c.RTT == 0 {
+		c.RTT = time.Since(t0)
 	}
 	defer s.Close()
 	out := &capped{limit: limit, over: make(chan struct{}), check: check}
 	s.Stdout = out
 	s.Stderr = io.Discard
-	if err := s.Start(cmd); err != nil {
-		return nil, 0, fmt.Errorf("start command: %w", err)
-	}
+	// Start waits for the exec reply, so it runs under the timer as well.
 	done := make(chan error, 1)
-	go func() { done <- s.Wait() }()
+	go func() {
+		if err := s.Start(cmd); err != nil {
+			done <- fmt.Errorf("start command: %w", err)
+			return
+		}
+		done <- s.Wait()
+	}()
 	timer := time.NewTimer(c.pool.CommandTimeout)
 	defer timer.Stop()
 	fail := func(e error) ([]byte, int, error) {
@@ -523,6 +539,7 @@ func (c *Conn) run(ctx context.Context, cmd string, limit int64, check func([]by
 		<-done
 		return nil, 0, e
 	}
+	var err error
 	select {
 	case err = <-done:
 	case <-out.over:

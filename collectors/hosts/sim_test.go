@@ -3,6 +3,7 @@ package hosts
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -71,8 +72,9 @@ func peakRSSMB(tb testing.TB) float64 {
 // same process, so the peak RSS reported includes it. Run with
 // go test -run '^$' -bench Collect1000 -benchtime 1x ./collectors/hosts/
 func BenchmarkCollect1000(b *testing.B) {
-	_, cfg, targets := startSim(b, 1000, 20*time.Millisecond)
+	sim, cfg, targets := startSim(b, 1000, 20*time.Millisecond)
 	b.ResetTimer()
+	var ours time.Duration
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
 		part, err := New(cfg).Collect(context.Background(), &collectors.Inventory{Hosts: targets})
@@ -82,7 +84,35 @@ func BenchmarkCollect1000(b *testing.B) {
 		if len(part.Errors) != 0 || len(part.Hosts) != 1000 {
 			b.Fatalf("%d hosts collected, %d errors (first: %+v)", len(part.Hosts), len(part.Errors), part.Errors[:min(1, len(part.Errors))])
 		}
-		b.ReportMetric(time.Since(start).Seconds(), "s/1000hosts")
+		ours = time.Since(start)
+		b.ReportMetric(ours.Seconds(), "s/1000hosts")
+	}
+	b.StopTimer()
+	// The same script to the same hosts with parallel-ssh (Debian pssh) at the
+	// same concurrency and with strict host-key checking, in the same run.
+	if pssh, err := testbed.Need("pssh", "parallel-ssh"); err == nil {
+		dir := b.TempDir()
+		var hostsFile strings.Builder
+		for _, a := range sim.Addrs {
+			hostsFile.WriteString("root@" + a + "\n")
+		}
+		if err := os.WriteFile(filepath.Join(dir, "hosts"), []byte(hostsFile.String()), 0o600); err != nil {
+			b.Fatal(err)
+		}
+		cmd := exec.Command(pssh, "-h", filepath.Join(dir, "hosts"), "-p", strconv.Itoa(DefaultConcurrency), "-t", "120",
+			"-o", filepath.Join(dir, "out"), "-O", "StrictHostKeyChecking=yes", "-O", "UserKnownHostsFile="+sim.KnownHostsFile,
+			"-O", "IdentityFile="+sim.ClientKeyFile, "-O", "IdentitiesOnly=yes", "-O", "BatchMode=yes", script)
+		start := time.Now()
+		out, err := cmd.CombinedOutput()
+		took := time.Since(start)
+		if err != nil {
+			b.Fatalf("parallel-ssh: %v\n%s", err, out[max(0, len(out)-2000):])
+		}
+		if n := strings.Count(string(out), "[SUCCESS]"); n != len(sim.Addrs) {
+			b.Fatalf("parallel-ssh: %d of %d hosts succeeded", n, len(sim.Addrs))
+		}
+		b.ReportMetric(took.Seconds(), "pssh_s/1000hosts")
+		b.ReportMetric(took.Seconds()/ours.Seconds(), "speedup_vs_pssh")
 	}
 	b.ReportMetric(peakRSSMB(b), "peakRSS_MB")
 	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "procs")
