@@ -95,6 +95,15 @@ type result struct {
 // Collect lists the domains of every KVM host.
 func (c *Collector) Collect(ctx context.Context, inv *collectors.Inventory) (*collectors.Part, error) {
 	if c.err != nil {
+		// Release this collector's share of each host's connection so the
+		// hosts collector's connections still close.
+		if c.pool != nil {
+			for _, t := range inv.Hosts {
+				if hosts.IsKVM(t) {
+					c.pool.Done(t, inv)
+				}
+			}
+		}
 		return nil, c.err
 	}
 	part := &collectors.Part{Hosts: map[string]*collectors.HostFacts{}, Coverage: map[string]*collectors.Coverage{
