@@ -536,10 +536,12 @@ func (c *Collector) credentials(ctx context.Context) (credSet, string, error) {
 	}
 	note := ""
 	if c.cfg.UseCloudStackCredentials {
+		// Rows that decrypted are used even when others did not.
 		m, err := c.csCreds(ctx)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("cloudstack oobm credentials: %w", err))
-		} else {
+		}
+		if len(m) > 0 {
 			s.cloudstack = m
 		}
 	}
