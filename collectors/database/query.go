@@ -89,6 +89,10 @@ func buildPlan(sp spec, cols map[string]map[string]colInfo, schema string) (*pla
 		p.names = append(p.names, c)
 		p.kinds = append(p.kinds, k)
 	}
+	if sp.query != "" {
+		p.query = strings.ReplaceAll(sp.query, "{cols}", strings.Join(sel, ", "))
+		return p, nil
+	}
 	q := "SELECT " + strings.Join(sel, ", ") + " FROM `" + p.table + "` t"
 	if sp.join != "" {
 		q += " " + sp.join
