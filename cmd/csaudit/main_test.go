@@ -110,10 +110,13 @@ func TestAuditLabGolden(t *testing.T) {
 	validate(t, "../../docs/schema/snapshot.schema.json", snap)
 
 	// The lab's seeded problems are found on the right resources.
-	want := map[string]string{
-		"CSA-STUCK-001": "i-2-21-VM", "CSA-HOST-001": "kvm-a-03", "CSA-HOST-002": "узел-kvm-07",
-		"CSA-HOST-003": "kvm-b-09", "CSA-SET-001": "integration.api.port", "CSA-SET-002": "xen-c",
-		"CSA-LOCAL-001": "ms-1", "CSA-JOB-001": "StartVMCmd", "CSA-HA-001": "i-2-24-VM",
+	want := [][2]string{
+		{"CSA-STUCK-001", "i-2-21-VM"}, {"CSA-HOST-001", "kvm-a-03"}, {"CSA-HOST-002", "узел-kvm-07"},
+		{"CSA-HOST-003", "kvm-b-09"}, {"CSA-SET-001", "integration.api.port"}, {"CSA-SET-002", "xen-c"},
+		{"CSA-LOCAL-001", "ms-1"}, {"CSA-JOB-001", "StartVMCmd"}, {"CSA-HA-001", "i-2-24-VM"},
+		{"CSA-STUCK-001", "s-61-VM"}, {"CSA-STUCK-005", "kvm-b-08"}, {"CSA-HA-002", "i-2-25-VM"},
+		{"CSA-VER-006", "r-6-VM"}, {"CSA-SET-011", "kvm-b"}, {"CSA-SYSVM-003", "zone-eu-1"},
+		{"CSA-DRIFT-002", "i-2-26-VM"},
 	}
 	found := map[string]bool{}
 	for _, f := range rep.Findings {
@@ -122,8 +125,8 @@ func TestAuditLabGolden(t *testing.T) {
 			t.Errorf("the expunged VM i-2-23-VM got finding %s", f.CheckID)
 		}
 	}
-	for check, res := range want {
-		if !found[check+"|"+res] {
+	for _, w := range want {
+		if check, res := w[0], w[1]; !found[check+"|"+res] {
 			t.Errorf("no %s finding on %s", check, res)
 		}
 	}

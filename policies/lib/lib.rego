@@ -102,3 +102,80 @@ setting_resource(name) := {"type": "setting", "name": name}
 
 # Host facts by host uuid (from the hosts collector).
 host_facts(h) := input.hosts[h.uuid]
+
+# --- Added for the full check library (additive). ---
+
+# Columns arrive as booleans or 0/1 depending on the column type and collector.
+truthy(v) if v == true
+
+truthy(v) if v == 1
+
+truthy(v) if v == "1"
+
+truthy(v) if {
+	is_string(v)
+	lower(v) == "true"
+}
+
+# param_or returns a positive param as an override, else the value derived from
+# CloudStack's own setting (params default to 0 to mean "follow CloudStack").
+param_or(name, derived) := params[name] if {
+	object.get(params, name, 0) > 0
+} else := derived
+
+# version turns "4.22.0.0", "4.22.0-SNAPSHOT" or "Cloudstack Release 4.22.0" into
+# three numbers for ordered comparison; missing parts are 0.
+version(s) := [to_number(x) |
+	some x in array.slice(array.concat(regex.find_n(`[0-9]+`, s, 3), ["0", "0", "0"]), 0, 3)
+]
+
+version_lt(a, b) if version(a) < version(b)
+
+version_string(s) := concat(".", [sprintf("%v", [n]) | some n in version(s)])
+
+# The newest version among Up management servers: what agents, routers and system
+# VM templates are expected to match.
+ms_version := v if {
+	vs := [version(m.version) | some m in mshosts; m.state == "Up"; m.version != null]
+	count(vs) > 0
+	v := concat(".", [sprintf("%v", [n]) | some n in max(vs)])
+}
+
+ms_resource(id, m) := {"type": "management_server", "id": id, "uuid": m.uuid, "name": m.name}
+
+pool_resource(id, p) := {"type": "storage_pool", "id": id, "uuid": p.uuid, "name": p.name}
+
+# Hypervisor host ids per cluster id.
+hosts_in_cluster[key(h.cluster_id)] contains id if {
+	some id, h in routing_hosts
+	h.cluster_id != null
+}
+
+# VM ids per hypervisor instance name (what libvirt and agent rows are named after).
+vm_ids_by_instance_name[vm.instance_name] contains id if {
+	some id, vm in vms
+	vm.instance_name != null
+}
+
+ha_vms := {id | some id, vm in vms; truthy(vm.ha_enabled)}
+
+# Memory (MB) a VM's service offering gives it; 0 when unknown (custom offerings
+# keep it in user_vm_details, which is not collected).
+vm_ram_mb(vm) := to_number(input.db.service_offering[key(vm.service_offering_id)].ram_size) if {
+	vm.service_offering_id != null
+} else := 0
+
+# A VM's zone id for effective zone-scoped settings.
+zone_scope(vm) := {"zone": vm.data_center_id}
+
+# In-progress async jobs per object (instance_type, instance id) whose executing
+# management server is alive: "someone is working on it".
+live_jobs_on[[job.instance_type, key(job.instance_id)]] contains id if {
+	some id, job in object.get(input.db, "async_job", {})
+	job.job_status == 0
+	job.instance_id != null
+	ms_alive(job.job_executing_msid)
+}
+
+# Minutes after which CloudStack force-cancels an in-progress async job.
+job_cancel_minutes := to_number(setting("job.cancel.threshold.minutes"))

@@ -8,6 +8,11 @@ base_settings := {
 	"cluster.heartbeat.threshold": {"value": null, "default": "150000"},
 	"ping.interval": {"value": null, "default": "60"},
 	"ping.timeout": {"value": null, "default": "2.5"},
+	"job.cancel.threshold.minutes": {"value": null, "default": "60"},
+	"expunge.delay": {"value": null, "default": "86400"},
+	"expunge.interval": {"value": null, "default": "86400"},
+	"router.version.check": {"value": null, "default": "true"},
+	"minreq.sysvmtemplate.version": {"value": "4.22.0", "default": "4.10.0"},
 }
 
 # snapshot builds an input from db tables, settings overrides and host facts.
@@ -59,3 +64,20 @@ mshost(id, fields) := object.union(
 
 # ids picks the resource ids out of a deny set.
 ids(findings) := {f.resource.id | some f in findings}
+
+cluster(id, fields) := object.union(
+	{
+		"id": id, "uuid": sprintf("uuid-cluster-%v", [id]), "name": sprintf("cluster-%v", [id]),
+		"hypervisor_type": "KVM", "data_center_id": 1, "pod_id": 1, "removed": null, "arch": "x86_64",
+		"allocation_state": "Enabled",
+	},
+	fields,
+)
+
+zone(id, fields) := object.union(
+	{"id": id, "uuid": sprintf("uuid-zone-%v", [id]), "name": sprintf("zone-%v", [id]), "allocation_state": "Enabled", "removed": null},
+	fields,
+)
+
+# A setting left at its default / set globally.
+default_of(v) := {"value": null, "default": v}

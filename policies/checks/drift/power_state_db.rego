@@ -1,0 +1,67 @@
+# METADATA
+# title: VM state disagrees with the reported power state
+# description: >-
+#   The database's own power-state sync columns contradict the VM state for longer than
+#   the grace window (ping.interval x ping.timeout, 150 s by default; param
+#   drift_grace_seconds overrides) while no live job works on the VM: Running with
+#   PowerOff or PowerReportMissing, Stopped with PowerOn, or Running with PowerOn reported
+#   by another host (power_host differs from host_id). CloudStack normally reconciles
+#   these on the next ping (VirtualMachinePowerStateSyncImpl), so a lasting disagreement
+#   means the sync is blocked. A Stopped VM that is powered on can be started a second time
+#   elsewhere; the hypervisor-side check CSA-DRIFT-002 confirms that case as critical.
+#   Medium per the rubric: DB/hypervisor drift. Source: states.md "How the management
+#   server learns the hypervisor-side state".
+# custom:
+#   id: CSA-DRIFT-001
+#   severity: medium
+#   category: drift
+#   remediation:
+#     summary: Look at the VM on the hosts involved (virsh list on host_id and power_host) and let CloudStack resync (reconnect the host); never start a Stopped-but-PowerOn VM before checking where it runs.
+#     commands:
+#       - kind: cmk
+#         text: cmk list virtualmachines id={uuid} filter=name,state,hostid
+#       - kind: shell
+#         text: virsh -r domstate {name}
+#   references:
+#     - cloudstack:engine/orchestration/src/main/java/com/cloud/vm/VirtualMachinePowerStateSyncImpl.java
+#     - seed:000_bd9184fa1d57f2b2.txt (synchronization mismatch between management server and host)
+#   controls: [integrity, availability]
+#   requires: [db.vm_instance, db.vm_work_job, db.async_job, db.mshost, settings]
+package csaudit.checks.drift.power_state_db
+
+import data.csaudit.lib
+
+grace := lib.param_or("drift_grace_seconds", to_number(lib.setting("ping.interval")) * to_number(lib.setting("ping.timeout")))
+
+kind(vm) := "running-but-off" if {
+	vm.state == "Running"
+	vm.power_state in {"PowerOff", "PowerReportMissing"}
+}
+
+kind(vm) := "stopped-but-on" if {
+	vm.state == "Stopped"
+	vm.power_state == "PowerOn"
+}
+
+kind(vm) := "other-host" if {
+	vm.state == "Running"
+	vm.power_state == "PowerOn"
+	vm.power_host != null
+	vm.host_id != null
+	vm.power_host != vm.host_id
+}
+
+deny contains f if {
+	some id, vm in lib.vms
+	k := kind(vm)
+	vm.power_state_update_time != null
+	age := lib.age_seconds(vm.power_state_update_time)
+	age > grace
+	not lib.live_job_vms[id]
+	f := {
+		"resource": lib.vm_resource(id, vm),
+		"discriminator": k,
+		"message": sprintf("%s is %s in the database but %s was reported by host %v %d s ago", [vm.instance_name, vm.state, vm.power_state, vm.power_host, age]),
+		"evidence": {"kind": k, "state": vm.state, "power_state": vm.power_state, "host_id": vm.host_id, "power_host": vm.power_host, "power_state_update_time": vm.power_state_update_time},
+	}
+}

@@ -1,0 +1,83 @@
+# METADATA
+# title: libvirt TCP without authentication
+# description: >-
+#   libvirtd on a KVM host accepts plain TCP (listen_tcp = 1 or the libvirtd-tcp socket
+#   unit active) with auth_tcp = "none", the setting older CloudStack install guides used
+#   for live migration. Anyone who reaches port 16509 controls every VM on the host.
+#   Medium when only configured (the firewall restricts or closes 16509, or nothing
+#   listens); critical when libvirtd listens on a non-loopback address and the firewall
+#   lets anyone reach 16509 (an unauthenticated hypervisor API reachable, per the rubric).
+#   Source: seeds 000/001 (port 16509, libvirt TCP), CloudStack KVM host setup (TLS on
+#   16514 since the CA framework).
+# custom:
+#   id: CSA-HOST-005
+#   severity: critical
+#   category: hardening
+#   remediation:
+#     summary: Switch migration to TLS (CloudStack provisions certificates; libvirtd listens on 16514), set listen_tcp = 0 or auth_tcp = "sasl", and close 16509 in the firewall.
+#     commands:
+#       - kind: shell
+#         text: grep -E '^(listen_tcp|auth_tcp|listen_tls)' /etc/libvirt/libvirtd.conf; systemctl disable --now libvirtd-tcp.socket
+#       - kind: cmk
+#         text: cmk provision certificate hostid={uuid}
+#   references:
+#     - seed:000_bd9184fa1d57f2b2.txt (port 16509)
+#     - seed:001_846adba9a861db0c.txt (KVM libvirt 16509 TCP/TLS)
+#     - cloudstack:docs KVM installation (libvirtd.conf)
+#   controls: [authentication, network-access]
+#   requires: [hosts.libvirtd, hosts.listeners, hosts.firewall, db.host]
+package csaudit.checks.hardening.libvirt_tcp
+
+import data.csaudit.lib
+
+unquote(v) := trim(trim_space(v), "\"'")
+
+tcp_enabled(facts) if unquote(facts.libvirtd.values.listen_tcp) == "1"
+
+tcp_enabled(facts) if {
+	some unit, state in facts.listeners.units
+	startswith(unit, "libvirtd-tcp")
+	contains(state, "active")
+	not contains(state, "inactive")
+}
+
+# libvirt's own default for auth_tcp is sasl; only an explicit none is open.
+no_auth(facts) if unquote(facts.libvirtd.values.auth_tcp) == "none"
+
+listening(facts) if {
+	some l in facts.listeners.listeners
+	l.port == 16509
+	not startswith(l.address, "127.")
+	l.address != "::1"
+}
+
+reachable(facts) if {
+	listening(facts)
+	facts.firewall.ports["16509"].verdict == "open"
+}
+
+severity(facts) := "critical" if reachable(facts)
+
+else := "medium"
+
+deny contains f if {
+	some id, h in lib.routing_hosts
+	facts := input.hosts[h.uuid]
+	tcp_enabled(facts)
+	no_auth(facts)
+	f := {
+		"resource": lib.host_resource(id, h),
+		"severity": severity(facts),
+		"message": sprintf("libvirtd on %s accepts TCP without authentication (reachable from anywhere: %v)", [h.name, reachable(facts) == true]),
+		"evidence": {
+			"listen_tcp": object.get(facts.libvirtd.values, "listen_tcp", null), "auth_tcp": facts.libvirtd.values.auth_tcp,
+			"listening": listening_or_false(facts), "firewall_16509": object.get(facts.firewall.ports, ["16509", "verdict"], "unknown"),
+		},
+	}
+}
+
+listening_or_false(facts) if listening(facts)
+
+default listening_or_false(_) := false
+
+default reachable(_) := false

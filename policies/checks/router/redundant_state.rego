@@ -1,0 +1,82 @@
+# METADATA
+# title: Redundant virtual router pair split-brain or faulty
+# description: >-
+#   Two running routers of one redundant pair (same VPC, or same guest network through
+#   router_network_ref) both report PRIMARY: both answer for the gateway address, so guest
+#   traffic flaps between them (critical paths like DHCP and NAT break). Or a running
+#   redundant router reports FAULT or UNKNOWN, so the pair has no working standby. Split
+#   brain is high (an outage of the tenant network is likely); FAULT/UNKNOWN is medium
+#   (HA of the network silently lost). Source: VirtualRouter.RedundantState (states.md).
+# custom:
+#   id: CSA-VR-001
+#   severity: high
+#   category: routers
+#   remediation:
+#     summary: Restart the network (or VPC) with cleanup so the pair is rebuilt; check keepalived on both routers and the link between them first.
+#     commands:
+#       - kind: cmk
+#         text: cmk list routers id={uuid} filter=name,redundantstate,networkname,vpcname,state
+#       - kind: cmk
+#         text: cmk restart network id=<network uuid> cleanup=true
+#   references:
+#     - cloudstack:api/src/main/java/com/cloud/network/router/VirtualRouter.java (RedundantState)
+#   controls: [availability, network]
+#   requires: [db.domain_router, db.vm_instance, db.router_network_ref]
+package csaudit.checks.router.redundant_state
+
+import data.csaudit.lib
+
+running_redundant := {id: r |
+	some id, r in object.get(input.db, "domain_router", {})
+	lib.truthy(r.is_redundant_router)
+	lib.vms[id].state == "Running"
+}
+
+# A redundant pair is the routers of one VPC, or else of one guest network.
+networks_of[lib.key(ref.router_id)] contains ref.network_id if {
+	some ref in object.get(input.db, "router_network_ref", {})
+}
+
+groups[id] contains sprintf("vpc:%v", [r.vpc_id]) if {
+	some id, r in running_redundant
+	object.get(r, "vpc_id", null) != null
+}
+
+groups[id] contains sprintf("network:%v", [nid]) if {
+	some id, r in running_redundant
+	object.get(r, "vpc_id", null) == null
+	some nid in networks_of[id]
+}
+
+# Built once: which routers claim PRIMARY per group.
+primaries[g] contains id if {
+	some id, r in running_redundant
+	r.redundant_state == "PRIMARY"
+	some g in groups[id]
+}
+
+deny contains f if {
+	some g, ids in primaries
+	count(ids) > 1
+	some id in ids
+	vm := lib.vms[id]
+	f := {
+		"resource": lib.vm_resource(id, vm),
+		"discriminator": g,
+		"message": sprintf("router %s and %d other(s) of %s all report PRIMARY", [vm.instance_name, count(ids) - 1, g]),
+		"evidence": {"group": g, "primaries": sort([lib.vms[i].instance_name | some i in ids])},
+	}
+}
+
+deny contains f if {
+	some id, r in running_redundant
+	r.redundant_state in {"FAULT", "UNKNOWN"}
+	vm := lib.vms[id]
+	f := {
+		"resource": lib.vm_resource(id, vm),
+		"severity": "medium",
+		"discriminator": r.redundant_state,
+		"message": sprintf("redundant router %s reports %s", [vm.instance_name, r.redundant_state]),
+		"evidence": {"redundant_state": r.redundant_state, "groups": sort(object.get(groups, id, set()))},
+	}
+}

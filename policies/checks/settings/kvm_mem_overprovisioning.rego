@@ -1,0 +1,54 @@
+# METADATA
+# title: KVM cluster overprovisions memory
+# description: >-
+#   A KVM cluster's effective mem.overprovisioning.factor (cluster detail
+#   memoryOvercommitRatio, else global) is above param kvm_max_mem_overprovisioning (1).
+#   Seed 003 notes that KVM cannot manage VM memory dynamically (only ballooning within
+#   set limits) and CloudStack's docs require a balloon driver in every guest; when the
+#   running VMs' memory really exceeds the hosts' RAM, the kernel OOM killer ends guests.
+#   Low while the running VMs still fit in physical RAM; medium when their memory exceeds
+#   the cluster's physical RAM.
+# custom:
+#   id: CSA-SET-011
+#   severity: medium
+#   category: settings
+#   remediation:
+#     summary: Set the cluster's RAM overcommit ratio back to 1, or make sure every guest has a working balloon driver and the running memory stays below physical RAM.
+#     commands:
+#       - kind: cmk
+#         text: cmk update cluster id={uuid} memoryovercommitratio=1
+#   references:
+#     - seed:003_890368c12d4364b1.txt (Limitations on over-provisioning in KVM and XenServer)
+#     - cloudstack:setting mem.overprovisioning.factor (cluster memoryOvercommitRatio)
+#   controls: [capacity, availability]
+#   requires: [db.cluster, db.host, db.vm_instance, db.service_offering, settings]
+package csaudit.checks.settings.kvm_mem_overprovisioning
+
+import data.csaudit.lib
+
+name := "mem.overprovisioning.factor"
+
+deny contains f if {
+	some cid, c in lib.clusters
+	c.hypervisor_type == "KVM"
+	factor := to_number(lib.effective_setting(name, {"cluster": cid, "zone": c.data_center_id}))
+	factor > lib.params.kvm_max_mem_overprovisioning
+	hids := object.get(lib.hosts_in_cluster, cid, set())
+	physical := sum([(to_number(lib.routing_hosts[h].ram) / 1048576) | some h in hids])
+	running := sum([lib.vm_ram_mb(lib.vms[v]) |
+		some h in hids
+		some v in object.get(lib.vms_on_host, h, set())
+		lib.vms[v].state == "Running"
+	])
+	f := {
+		"resource": lib.cluster_resource(cid, c),
+		"severity": severity(running, physical),
+		"discriminator": name,
+		"message": sprintf("KVM cluster %s overprovisions memory x%v (running VMs %d MB of %d MB physical)", [c.name, factor, round(running), round(physical)]),
+		"evidence": {"setting": name, "effective_value": factor, "running_vm_mb": running, "physical_mb": physical},
+	}
+}
+
+severity(running, physical) := "medium" if running > physical
+
+else := "low"

@@ -1,0 +1,34 @@
+# METADATA
+# title: Session cookie not marked Secure
+# description: >-
+#   enable.secure.session.cookie is false (its default): the UI/API session cookie lacks
+#   the Secure flag, so a browser sends it over plain HTTP too, where it can be captured.
+#   Low per the rubric: a weaker-than-recommended default (set it once the UI is served
+#   over HTTPS only).
+# custom:
+#   id: CSA-SET-007
+#   severity: low
+#   category: settings
+#   remediation:
+#     summary: Set enable.secure.session.cookie to true (global setting).
+#     commands:
+#       - kind: cmk
+#         text: cmk update configuration name=enable.secure.session.cookie value=true
+#   references:
+#     - cloudstack:setting enable.secure.session.cookie
+#   controls: [session-management]
+#   requires: [settings]
+package csaudit.checks.settings.secure_session_cookie
+
+import data.csaudit.lib
+
+name := "enable.secure.session.cookie"
+
+deny contains f if {
+	lower(trim_space(lib.setting(name))) == "false"
+	f := {
+		"resource": lib.setting_resource(name),
+		"message": sprintf("%s is %s", [name, lib.setting(name)]),
+		"evidence": {"value": lib.setting(name), "default": object.get(input.settings[name], "default", null)},
+	}
+}
