@@ -331,16 +331,19 @@ func buildFacts(secs map[string]section, at, start time.Time, conn *Conn) (*coll
 		h.CPU = &collectors.CPUFact{FactMeta: meta, Model: m}
 	}
 
-	// The clock section runs first: the host read its clock after the
-	// session-open round trip and half the exec round trip. The offset is
-	// against the auditor's clock (accurate to about ±RTT/2).
+	// The clock section runs first and is the first output line: the host
+	// read its clock about half a round trip before that line arrived. The
+	// offset is against the auditor's clock (accurate to about ±RTT/2).
 	if b, _, err := sectionData(secs, secClock); err != nil {
 		fail(FactClock, "date", err)
 	} else if ht, err := parseClock(b); err != nil {
 		fail(FactClock, "date", err)
 	} else {
 		cf := &collectors.ClockFact{FactMeta: meta}
-		ref := start.Add(conn.RTT * 3 / 2)
+		ref := conn.FirstLine.Add(-conn.RTT / 2)
+		if conn.FirstLine.IsZero() {
+			ref = start.Add(conn.RTT * 3 / 2)
+		}
 		cf.OffsetMS = float64(ht.Sub(ref).Microseconds()) / 1000
 		if b, _, err := sectionData(secs, secTimeSync); err == nil {
 			if syn, _, err := parseTimeSync(b); err == nil {

@@ -156,9 +156,11 @@ func TestCollectAgainstSSHD(t *testing.T) {
 	if hf.CPU == nil || hf.CPU.Model == "" {
 		t.Errorf("cpu = %+v", hf.CPU)
 	}
-	if hf.Clock == nil || hf.Clock.OffsetMS > 1000 || hf.Clock.OffsetMS < -1000 {
+	// Same machine, same clock: the offset is measurement error only.
+	if hf.Clock == nil || hf.Clock.OffsetMS > 100 || hf.Clock.OffsetMS < -100 {
 		t.Errorf("clock = %+v (same machine: offset should be near 0)", hf.Clock)
 	}
+	t.Logf("clock offset %.1f ms, rtt %.1f ms", hf.Clock.OffsetMS, hf.SSH.RTTMS)
 	if hf.SSH == nil || hf.SSH.RTTMS <= 0 {
 		t.Errorf("ssh = %+v", hf.SSH)
 	}

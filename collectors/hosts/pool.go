@@ -1,6 +1,7 @@
 package hosts
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -207,6 +208,9 @@ type Conn struct {
 	// confirms a channel without forking, so it is one network round trip);
 	// zero before the first Run.
 	RTT time.Duration
+	// FirstLine is when the last Run's first output line arrived (the
+	// script's clock section), for the clock offset.
+	FirstLine time.Time
 	// NewKey is set when the host key was unknown and accepted because
 	// ssh.accept_new_host_keys is on: its SHA256 fingerprint.
 	NewKey string
@@ -459,6 +463,8 @@ type capped struct {
 	// check, when set, validates the output as it arrives, so a host that
 	// floods or sends garbage is cut off at once instead of at the limit.
 	check func(buf []byte, from int) error
+	// firstLine is when the first complete output line arrived.
+	firstLine time.Time
 }
 
 func (c *capped) Write(b []byte) (int, error) {
@@ -468,6 +474,9 @@ func (c *capped) Write(b []byte) (int, error) {
 	}
 	from := len(c.buf)
 	c.buf = append(c.buf, b...)
+	if c.firstLine.IsZero() && bytes.IndexByte(b, '\n') >= 0 {
+		c.firstLine = time.Now()
+	}
 	if c.check != nil {
 		if err := c.check(c.buf, from); err != nil {
 			c.stop(err)
@@ -552,6 +561,7 @@ func (c *Conn) run(ctx context.Context, cmd string, limit int64, check func([]by
 	case <-ctx.Done():
 		return fail(fmt.Errorf("command interrupted: %w", ctx.Err()))
 	}
+	c.FirstLine = out.firstLine
 	var ee *ssh.ExitError
 	switch {
 	case err == nil:
