@@ -62,6 +62,7 @@ type entry struct {
 	client    *ssh.Client
 	err       error
 	remaining int
+	started   bool
 	rtt       time.Duration
 	newKey    string // fingerprint of a key accepted under accept_new_host_keys
 }
@@ -228,15 +229,18 @@ func (p *Pool) Get(ctx context.Context, t collectors.Target, inv *collectors.Inv
 		p.mu.Unlock()
 		return nil, errors.New("ssh pool closed")
 	}
-	e := p.conns[key]
-	first := e == nil
-	if first {
-		e = &entry{ready: make(chan struct{}), remaining: p.sharers(inv)}
-		p.conns[key] = e
-	}
+	e := p.entryLocked(key, inv)
+	first := !e.started
+	e.started = true
 	p.mu.Unlock()
 	if first {
 		e.client, e.rtt, e.newKey, e.err = p.dial(ctx, addr, p.User, false)
+		p.mu.Lock()
+		if p.closed && e.client != nil {
+			e.client.Close()
+			e.client, e.err = nil, errors.New("ssh pool closed")
+		}
+		p.mu.Unlock()
 		close(e.ready)
 	}
 	select {
@@ -250,19 +254,26 @@ func (p *Pool) Get(ctx context.Context, t collectors.Target, inv *collectors.Inv
 	return &Conn{Client: e.client, Addr: addr, RTT: e.rtt, NewKey: e.newKey, pool: p, e: e}, nil
 }
 
+func (p *Pool) entryLocked(key string, inv *collectors.Inventory) *entry {
+	e := p.conns[key]
+	if e == nil {
+		e = &entry{ready: make(chan struct{}), remaining: p.sharers(inv)}
+		p.conns[key] = e
+	}
+	return e
+}
+
 // Done tells the pool one collector has finished with the host; the last
 // sharer closes the connection. Call it whether or not Get succeeded.
 func (p *Pool) Done(t collectors.Target, inv *collectors.Inventory) {
 	key := t.UUID + "|" + p.Address(t)
 	p.mu.Lock()
-	e := p.conns[key]
-	if e == nil {
-		e = &entry{ready: make(chan struct{}), remaining: p.sharers(inv), err: errors.New("not dialled")}
-		close(e.ready)
-		p.conns[key] = e
-	}
+	e := p.entryLocked(key, inv)
 	e.remaining--
-	last := e.remaining <= 0
+	// A sharer may finish before another has asked for the host at all
+	// (e.g. a collector that failed its config); the connection is then
+	// closed by the last sharer that did dial.
+	last := e.remaining <= 0 && e.started
 	p.mu.Unlock()
 	if last {
 		<-e.ready
