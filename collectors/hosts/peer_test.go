@@ -47,9 +47,10 @@ func kvmFiles(t *testing.T) map[string]testbed.File {
 		agentProperties: {Mode: 0o666, Data: "# agent\nhost=192.0.2.1\nport=8250\ncluster=1\npod=1\nzone=1\n" +
 			"guid=5d1c9a9e-0000-4000-8000-000000000001\nhypervisor.type=kvm\nprivate.network.device=cloudbr0\n" +
 			"keystore.passphrase=" + canary + "\nguest.cpu.mode=host-passthrough\n"},
-		agentKeystore: {Mode: 0o600, Data: "not a real keystore " + canary},
-		agentCert:     {Mode: 0o644, Data: testCert(t)},
-		cloudSSHKey:   {Mode: 0o644, Data: "-----BEGIN OPENSSH PRIVATE KEY-----\n" + canary + "\n"},
+		agentKeystore:           {Mode: 0o600, Data: "not a real keystore " + canary},
+		agentCert:               {Mode: 0o644, Data: testCert(t)},
+		cloudSSHKey:             {Mode: 0o644, Data: "-----BEGIN OPENSSH PRIVATE KEY-----\n" + canary + "\n"},
+		"/etc/default/libvirtd": {Mode: 0o644, Data: "# Options\nLIBVIRTD_ARGS=\"--listen\"\n"},
 	}
 }
 
@@ -135,7 +136,8 @@ func TestCollectAgainstSSHD(t *testing.T) {
 		hf.Files.Files[agentKeystore].Mode != "0600" || !hf.Files.Files[libvirtdConf].Exists {
 		t.Errorf("files = %+v", hf.Files)
 	}
-	if hf.Libvirtd == nil || hf.Libvirtd.Values["listen_tcp"] != "1" || hf.Libvirtd.Values["auth_tcp"] != "none" {
+	if hf.Libvirtd == nil || hf.Libvirtd.Values["listen_tcp"] != "1" || hf.Libvirtd.Values["auth_tcp"] != "none" ||
+		hf.Libvirtd.Values["LIBVIRTD_ARGS"] != "--listen" {
 		t.Errorf("libvirtd = %+v", hf.Libvirtd)
 	}
 	if hf.Cert == nil || !hf.Cert.NotAfter.Equal(certNotAfter) || hf.Cert.Subject != "CN=kvm-h1" {

@@ -75,8 +75,10 @@ var propertyKeys = []string{
 	"ping.retries", "vm.migrate.speed", "libvirt.vif.driver",
 }
 
-// libvirtdKeys are the libvirtd.conf keys that decide remote access.
-var libvirtdKeys = []string{
+// libvirtdKeys are the libvirtd.conf keys that decide remote access, plus
+// LIBVIRTD_ARGS from /etc/default or /etc/sysconfig (--listen turns the
+// listen_* keys on where socket activation is not used).
+var libvirtdKeys = []string{"LIBVIRTD_ARGS",
 	"listen_tcp", "listen_tls", "listen_addr", "tcp_port", "tls_port",
 	"auth_tcp", "auth_tls", "auth_unix_ro", "auth_unix_rw",
 	"unix_sock_ro_perms", "unix_sock_rw_perms", "unix_sock_group",
@@ -130,7 +132,9 @@ units() {
 	done
 }
 props() { [ -e ` + agentProperties + ` ] || return 2; r grep -E '` + keyPattern(propertyKeys) + `' ` + agentProperties + `; [ $? -le 1 ]; }
-lvconf() { [ -e ` + libvirtdConf + ` ] || return 2; grep -E '` + keyPattern(libvirtdKeys) + `' ` + libvirtdConf + `; [ $? -le 1 ]; }
+lvconf() {
+	grep -hE '^[[:space:]]*LIBVIRTD_ARGS=' /etc/default/libvirtd /etc/sysconfig/libvirtd 2>/dev/null
+	[ -e ` + libvirtdConf + ` ] || return 2; grep -E '` + keyPattern(libvirtdKeys) + `' ` + libvirtdConf + `; [ $? -le 1 ]; }
 files() {
 	for f in ` + agentProperties + ` ` + agentKeystore + ` ` + cloudSSHKey + ` ` + libvirtdConf + `; do
 		if r test -e "$f"; then r stat -c '%a %U %G %n' "$f"; else echo "missing $f"; fi
