@@ -52,13 +52,16 @@ func parseUnits(b []byte) (systemd bool, units map[string]string, err error) {
 		return false, nil, errors.New("units section has no systemd marker")
 	}
 	units = map[string]string{}
+	if !systemd {
+		// The script asks systemctl nothing without systemd.
+		for _, u := range socketUnits {
+			units[u] = StateUnknownNoSystemd
+		}
+		return false, units, nil
+	}
 	for _, l := range lines[1:] {
 		f := strings.Fields(l)
 		if len(f) == 0 || !slices.Contains(socketUnits, f[0]) {
-			continue
-		}
-		if !systemd {
-			units[f[0]] = "unknown-no-systemd"
 			continue
 		}
 		en, act := "unknown", "unknown"

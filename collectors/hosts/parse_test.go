@@ -346,3 +346,15 @@ func TestKnownHostsMatching(t *testing.T) {
 		}
 	}
 }
+
+func TestParseUnitsSystemd(t *testing.T) {
+	// Format of the units section on a systemd host (is-enabled, is-active).
+	sys, units, err := parseUnits([]byte("systemd\nlibvirtd-tcp.socket enabled active\nlibvirtd-tls.socket disabled inactive\nvirtproxyd-tcp.socket  \n"))
+	if err != nil || !sys {
+		t.Fatal(sys, err)
+	}
+	want := map[string]string{"libvirtd-tcp.socket": "enabled/active", "libvirtd-tls.socket": "disabled/inactive", "virtproxyd-tcp.socket": "unknown/unknown"}
+	if d := cmp.Diff(want, units); d != "" {
+		t.Error(d)
+	}
+}
