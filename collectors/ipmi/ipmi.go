@@ -153,20 +153,25 @@ func (c *Collector) Collect(ctx context.Context, inv *collectors.Inventory) (*co
 			tripped = append(tripped, *o.tripped)
 		}
 	}
-	for _, b := range bmcs {
+	for _, group := range byAddress(bmcs) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			first := group[0]
+			var f *collectors.BMCFacts
+			var o outcome
 			select {
 			case sem <- struct{}{}:
-				defer func() { <-sem }()
+				f, o = c.visit(ctx, first, brk)
+				<-sem
 			case <-ctx.Done():
-				f, o := c.unvisited(b, "the collector's deadline passed before this BMC was probed")
-				record(b, f, o)
-				return
+				f, o = c.unvisited(first, "the collector's deadline passed before this BMC was probed")
 			}
-			f, o := c.visit(ctx, b, brk)
-			record(b, f, o)
+			record(first, f, o)
+			// Hosts that name the same BMC share its one probe and login.
+			for _, b := range group[1:] {
+				record(b, c.shared(f, b), outcome{reach: o.reach, caps: o.caps, auth: o.auth, power: o.power, defaults: c.defaultsOutcome(b)})
+			}
 		}()
 	}
 	wg.Wait()
@@ -222,6 +227,46 @@ func (c *Collector) concurrency() int {
 		return c.cfg.Concurrency
 	}
 	return DefaultConcurrency
+}
+
+// byAddress groups the BMCs by address so that a BMC named by several oobm rows
+// is probed and logged into once per run. Unprobed entries stay alone.
+func byAddress(bmcs []bmc) [][]bmc {
+	idx := map[string]int{}
+	var out [][]bmc
+	for _, b := range bmcs {
+		k := b.addr
+		if b.notProbed != "" || b.badAddr != "" || k == "" {
+			out = append(out, []bmc{b})
+			continue
+		}
+		if i, ok := idx[k]; ok {
+			out[i] = append(out[i], b)
+			continue
+		}
+		idx[k] = len(out)
+		out = append(out, []bmc{b})
+	}
+	return out
+}
+
+// shared copies the facts of a BMC for another host that names it.
+func (c *Collector) shared(f *collectors.BMCFacts, b bmc) *collectors.BMCFacts {
+	g := *f
+	g.HostID, g.HostName, g.Driver = b.hostID, b.name, b.driver
+	g.DefaultCreds, g.DefaultVendor, g.Credentials = nil, "", ""
+	if b.cred != nil {
+		is, vendor := isVendorDefault(*b.cred)
+		g.DefaultCreds, g.DefaultVendor, g.Credentials = &is, vendor, b.cred.Source
+	}
+	return &g
+}
+
+func (c *Collector) defaultsOutcome(b bmc) string {
+	if b.cred != nil {
+		return collected
+	}
+	return ""
 }
 
 // outcome is what one BMC contributes to coverage.

@@ -521,3 +521,25 @@ func TestRunDeadlineIsACoverageFailure(t *testing.T) {
 		t.Errorf("coverage: %+v", cv)
 	}
 }
+
+func TestSharedBMCIsLoggedIntoOnce(t *testing.T) {
+	needSims(t)
+	relay, err := testbed.StartUDPRelay(healthy.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer relay.Close()
+	c := newCollector(sessionsConfig("admin", canary))
+	p, _ := collect(t, c, inventory(host{id: "1", name: "kvm1", addr: relay.Addr()}, host{id: "2", name: "kvm2", addr: relay.Addr()}))
+	for _, name := range []string{"kvm1", "kvm2"} {
+		if f := fact(t, p, name); f.Auth != authOK || f.Power != "on" || f.HostName != name {
+			t.Errorf("%s: %+v", name, f)
+		}
+	}
+	if open, rakp := relay.Counts(); open != 1 || rakp != 1 {
+		t.Errorf("two oobm rows naming one BMC gave %d/%d session attempts, want 1/1", open, rakp)
+	}
+	if cv := p.Coverage[FactAuth]; len(cv.Collected) != 2 {
+		t.Errorf("both hosts are covered: %+v", cv)
+	}
+}
