@@ -160,4 +160,7 @@ func TestAcceptNewHostKeys(t *testing.T) {
 	if hf == nil || hf.SSH == nil || !strings.Contains(hf.SSH.Error, ssh.FingerprintSHA256(h.HostKey)) {
 		t.Fatalf("accepted key not reported: %+v %+v", hf, part.Errors)
 	}
+	if n := part.Coverage[FactSSH].Notes; len(n) != 1 || !strings.Contains(n[0], "accept_new_host_keys") {
+		t.Errorf("opt-in not reported in coverage: %v", n)
+	}
 }

@@ -87,6 +87,11 @@ func (c *Collector) Collect(ctx context.Context, inv *collectors.Inventory) (*co
 	for _, f := range Facts {
 		part.Coverage[f] = &collectors.Coverage{Collector: collectors.NameHosts, Selected: true, Collected: []string{}}
 	}
+	part.Coverage[FactSSH].Notes = append(part.Coverage[FactSSH].Notes, c.pool.authNotes...)
+	if c.pool.cfg.AcceptNewHostKeys {
+		part.Coverage[FactSSH].Notes = append(part.Coverage[FactSSH].Notes,
+			"ssh.accept_new_host_keys is on: unknown host keys were accepted (see each host's ssh.error)")
+	}
 	results := make([]hostResult, len(inv.Hosts))
 	sem := make(chan struct{}, c.pool.Concurrency)
 	var wg sync.WaitGroup

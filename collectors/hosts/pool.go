@@ -49,6 +49,10 @@ type Pool struct {
 	signers     []ssh.Signer
 	agentSocket string
 	authNotes   []string
+	// dials bounds handshakes in flight across all sharers, so two
+	// collectors at Concurrency each do not double the load on hosts and
+	// the auditor.
+	dials chan struct{}
 
 	mu     sync.Mutex
 	users  []string
@@ -93,6 +97,7 @@ func NewPool(cfg *collectors.Config) (*Pool, error) {
 	}
 	d := &net.Dialer{}
 	p.DialContext = d.DialContext
+	p.dials = make(chan struct{}, p.Concurrency)
 
 	kh := s.KnownHosts
 	if kh == "" {
@@ -234,7 +239,13 @@ func (p *Pool) Get(ctx context.Context, t collectors.Target, inv *collectors.Inv
 	e.started = true
 	p.mu.Unlock()
 	if first {
-		e.client, e.rtt, e.newKey, e.err = p.dial(ctx, addr, p.User, false)
+		select {
+		case p.dials <- struct{}{}:
+			e.client, e.rtt, e.newKey, e.err = p.dial(ctx, addr, p.User, false)
+			<-p.dials
+		case <-ctx.Done():
+			e.err = ctx.Err()
+		}
 		p.mu.Lock()
 		if p.closed && e.client != nil {
 			e.client.Close()
