@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,6 +37,7 @@ type fwRule struct {
 	target string           // ACCEPT, DROP, RETURN, JUMP, GOTO, or "" (continue)
 	chain  string           // JUMP / GOTO target
 	bad    string           // why the rule cannot be interpreted
+	srcs   []string         // source addresses or CIDRs the rule is limited to
 }
 
 type fwChain struct {
@@ -114,6 +116,47 @@ func (t fwTable) eval(chain string, port, depth int) evalResult {
 	}
 	res.final = "RETURN"
 	return res
+}
+
+var linkLocalProbe = net.ParseIP("169.254.0.1")
+
+// dropsLinkLocal reports whether the chain explicitly drops traffic from
+// 169.254.0.0/16 (the KVM host talks to system VMs over link-local) before
+// accepting it. decided is false when the walk found neither.
+func (t fwTable) dropsLinkLocal(chain string, depth int) (dropped, decided bool) {
+	c := t[chain]
+	if c == nil || depth > 32 {
+		return false, false
+	}
+	for _, r := range c.rules {
+		if r.never || r.ports != nil || r.bad != "" {
+			continue
+		}
+		ll := false
+		for _, src := range r.srcs {
+			if _, n, err := net.ParseCIDR(src); err == nil && n.Contains(linkLocalProbe) {
+				ll = true
+			} else if ip := net.ParseIP(src); ip != nil && ip.Equal(linkLocalProbe) {
+				ll = true
+			}
+		}
+		if len(r.srcs) > 0 && !ll || len(r.srcs) == 0 && r.cond != "" {
+			continue
+		}
+		switch r.target {
+		case "DROP":
+			if ll {
+				return true, true
+			}
+		case "ACCEPT":
+			return false, true
+		case "JUMP", "GOTO":
+			if d, ok := t.dropsLinkLocal(r.chain, depth+1); ok {
+				return d, true
+			}
+		}
+	}
+	return false, false
 }
 
 // verdict evaluates a base chain for one port.
@@ -222,6 +265,7 @@ func parseIptablesRule(args []string, chains map[string]bool) fwRule {
 		case "-s", "--source":
 			if v := val(); v != "0.0.0.0/0" {
 				conds = append(conds, "src "+v)
+				r.srcs = append(r.srcs, strings.Split(v, ",")...)
 			}
 		case "-d", "--destination":
 			if v := val(); v != "0.0.0.0/0" {
@@ -350,10 +394,25 @@ func parseIptablesSave(b []byte) (map[string]fwTable, string, error) {
 }
 
 // iptablesVerdicts evaluates filter/INPUT. No filter table means no rules.
+// fwResult is one backend's evaluation.
+type fwResult struct {
+	ports     map[string]collectors.PortVerdict
+	hasTables bool
+	linkLocal *bool // nil when not decidable
+}
+
 func iptablesVerdicts(b []byte) (map[string]collectors.PortVerdict, bool, error) {
-	tables, unmodelled, err := parseIptablesSave(b)
+	r, err := iptablesEval(b)
 	if err != nil {
 		return nil, false, err
+	}
+	return r.ports, r.hasTables, nil
+}
+
+func iptablesEval(b []byte) (*fwResult, error) {
+	tables, unmodelled, err := parseIptablesSave(b)
+	if err != nil {
+		return nil, err
 	}
 	out := map[string]collectors.PortVerdict{}
 	filter := tables["filter"]
@@ -367,7 +426,15 @@ func iptablesVerdicts(b []byte) (map[string]collectors.PortVerdict, bool, error)
 			out[strconv.Itoa(p)] = filter.verdict("INPUT", p)
 		}
 	}
-	return out, len(tables) > 0, nil
+	res := &fwResult{ports: out, hasTables: len(tables) > 0}
+	if unmodelled == "" {
+		d := false
+		if filter != nil {
+			d, _ = filter.dropsLinkLocal("INPUT", 0)
+		}
+		res.linkLocal = &d
+	}
+	return res, nil
 }
 
 // nft JSON (nft -j list ruleset), only the parts the interpreter reads.
@@ -400,11 +467,19 @@ var iptablesOwned = []string{"filter", "raw", "mangle", "nat", "security"}
 // connection must pass all of them. skipIptables leaves out the tables that
 // iptables-save already showed.
 func nftVerdicts(b []byte, skipIptables bool) (map[string]collectors.PortVerdict, bool, error) {
+	r, err := nftEval(b, skipIptables)
+	if err != nil {
+		return nil, false, err
+	}
+	return r.ports, r.hasTables, nil
+}
+
+func nftEval(b []byte, skipIptables bool) (*fwResult, error) {
 	var doc struct {
 		Nftables []nftObject `json:"nftables"`
 	}
 	if err := json.Unmarshal(b, &doc); err != nil {
-		return nil, false, errors.New("nft -j: not the nftables JSON document")
+		return nil, errors.New("nft -j: not the nftables JSON document")
 	}
 	type key struct{ family, table string }
 	tables := map[key]fwTable{}
@@ -459,7 +534,7 @@ func nftVerdicts(b []byte, skipIptables bool) (map[string]collectors.PortVerdict
 			}
 			t := tables[key{r.Family, r.Table}]
 			if t == nil || t[r.Chain] == nil {
-				return nil, false, errors.New("nft -j: rule before its chain")
+				return nil, errors.New("nft -j: rule before its chain")
 			}
 			rule := parseNftRule(r.Expr)
 			t[r.Chain].rules = append(t[r.Chain].rules, rule)
@@ -480,7 +555,17 @@ func nftVerdicts(b []byte, skipIptables bool) (map[string]collectors.PortVerdict
 		}
 		out[strconv.Itoa(p)] = v
 	}
-	return out, any, nil
+	res := &fwResult{ports: out, hasTables: any}
+	if unmodelled == "" {
+		d := false
+		for _, b := range bases {
+			if dd, _ := tables[b.k].dropsLinkLocal(b.name, 0); dd {
+				d = true
+			}
+		}
+		res.linkLocal = &d
+	}
+	return res, nil
 }
 
 // combine joins the verdicts of two filters a packet must pass in turn.
@@ -598,6 +683,8 @@ func nftMatch(body json.RawMessage, r *fwRule, conds *[]string) {
 		dir := "src "
 		if m.Left.Payload.Field == "daddr" {
 			dir = "dst "
+		} else {
+			r.srcs = append(r.srcs, words...)
 		}
 		*conds = append(*conds, dir+strings.Join(words, ","))
 	default:
@@ -665,11 +752,13 @@ func firewallFact(ipt, nft *section) (*collectors.FirewallFact, error) {
 	}
 	var backends []string
 	iptHasTables := false
-	apply := func(name string, s *section, eval func([]byte) (map[string]collectors.PortVerdict, bool, error)) {
+	var ll *bool
+	llKnown := true
+	apply := func(name string, s *section, eval func([]byte) (*fwResult, error)) {
 		if s == nil || s.RC == 127 {
 			return
 		}
-		var vs map[string]collectors.PortVerdict
+		var res *fwResult
 		var err error
 		switch {
 		case s.Truncated:
@@ -677,27 +766,39 @@ func firewallFact(ipt, nft *section) (*collectors.FirewallFact, error) {
 		case s.RC != 0:
 			err = fmt.Errorf("%s exited with status %d (root or a sudoers entry is needed)", name, s.RC)
 		default:
-			var has bool
-			vs, has, err = eval(s.Out)
-			if name == "iptables-save" {
-				iptHasTables = has
+			res, err = eval(s.Out)
+			if err == nil && name == "iptables-save" {
+				iptHasTables = res.hasTables
 			}
 		}
 		backends = append(backends, name)
+		switch {
+		case err != nil || res.linkLocal == nil:
+			llKnown = false
+		case *res.linkLocal:
+			t := true
+			ll = &t
+		case ll == nil:
+			ll = res.linkLocal
+		}
 		for port := range f.Ports {
 			v := collectors.PortVerdict{Verdict: VerdictIndeterminate, Reason: "unreadable"}
 			if err != nil {
 				v.Reason = err.Error()
 			} else {
-				v = vs[port]
+				v = res.ports[port]
 			}
 			f.Ports[port] = combine(f.Ports[port], v)
 		}
 	}
-	apply("iptables-save", ipt, iptablesVerdicts)
-	apply("nft", nft, func(b []byte) (map[string]collectors.PortVerdict, bool, error) {
-		return nftVerdicts(b, iptHasTables)
+	apply("iptables-save", ipt, iptablesEval)
+	apply("nft", nft, func(b []byte) (*fwResult, error) {
+		return nftEval(b, iptHasTables)
 	})
+	// A drop seen anywhere is a drop; "not dropped" needs every backend read.
+	if ll != nil && (*ll || llKnown) {
+		f.LinkLocalDropped = ll
+	}
 	if len(backends) == 0 {
 		return nil, errors.New("neither iptables-save nor nft is installed")
 	}

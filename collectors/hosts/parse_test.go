@@ -358,3 +358,27 @@ func TestParseUnitsSystemd(t *testing.T) {
 		t.Error(d)
 	}
 }
+
+func TestFirewallLinkLocal(t *testing.T) {
+	// The captured ruleset ends with -A INPUT -s 169.254.0.0/16 -j DROP; the
+	// accepts before it are port rules, so link-local traffic reaches it.
+	ipt := section{Out: readTestdata(t, "iptables_save_kvm.txt")}
+	fw, err := firewallFact(&ipt, nil)
+	if err != nil || fw.LinkLocalDropped == nil || !*fw.LinkLocalDropped {
+		t.Errorf("captured: %+v %v", fw.LinkLocalDropped, err)
+	}
+	empty := section{Out: readTestdata(t, "nft_empty.json")}
+	fw, err = firewallFact(&section{}, &empty)
+	if err != nil || fw.LinkLocalDropped == nil || *fw.LinkLocalDropped {
+		t.Errorf("empty: %+v %v", fw.LinkLocalDropped, err)
+	}
+	fw, _ = firewallFact(&section{RC: 1}, &empty)
+	if fw.LinkLocalDropped != nil {
+		t.Errorf("unreadable iptables: link-local must be unknown, got %v", *fw.LinkLocalDropped)
+	}
+	acceptFirst := section{Out: []byte("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j ACCEPT\n-A INPUT -s 169.254.0.0/16 -j DROP\nCOMMIT\n")}
+	fw, _ = firewallFact(&acceptFirst, nil)
+	if fw.LinkLocalDropped == nil || *fw.LinkLocalDropped {
+		t.Errorf("accept before drop: %v", fw.LinkLocalDropped)
+	}
+}
