@@ -33,7 +33,7 @@ const (
 type fwRule struct {
 	never  bool             // cannot match a new TCP connection from outside
 	ports  func(p int) bool // nil: any port
-	cond   string           // non-empty: matches only these sources / interfaces
+	cond   string           // non-empty: matches only these sources (bare CIDRs) / "iface X" / "dst X" / "ipset X"
 	target string           // ACCEPT, DROP, RETURN, JUMP, GOTO, or "" (continue)
 	chain  string           // JUMP / GOTO target
 	bad    string           // why the rule cannot be interpreted
@@ -264,7 +264,7 @@ func parseIptablesRule(args []string, chains map[string]bool) fwRule {
 			}
 		case "-s", "--source":
 			if v := val(); v != "0.0.0.0/0" {
-				conds = append(conds, "src "+v)
+				conds = append(conds, v)
 				r.srcs = append(r.srcs, strings.Split(v, ",")...)
 			}
 		case "-d", "--destination":
@@ -680,7 +680,7 @@ func nftMatch(body json.RawMessage, r *fwRule, conds *[]string) {
 			r.bad = "unreadable address"
 			return
 		}
-		dir := "src "
+		dir := ""
 		if m.Left.Payload.Field == "daddr" {
 			dir = "dst "
 		} else {

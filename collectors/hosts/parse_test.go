@@ -231,7 +231,7 @@ func TestFirewallIptablesCaptured(t *testing.T) {
 	if d := cmp.Diff(want, verdicts(got)); d != "" {
 		t.Error(d)
 	}
-	if d := cmp.Diff([]string{"src 192.0.2.0/24"}, got["16509"].Sources); d != "" {
+	if d := cmp.Diff([]string{"192.0.2.0/24"}, got["16509"].Sources); d != "" {
 		t.Error(d)
 	}
 	got, has, err := iptablesVerdicts(readTestdata(t, "iptables_save_empty.txt"))
