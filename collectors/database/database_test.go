@@ -209,6 +209,9 @@ func TestCollectLabWithSelectOnlyAccount(t *testing.T) {
 			t.Errorf("secret setting %s = %+v, want secret, set, no value", name, st)
 		}
 	}
+	if st := s["system.vm.random.password"]; st.Secret || st.Value == nil || *st.Value != "false" {
+		t.Errorf("system.vm.random.password is a Boolean, not a secret: %+v", st)
+	}
 	if len(s) < 900 {
 		t.Errorf("only %d settings; settings.tsv declares 970", len(s))
 	}

@@ -17,6 +17,7 @@ var settingsTSV string
 
 type declared struct {
 	def      *string
+	typ      string // Java type: Boolean, Integer, String, ...
 	scope    string
 	category string
 }
@@ -30,10 +31,10 @@ func parseDeclarations(tsv string) map[string]declared {
 			continue
 		}
 		f := strings.Split(line, "\t")
-		if len(f) != 4 {
+		if len(f) != 5 {
 			continue
 		}
-		d := declared{scope: f[2], category: strings.SplitN(f[3], "/", 2)[0]}
+		d := declared{typ: f[2], scope: f[3], category: strings.SplitN(f[4], "/", 2)[0]}
 		if f[1] != "NULL" {
 			v := f[1]
 			d.def = &v
@@ -62,6 +63,32 @@ var (
 	safeNameRE    = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 )
 
+// scalar reports a setting declared with a type that cannot hold a secret
+// (system.vm.random.password is a Boolean, not a password).
+func scalar(name string) bool {
+	switch declarations[name].typ {
+	case "Boolean", "Integer", "Long", "Float", "Double", "Short":
+		return true
+	}
+	return false
+}
+
+// secretName: a secret-looking name that is not a declared scalar.
+func secretName(name string) bool { return settingNameRE.MatchString(name) && !scalar(name) }
+
+// scalarSecretLooking lists declared scalars whose names look secret, so the
+// query can exempt them.
+func scalarSecretLooking() []string {
+	var out []string
+	for n := range declarations {
+		if scalar(n) && (settingNameRE.MatchString(n) || detailNameRE.MatchString(n)) && safeNameRE.MatchString(n) {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // secretDeclared lists setting names declared Hidden/Secure, for queries.
 func secretDeclared() []string {
 	var out []string
@@ -89,7 +116,14 @@ func secretSQL(pattern string, withCategory bool) string {
 		}
 		b.WriteString("'" + n + "'")
 	}
-	b.WriteString(") OR LOWER(t.name) REGEXP '" + pattern + "')")
+	b.WriteString(") OR (LOWER(t.name) REGEXP '" + pattern + "' AND t.name NOT IN (")
+	for i, n := range scalarSecretLooking() {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString("'" + n + "'")
+	}
+	b.WriteString(")))")
 	return b.String()
 }
 
@@ -133,7 +167,7 @@ func foldSettings(conf []collectors.Row, details map[string]collectors.Table) ma
 		}
 		d, known := declarations[name]
 		st := collectors.Setting{Category: str(r["category"]), Scope: scopeName(r["scope"])}
-		secret := r["secret"] == true || secretCategory(st.Category) || secretCategory(d.category) || settingNameRE.MatchString(name)
+		secret := r["secret"] == true || secretCategory(st.Category) || secretCategory(d.category) || secretName(name)
 		st.IsSet = r["is_set"] == true
 		st.EqualsDefault = r["equals_default"] == true
 		if secret {
@@ -156,7 +190,7 @@ func foldSettings(conf []collectors.Row, details map[string]collectors.Table) ma
 			continue
 		}
 		st := collectors.Setting{Category: d.category, Scope: d.scope, EqualsDefault: true}
-		if secretCategory(d.category) || settingNameRE.MatchString(name) {
+		if secretCategory(d.category) || secretName(name) {
 			st.Secret = true
 		} else {
 			st.Default = d.def
