@@ -96,7 +96,12 @@ func (c *Collector) Collect(ctx context.Context, inv *collectors.Inventory) (*co
 	sem := make(chan struct{}, c.pool.Concurrency)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	done, failed := 0, 0
+	done, failed, total := 0, 0, 0
+	for _, t := range inv.Hosts {
+		if IsKVM(t) {
+			total++
+		}
+	}
 	for i, t := range inv.Hosts {
 		if !IsKVM(t) {
 			continue
@@ -118,7 +123,7 @@ func (c *Collector) Collect(ctx context.Context, inv *collectors.Inventory) (*co
 				if results[i].err != nil {
 					failed++
 				}
-				c.Progress(done, len(inv.Hosts), failed)
+				c.Progress(done, total, failed)
 				mu.Unlock()
 			}
 		}()

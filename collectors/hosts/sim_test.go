@@ -117,3 +117,16 @@ func BenchmarkCollect1000(b *testing.B) {
 	b.ReportMetric(peakRSSMB(b), "peakRSS_MB")
 	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "procs")
 }
+
+func TestProgress(t *testing.T) {
+	_, cfg, targets := startSim(t, 5, 0)
+	var sb strings.Builder
+	c := New(cfg).(*Collector)
+	c.Progress = TerminalProgress(&sb)
+	if _, err := c.Collect(context.Background(), &collectors.Inventory{Hosts: targets}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(sb.String(), "\rhosts: 5/5 done, 0 failed\n") {
+		t.Errorf("progress = %q", sb.String())
+	}
+}
