@@ -225,11 +225,27 @@ func listDomains(l *golibvirt.Libvirt) ([]collectors.Domain, error) {
 	}
 	stats, err := l.ConnectGetAllDomainStats(nil, uint32(golibvirt.DomainStatsState),
 		uint32(golibvirt.ConnectGetAllDomainsStatsActive|golibvirt.ConnectGetAllDomainsStatsInactive))
-	if err != nil {
-		return nil, fmt.Errorf("domain states: %w", err)
-	}
 	type sr struct{ state, reason int64 }
 	byUUID := map[golibvirt.UUID]sr{}
+	if err != nil {
+		// A daemon without bulk stats: list by state instead (four calls,
+		// states without reasons).
+		for _, f := range []struct {
+			flag  golibvirt.ConnectListAllDomainsFlags
+			state int64
+		}{
+			{golibvirt.ConnectListDomainsRunning, 1}, {golibvirt.ConnectListDomainsPaused, 3},
+			{golibvirt.ConnectListDomainsShutoff, 5}, {golibvirt.ConnectListDomainsOther, -1},
+		} {
+			ds, _, lerr := l.ConnectListAllDomains(1, f.flag)
+			if lerr != nil {
+				return nil, fmt.Errorf("domain states: %w", err)
+			}
+			for _, d := range ds {
+				byUUID[d.UUID] = sr{f.state, -1}
+			}
+		}
+	}
 	for _, r := range stats {
 		var s sr
 		for _, p := range r.Params {
@@ -246,7 +262,10 @@ func listDomains(l *golibvirt.Libvirt) ([]collectors.Domain, error) {
 	for _, d := range all {
 		d2 := collectors.Domain{Name: d.Name, UUID: formatUUID(d.UUID)}
 		if s, ok := byUUID[d.UUID]; ok {
-			d2.State, d2.Reason = StateName(s.state), ReasonName(s.state, s.reason)
+			d2.State = StateName(s.state)
+			if s.reason >= 0 {
+				d2.Reason = ReasonName(s.state, s.reason)
+			}
 		} else {
 			// Created or undefined between the two calls.
 			d2.State = "unknown"
