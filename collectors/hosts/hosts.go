@@ -112,6 +112,7 @@ func (c *Collector) Collect(ctx context.Context, inv *collectors.Inventory) (*co
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
+				c.pool.Done(t, inv)
 				results[i] = hostResult{err: ctx.Err()}
 				return
 			}

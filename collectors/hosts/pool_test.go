@@ -72,3 +72,22 @@ func TestPoolSharing(t *testing.T) {
 		t.Fatal("connection kept open for a collector that is not selected")
 	}
 }
+
+// A run cancelled (the runner's collector timeout) ends at once with every
+// host failed and nothing invented.
+func TestCancelledRun(t *testing.T) {
+	_, cfg, targets := startSim(t, 40, 200*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	part, err := New(cfg).Collect(ctx, &collectors.Inventory{Hosts: targets})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("cancelled run took %s", took)
+	}
+	if len(part.Hosts)+len(part.Errors) != 40 || len(part.Errors) == 0 {
+		t.Errorf("%d hosts, %d errors", len(part.Hosts), len(part.Errors))
+	}
+}

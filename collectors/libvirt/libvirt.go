@@ -123,6 +123,7 @@ func (c *Collector) Collect(ctx context.Context, inv *collectors.Inventory) (*co
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
+				c.pool.Done(t, inv)
 				results[i] = result{err: ctx.Err()}
 				return
 			}
