@@ -182,6 +182,7 @@ func probe(ctx context.Context, addr string, timeout time.Duration) (r probeResu
 	conn, err := dialer.DialContext(ctx, "udp", addr)
 	if err != nil {
 		r.LastError = err.Error()
+		r.Interrupted = ctx.Err() != nil
 		return r
 	}
 	defer conn.Close()
