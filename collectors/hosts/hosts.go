@@ -193,7 +193,7 @@ func (c *Collector) collectHost(ctx context.Context, t collectors.Target, inv *c
 		return hostResult{err: err}
 	}
 	start := c.now()
-	out, rc, err := conn.run(ctx, script, maxScriptOutput, checkFraming)
+	out, rc, err := conn.run(ctx, scriptCommand, script, maxScriptOutput, checkFraming)
 	if err != nil {
 		return hostResult{err: fmt.Errorf("%s: %w", conn.Addr, err)}
 	}

@@ -519,10 +519,11 @@ func (c *capped) stop(err error) {
 // bytes of stdout. A timeout or an output flood closes the whole connection,
 // since a hung host cannot be trusted to honour a session close.
 func (c *Conn) Run(ctx context.Context, cmd string, limit int64) ([]byte, int, error) {
-	return c.run(ctx, cmd, limit, nil)
+	return c.run(ctx, cmd, "", limit, nil)
 }
 
-func (c *Conn) run(ctx context.Context, cmd string, limit int64, check func([]byte, int) error) ([]byte, int, error) {
+// run executes cmd with stdin (if not empty) as its standard input.
+func (c *Conn) run(ctx context.Context, cmd, stdin string, limit int64, check func([]byte, int) error) ([]byte, int, error) {
 	type opened struct {
 		s   *ssh.Session
 		err error
@@ -554,6 +555,9 @@ func (c *Conn) run(ctx context.Context, cmd string, limit int64, check func([]by
 	out := &capped{limit: limit, over: make(chan struct{}), check: check}
 	s.Stdout = out
 	s.Stderr = io.Discard
+	if stdin != "" {
+		s.Stdin = strings.NewReader(stdin)
+	}
 	// Start waits for the exec reply, so it runs under the timer as well.
 	done := make(chan error, 1)
 	go func() {

@@ -104,7 +104,11 @@ func keyPattern(keys []string) string {
 	return "^[[:space:]]*(" + strings.Join(q, "|") + ")[[:space:]]*[=:]"
 }
 
-// script is the one command sent to a KVM host. Each section prints one line
+// scriptCommand runs the script from standard input with /bin/sh, whatever
+// the user's login shell is (sshd runs the command through it).
+const scriptCommand = "exec /bin/sh -s"
+
+// script is the one program sent to a KVM host. Each section prints one line
 // "@@csaudit NAME BASE64 RC": the output is cut at the section's limit by head
 // on the host and base64-encoded, so no output can forge a section boundary or
 // bring non-UTF-8 into the framing. Privileged reads go through r(), which uses
