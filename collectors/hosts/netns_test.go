@@ -71,3 +71,56 @@ func TestHostInNetworkNamespace(t *testing.T) {
 		t.Errorf("address = %s (ssh.addresses not applied)", hf.Address)
 	}
 }
+
+// The same with a native nftables ruleset (inet table, sets, a jump).
+func TestHostInNetworkNamespaceNft(t *testing.T) {
+	ns, err := testbed.NewNetNS()
+	if err != nil {
+		testbed.Missing(t, err)
+	}
+	t.Cleanup(ns.Delete)
+	for _, cmd := range [][]string{
+		{"ip", "link", "add", "eth0", "type", "veth", "peer", "name", "eth0p"},
+		{"ip", "link", "set", "eth0", "up"},
+		{"ip", "link", "set", "eth0p", "up"},
+		{"ip", "addr", "add", "192.0.2.12/24", "dev", "eth0"},
+		{"nft", "add table inet audit"},
+		{"nft", "add chain inet audit cs { }"},
+		{"nft", "add rule inet audit cs ip saddr 192.0.2.0/24 tcp dport { 16509, 16514 } accept"},
+		{"nft", "add chain inet audit input { type filter hook input priority 0 ; policy drop ; }"},
+		{"nft", "add rule inet audit input iif lo accept"},
+		{"nft", "add rule inet audit input ct state established,related accept"},
+		{"nft", "add rule inet audit input tcp dport 22 accept"},
+		{"nft", "add rule inet audit input jump cs"},
+		{"nft", "add rule inet audit input ip saddr 169.254.0.0/16 drop"},
+	} {
+		if err := ns.Run(cmd...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := startHost(t, testbed.HostConfig{NetNS: ns.Name, Listen: "192.0.2.12", Port: 22})
+	p, err := NewPool(sshConfig(h))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.DialContext = ns.DialContext
+	part, err := NewWithPool(p, nil).Collect(context.Background(), &collectors.Inventory{Hosts: []collectors.Target{
+		{UUID: "ns-nft", Name: "kvm-nft", Address: "192.0.2.12", Hypervisor: "KVM"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hf := part.Hosts["ns-nft"]
+	if hf == nil {
+		t.Fatalf("not collected: %+v", part.Errors)
+	}
+	want := map[string]string{"22": VerdictOpen, "16509": VerdictRestricted, "16514": VerdictRestricted, "8250": VerdictClosed}
+	for port, v := range want {
+		if got := hf.Firewall.Ports[port]; got.Verdict != v {
+			t.Errorf("port %s = %+v, want %s", port, got, v)
+		}
+	}
+	if ll := hf.Firewall.LinkLocalDropped; ll == nil || !*ll {
+		t.Errorf("link_local_dropped = %v", ll)
+	}
+	t.Logf("backend %s, 16509 sources %v", hf.Firewall.Backend, hf.Firewall.Ports["16509"].Sources)
+}
