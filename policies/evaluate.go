@@ -100,7 +100,7 @@ func (e *Engine) Evaluate(ctx context.Context, in *Input) ([]report.Check, []rep
 
 		if missing := e.unselected(ch, in); missing != "" {
 			rc.Status = report.Skipped
-			rc.StatusReason = "collector " + missing + " was not selected"
+			rc.StatusReason = missing
 			checks = append(checks, rc)
 			continue
 		}
@@ -144,6 +144,9 @@ func (e *Engine) Evaluate(ctx context.Context, in *Input) ([]report.Check, []rep
 	return checks, findings, nil
 }
 
+// unselected explains why a check is skipped: a collector it needs was not
+// selected, or its collector chose not to gather a fact it needs (for example
+// BMC logins while ipmi.sessions is off: coverage selected=false).
 func (e *Engine) unselected(ch *Check, in *Input) string {
 	for _, r := range ch.Requires {
 		var cp *Coverage
@@ -152,7 +155,10 @@ func (e *Engine) unselected(ch *Check, in *Input) string {
 		}
 		col := collectorFor(r, cp)
 		if !in.Selected[col] {
-			return col
+			return "collector " + col + " was not selected"
+		}
+		if cp != nil && !cp.Selected {
+			return "fact " + r + " was not selected by the " + col + " configuration"
 		}
 	}
 	return ""
@@ -167,9 +173,6 @@ func notEvaluated(ch *Check, in *Input) (resources, partial, absent []string) {
 		switch {
 		case !ok:
 			absent = append(absent, "fact "+r+" was not collected")
-			continue
-		case !c.Selected:
-			absent = append(absent, "fact "+r+" was not selected")
 			continue
 		case len(c.Collected) == 0 && len(c.Failed) > 0:
 			absent = append(absent, fmt.Sprintf("fact %s failed for every resource (%d)", r, len(c.Failed)))

@@ -143,3 +143,23 @@ func TestRuntimeErrorIsolated(t *testing.T) {
 		t.Fatalf("CSA-SET-001: %s, want fail (unaffected by the other check's error)", c.Status)
 	}
 }
+
+// TestUnselectedFactSkips: a collector that chose not to gather a fact (coverage
+// selected=false, e.g. BMC logins while ipmi.sessions is off) skips the checks
+// that need it instead of failing them.
+func TestUnselectedFactSkips(t *testing.T) {
+	e, err := New(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var snap map[string]any
+	if err := json.Unmarshal(fixtures.Lab(), &snap); err != nil {
+		t.Fatal(err)
+	}
+	snap["coverage"].(map[string]any)["db.async_job"].(map[string]any)["selected"] = false
+	b, _ := json.Marshal(snap)
+	c := evalJSON(t, e, b)["CSA-JOB-001"]
+	if c.Status != report.Skipped || !strings.Contains(c.StatusReason, "db.async_job") {
+		t.Fatalf("CSA-JOB-001: %s %q, want skipped naming db.async_job", c.Status, c.StatusReason)
+	}
+}
