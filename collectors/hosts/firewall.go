@@ -763,8 +763,10 @@ func firewallFact(ipt, nft *section) (*collectors.FirewallFact, error) {
 		switch {
 		case s.Truncated:
 			err = errors.New(name + " output exceeds its size limit")
+		case s.RC == 126:
+			err = errors.New(name + " needs root or a sudoers entry for the audit user")
 		case s.RC != 0:
-			err = fmt.Errorf("%s exited with status %d (root or a sudoers entry is needed)", name, s.RC)
+			err = fmt.Errorf("%s exited with status %d", name, s.RC)
 		default:
 			res, err = eval(s.Out)
 			if err == nil && name == "iptables-save" {

@@ -111,8 +111,9 @@ const scriptCommand = "exec /bin/sh -s"
 // script is the one program sent to a KVM host. Each section prints one line
 // "@@csaudit NAME BASE64 RC": the output is cut at the section's limit by head
 // on the host and base64-encoded, so no output can forge a section boundary or
-// bring non-UTF-8 into the framing. Privileged reads go through r(), which uses
-// sudo -n for a non-root user (docs: sudoers allowlist of exactly these).
+// bring non-UTF-8 into the framing. Privileged reads go through r(): for a
+// non-root user it runs sudo -n only for a command sudoers allows (sudo -l),
+// and otherwise returns 126, so "not allowed" never reads as "file missing".
 var script = buildScript()
 
 func buildScript() string {
@@ -126,7 +127,12 @@ s() {
 	printf ' %s\n' "$rc"
 }
 uid=$(id -u)
-r() { if [ "$uid" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
+r() {
+	if [ "$uid" = 0 ]; then "$@"; return; fi
+	command -v sudo >/dev/null 2>&1 || return 126
+	sudo -n -l "$@" >/dev/null 2>&1 || return 126
+	sudo -n "$@"
+}
 test() { if [ "$uid" = 0 ]; then [ "$@" ]; else command test "$@"; fi; }
 agent() { systemctl is-active cloudstack-agent 2>&1; }
 units() {
@@ -135,13 +141,22 @@ units() {
 		printf '%s %s %s\n' "$u" "$(systemctl is-enabled "$u" 2>/dev/null)" "$(systemctl is-active "$u" 2>/dev/null)"
 	done
 }
-props() { [ -e ` + agentProperties + ` ] || return 2; r grep -E '` + keyPattern(propertyKeys) + `' ` + agentProperties + `; [ $? -le 1 ]; }
+props() {
+	[ -e ` + agentProperties + ` ] || return 2
+	r grep -E '` + keyPattern(propertyKeys) + `' ` + agentProperties + `; e=$?
+	[ $e -le 1 ] || return $e
+}
 lvconf() {
 	grep -hE '^[[:space:]]*LIBVIRTD_ARGS=' /etc/default/libvirtd /etc/sysconfig/libvirtd 2>/dev/null
 	[ -e ` + libvirtdConf + ` ] || return 2; grep -E '` + keyPattern(libvirtdKeys) + `' ` + libvirtdConf + `; [ $? -le 1 ]; }
 files() {
 	for f in ` + agentProperties + ` ` + agentKeystore + ` ` + cloudSSHKey + ` ` + libvirtdConf + `; do
-		if r test -e "$f"; then r stat -c '%a %U %G %n' "$f"; else echo "missing $f"; fi
+		r test -e "$f"; e=$?
+		case $e in
+		0) r stat -c '%a %U %G %n' "$f" || return $? ;;
+		1) echo "missing $f" ;;
+		*) return $e ;;
+		esac
 	done
 }
 cert() { [ -e ` + agentCert + ` ] || return 2; openssl x509 -noout -enddate -subject -issuer -nameopt RFC2253 -in ` + agentCert + `; }
