@@ -41,6 +41,7 @@ func BenchmarkCollect100k(b *testing.B) {
 	runtime.GC()
 	b.ResetTimer()
 	var vms int
+	var live uint64
 	for b.Loop() {
 		p, err := NewAt(cfg, labgen.DefaultNow).Collect(context.Background(), nil)
 		if err != nil {
@@ -50,6 +51,13 @@ func BenchmarkCollect100k(b *testing.B) {
 			b.Fatalf("collector errors: %+v", p.Errors)
 		}
 		vms = len(p.DB["vm_instance"])
+		b.StopTimer()
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		live = ms.HeapAlloc
+		runtime.KeepAlive(p)
+		b.StartTimer()
 	}
 	b.StopTimer()
 	var ru syscall.Rusage
@@ -57,4 +65,5 @@ func BenchmarkCollect100k(b *testing.B) {
 		b.ReportMetric(float64(ru.Maxrss)/1024, "peak-RSS-MB")
 	}
 	b.ReportMetric(float64(vms), "vm-rows")
+	b.ReportMetric(float64(live)/(1<<20), "live-heap-MB")
 }

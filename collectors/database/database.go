@@ -64,7 +64,7 @@ func (c *Collector) Collect(ctx context.Context, _ *collectors.Inventory) (*coll
 		failAll(part, err.Error())
 		return part, err
 	}
-	r := &reader{part: part, where: describe(mc), schema: mc.DBName, intern: map[string]string{}, clock: c.clock}
+	r := &reader{part: part, where: describe(mc), schema: mc.DBName, intern: map[string]string{}, ints: map[int64]any{}, clock: c.clock}
 	err = r.run(ctx, mc)
 	if err != nil {
 		failAll(part, err.Error())
@@ -81,6 +81,7 @@ type reader struct {
 	cols   map[string]map[string]colInfo // table → column → type
 	sizes  map[string]collectors.Row
 	intern map[string]string
+	ints   map[int64]any
 	clock  time.Time
 }
 

@@ -158,7 +158,7 @@ func (r *reader) readTable(ctx context.Context, sp spec) (collectors.Table, *col
 		if row["secret"] == true {
 			row["value"] = nil // belt and braces: the query already withheld it
 		}
-		tab[str(row["id"])] = row
+		tab[string(raw[0])] = row // id is always the first column
 	}
 	if err := rows.Err(); err != nil {
 		return nil, cov, fmt.Errorf("%s: %w", p.table, err)
@@ -167,15 +167,16 @@ func (r *reader) readTable(ctx context.Context, sp spec) (collectors.Table, *col
 	return tab, cov, nil
 }
 
-// convert turns text-protocol bytes into a JSON-friendly value.
+// convert turns text-protocol bytes into a JSON-friendly value, allocating
+// as little as possible: a 100,000-VM cloud is millions of values.
 func (r *reader) convert(b sql.RawBytes, k kind) any {
 	if b == nil {
 		return nil
 	}
 	switch k {
 	case kInt:
-		if n, err := strconv.ParseInt(string(b), 10, 64); err == nil {
-			return n
+		if n, ok := atoi(b); ok {
+			return r.boxInt(n)
 		}
 		if n, err := strconv.ParseUint(string(b), 10, 64); err == nil {
 			return n
@@ -188,40 +189,77 @@ func (r *reader) convert(b sql.RawBytes, k kind) any {
 		if len(b) == 1 && b[0] <= 1 { // BIT(1)
 			return b[0] == 1
 		}
-		n, err := strconv.ParseInt(string(b), 10, 64)
-		if err == nil {
+		if n, ok := atoi(b); ok {
 			return n != 0
 		}
 	case kTime:
-		return datetime(string(b))
+		return datetime(b)
 	case kEnum:
-		s := string(b)
-		if v, ok := r.intern[s]; ok {
+		if v, ok := r.intern[string(b)]; ok { // no allocation for the lookup
 			return v
 		}
-		s = validUTF8(s)
-		r.intern[s] = s
+		s := validUTF8(string(b))
+		r.intern[string(b)] = s
 		return s
 	}
 	return validUTF8(string(b))
 }
 
-// datetime turns "2006-01-02 15:04:05[.ffffff]" (UTC, the session time zone)
-// into RFC 3339; zero dates become null.
-func datetime(s string) any {
-	if strings.HasPrefix(s, "0000-00-00") {
+// atoi parses a decimal int64 without allocating.
+func atoi(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false // leave 19+ digits to strconv (overflow checks)
+	}
+	neg := b[0] == '-'
+	if neg {
+		b = b[1:]
+		if len(b) == 0 {
+			return 0, false
+		}
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+// boxInt shares the interface value of repeated integers (foreign keys,
+// counters): boxing allocates for values above 255, and a 100,000-VM cloud
+// repeats the same few thousand host, pool and offering ids.
+func (r *reader) boxInt(n int64) any {
+	if v, ok := r.ints[n]; ok {
+		return v
+	}
+	var v any = n
+	if len(r.ints) < 1<<17 {
+		r.ints[n] = v
+	}
+	return v
+}
+
+// datetime turns "2006-01-02 15:04:05[.ffffff]" (UTC, the session time
+// zone) into RFC 3339 with one allocation; zero dates become null.
+func datetime(b []byte) any {
+	if len(b) >= 10 && string(b[:10]) == "0000-00-00" {
 		return nil
 	}
-	if i := strings.IndexByte(s, '.'); i > 0 {
-		s = s[:i]
+	switch {
+	case len(b) >= 19 && b[10] == ' ':
+		var out [20]byte
+		copy(out[:], b[:19])
+		out[10], out[19] = 'T', 'Z'
+		return string(out[:])
+	case len(b) == 10:
+		return string(b) + "T00:00:00Z"
 	}
-	if len(s) == 10 {
-		return s + "T00:00:00Z"
-	}
-	if len(s) == 19 {
-		return s[:10] + "T" + s[11:] + "Z"
-	}
-	return validUTF8(s)
+	return validUTF8(string(b))
 }
 
 // validUTF8 repairs names stored in another encoding so the snapshot stays
