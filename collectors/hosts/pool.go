@@ -555,8 +555,14 @@ func (c *Conn) run(ctx context.Context, cmd, stdin string, limit int64, check fu
 	out := &capped{limit: limit, over: make(chan struct{}), check: check}
 	s.Stdout = out
 	s.Stderr = io.Discard
+	// Stdin goes through a pipe we feed ourselves: a host that exits
+	// without reading it must not turn a finished command into an error.
+	var stdinPipe io.WriteCloser
 	if stdin != "" {
-		s.Stdin = strings.NewReader(stdin)
+		var err error
+		if stdinPipe, err = s.StdinPipe(); err != nil {
+			return nil, 0, fmt.Errorf("open session: %w", err)
+		}
 	}
 	// Start waits for the exec reply, so it runs under the timer as well.
 	done := make(chan error, 1)
@@ -564,6 +570,12 @@ func (c *Conn) run(ctx context.Context, cmd, stdin string, limit int64, check fu
 		if err := s.Start(cmd); err != nil {
 			done <- fmt.Errorf("start command: %w", err)
 			return
+		}
+		if stdinPipe != nil {
+			go func() {
+				_, _ = io.WriteString(stdinPipe, stdin)
+				_ = stdinPipe.Close()
+			}()
 		}
 		done <- s.Wait()
 	}()
