@@ -68,8 +68,22 @@ func (c *Collector) Name() string { return collectors.NameHosts }
 // Stage implements collectors.Collector.
 func (c *Collector) Stage() int { return collectors.StageTargets }
 
-// IsKVM says whether SSH facts apply to a host.
-func IsKVM(t collectors.Target) bool { return strings.EqualFold(t.Hypervisor, "KVM") }
+// HostKey is the key of a host's facts and coverage: its uuid, or for an
+// inventory entry without one, its name or address.
+func HostKey(t collectors.Target) string {
+	for _, k := range []string{t.UUID, t.Name, t.Address} {
+		if k != "" {
+			return k
+		}
+	}
+	return ""
+}
+
+// IsKVM says whether SSH facts apply to a host. An inventory entry without a
+// hypervisor is taken as KVM: the user listed it to be visited.
+func IsKVM(t collectors.Target) bool {
+	return t.Hypervisor == "" || strings.EqualFold(t.Hypervisor, "KVM")
+}
 
 type hostResult struct {
 	facts  *collectors.HostFacts
@@ -131,7 +145,7 @@ func (c *Collector) Collect(ctx context.Context, inv *collectors.Inventory) (*co
 	}
 	wg.Wait()
 	for i, t := range inv.Hosts {
-		id := t.UUID
+		id := HostKey(t)
 		if !IsKVM(t) {
 			for _, f := range Facts {
 				part.Coverage[f].Notes = append(part.Coverage[f].Notes,

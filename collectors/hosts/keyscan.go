@@ -43,7 +43,7 @@ func Keyscan(ctx context.Context, cfg *collectors.Config, targets []collectors.T
 	sem := make(chan struct{}, p.Concurrency)
 	var wg sync.WaitGroup
 	for _, t := range targets {
-		if !IsKVM(t) && t.Hypervisor != "" {
+		if !IsKVM(t) {
 			continue
 		}
 		addr := p.Address(t)

@@ -228,7 +228,7 @@ type Conn struct {
 // for the same host gets the same connection or the same error.
 func (p *Pool) Get(ctx context.Context, t collectors.Target, inv *collectors.Inventory) (*Conn, error) {
 	addr := p.Address(t)
-	key := t.UUID + "|" + addr
+	key := HostKey(t) + "|" + addr
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -277,7 +277,7 @@ func (p *Pool) entryLocked(key string, inv *collectors.Inventory) *entry {
 // Done tells the pool one collector has finished with the host; the last
 // sharer closes the connection. Call it whether or not Get succeeded.
 func (p *Pool) Done(t collectors.Target, inv *collectors.Inventory) {
-	key := t.UUID + "|" + p.Address(t)
+	key := HostKey(t) + "|" + p.Address(t)
 	p.mu.Lock()
 	e := p.entryLocked(key, inv)
 	e.remaining--

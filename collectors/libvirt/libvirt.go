@@ -134,7 +134,7 @@ func (c *Collector) Collect(ctx context.Context, inv *collectors.Inventory) (*co
 	wg.Wait()
 	for i, t := range inv.Hosts {
 		if !hosts.IsKVM(t) {
-			cv.Notes = append(cv.Notes, fmt.Sprintf("%s (%s): libvirt is not used by hypervisor %s", t.Name, t.UUID, t.Hypervisor))
+			cv.Notes = append(cv.Notes, fmt.Sprintf("%s (%s): libvirt is not used by hypervisor %s", t.Name, hosts.HostKey(t), t.Hypervisor))
 			continue
 		}
 		r := results[i]
@@ -143,11 +143,11 @@ func (c *Collector) Collect(ctx context.Context, inv *collectors.Inventory) (*co
 			if cv.Failed == nil {
 				cv.Failed = map[string]string{}
 			}
-			cv.Failed[t.UUID] = r.err.Error()
+			cv.Failed[hosts.HostKey(t)] = r.err.Error()
 			continue
 		}
-		part.Hosts[t.UUID] = &collectors.HostFacts{HostID: t.ID, Name: t.Name, Address: c.pool.Address(t), Hypervisor: t.Hypervisor, Domains: r.fact}
-		cv.Collected = append(cv.Collected, t.UUID)
+		part.Hosts[hosts.HostKey(t)] = &collectors.HostFacts{HostID: t.ID, Name: t.Name, Address: c.pool.Address(t), Hypervisor: t.Hypervisor, Domains: r.fact}
+		cv.Collected = append(cv.Collected, hosts.HostKey(t))
 	}
 	sort.Strings(cv.Collected)
 	return part, nil
