@@ -26,7 +26,7 @@ func TestCanWriteAndRedactGrant(t *testing.T) {
 		}
 	}
 	for in, want := range map[string]string{
-		"GRANT USAGE ON *.* TO `a`@`%` IDENTIFIED BY PASSWORD '*11DF0A8A5B8F2E51E3C6E0AB6F1D6E09A3D3F0C1'": "GRANT USAGE ON *.* TO `a`@`%` IDENTIFIED <redacted>",
+		"GRANT USAGE ON *.* TO `a`@`%` IDENTIFIED BY PASSWORD '*11DF0A8A5B8F2E51E3C6E0AB6F1D6E09A3D3F0C1'":                                        "GRANT USAGE ON *.* TO `a`@`%` IDENTIFIED <redacted>",
 		"GRANT ALL PRIVILEGES ON *.* TO `root`@`localhost` IDENTIFIED VIA mysql_native_password USING 'invalid' OR unix_socket WITH GRANT OPTION": "GRANT ALL PRIVILEGES ON *.* TO `root`@`localhost` IDENTIFIED <redacted> WITH GRANT OPTION",
 		"GRANT SELECT ON `cloud`.* TO `a`@`%`": "GRANT SELECT ON `cloud`.* TO `a`@`%`",
 	} {
