@@ -428,6 +428,11 @@ func (p *Pool) dial(ctx context.Context, addr, user string, direct bool) (*ssh.C
 		if !stopped || ctx.Err() != nil {
 			return nil, 0, "", fmt.Errorf("ssh handshake with %s: timed out after %s", addr, p.ConnectTimeout)
 		}
+		if strings.Contains(err.Error(), "no common algorithm for host key") {
+			// Pinned to the known types, the host offered none of them: its
+			// keys changed (or known_hosts lists a type it never had).
+			return nil, 0, "", fmt.Errorf("host key for %s: the host offers none of the key types known_hosts has for it; not collected", addr)
+		}
 		return nil, 0, "", fmt.Errorf("ssh handshake with %s: %w", addr, trimOp(err))
 	}
 	_ = raw.SetDeadline(time.Time{})

@@ -156,3 +156,32 @@ func TestJumpHost(t *testing.T) {
 		t.Fatalf("jump host with a wrong key accepted: %+v", part.Errors)
 	}
 }
+
+// known_hosts has only an RSA key for the host, which serves ed25519 only:
+// the pinned handshake fails with a key error, not a guess.
+func TestPinnedAlgorithmsMismatch(t *testing.T) {
+	h := startHost(t, testbed.HostConfig{})
+	dir := t.TempDir()
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", dir+"/rsa").CombinedOutput(); err != nil {
+		t.Fatal(string(out))
+	}
+	pub, _ := os.ReadFile(dir + "/rsa.pub")
+	key, _, _, _, err := ssh.ParseAuthorizedKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kh := dir + "/known_hosts"
+	if err := os.WriteFile(kh, []byte(knownhosts.Line([]string{h.Addr}, key)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := sshConfig(h)
+	cfg.SSH.KnownHosts = kh
+	p, err := NewPool(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part := collectOne(t, p, h.Addr)
+	if part.Hosts["h"] != nil || len(part.Errors) != 1 || !strings.Contains(part.Errors[0].Error, "key types known_hosts has") {
+		t.Fatalf("errors = %+v", part.Errors)
+	}
+}
