@@ -185,3 +185,34 @@ func TestPinnedAlgorithmsMismatch(t *testing.T) {
 		t.Fatalf("errors = %+v", part.Errors)
 	}
 }
+
+// The host serves ed25519, ECDSA and RSA keys; known_hosts has only its RSA
+// key. Unpinned, the handshake would pick a preferred type and report a false
+// "key changed"; pinned, it asks for RSA and succeeds.
+func TestPinnedAlgorithmsAvoidFalseMismatch(t *testing.T) {
+	dir := t.TempDir()
+	for _, k := range []struct{ name, typ string }{{"ecdsa", "ecdsa"}, {"rsa", "rsa"}} {
+		if out, err := exec.Command("ssh-keygen", "-q", "-t", k.typ, "-N", "", "-f", dir+"/"+k.name).CombinedOutput(); err != nil {
+			t.Fatal(string(out))
+		}
+	}
+	h := startHost(t, testbed.HostConfig{SSHDConfig: []string{"HostKey " + dir + "/ecdsa", "HostKey " + dir + "/rsa"}})
+	pub, _ := os.ReadFile(dir + "/rsa.pub")
+	key, _, _, _, err := ssh.ParseAuthorizedKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kh := dir + "/known_hosts"
+	if err := os.WriteFile(kh, []byte(knownhosts.Line([]string{h.Addr}, key)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := sshConfig(h)
+	cfg.SSH.KnownHosts = kh
+	p, err := NewPool(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if part := collectOne(t, p, h.Addr); part.Hosts["h"] == nil {
+		t.Fatalf("RSA-only known_hosts: %+v", part.Errors)
+	}
+}
