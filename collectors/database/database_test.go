@@ -367,6 +367,7 @@ func TestClearErrors(t *testing.T) {
 		if err := m.Exec("old", "DROP TABLE router_health_check; ALTER TABLE vm_instance DROP COLUMN display_name; RENAME TABLE vm_instance_details TO user_vm_details;"+
 			"ALTER TABLE host_pod_ref MODIFY name VARBINARY(255); UPDATE host_pod_ref SET name = X'706f64ff2d31' WHERE id = 1;"+
 			"UPDATE vm_instance SET power_host = NULL, power_state_update_time = NULL WHERE id = 1;"+
+			"ALTER TABLE configuration MODIFY scope VARCHAR(255); UPDATE configuration SET scope = 'Global';"+ // before 4.21 scope was a name
 			"GRANT SELECT ON old.* TO 'auditor'@'127.0.0.1'"); err != nil {
 			t.Fatal(err)
 		}
@@ -392,6 +393,9 @@ func TestClearErrors(t *testing.T) {
 		}
 		if v := p.DB["vm_instance"]["1"]; v["power_host"] != nil || v["power_state_update_time"] != nil {
 			t.Errorf("NULLs: %v", v)
+		}
+		if st := p.Settings["integration.api.port"]; st.Scope != "Global" || st.Value == nil {
+			t.Errorf("pre-4.21 string scope: %+v", st)
 		}
 		if _, err := json.Marshal(p.DB); err != nil {
 			t.Error(err)
