@@ -113,6 +113,8 @@ func BenchmarkCollect1000(b *testing.B) {
 		}
 		b.ReportMetric(took.Seconds(), "pssh_s/1000hosts")
 		b.ReportMetric(took.Seconds()/ours.Seconds(), "speedup_vs_pssh")
+	} else {
+		b.Logf("no comparison: %v", err)
 	}
 	b.ReportMetric(peakRSSMB(b), "peakRSS_MB")
 	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "procs")

@@ -104,6 +104,9 @@ func TestSharedPoolAgainstLibvirtd(t *testing.T) {
 
 // With stream forwarding refused, virsh -r over the same connection answers.
 func TestVirshFallback(t *testing.T) {
+	if _, err := testbed.Need("libvirt-clients", "virsh"); err != nil {
+		testbed.Missing(t, err)
+	}
 	h, uri := startHost(t, testbed.HostConfig{SSHDConfig: []string{"AllowStreamLocalForwarding no"}})
 	part, err := New(config(h, uri)).Collect(context.Background(), &collectors.Inventory{
 		Hosts: []collectors.Target{{UUID: "h1", Name: "kvm-h1", Address: h.Addr, Hypervisor: "KVM"}}})
