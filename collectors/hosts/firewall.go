@@ -538,7 +538,7 @@ func nftEval(b []byte, skipIptables bool) (*fwResult, error) {
 			}
 			rule := parseNftRule(r.Expr)
 			t[r.Chain].rules = append(t[r.Chain].rules, rule)
-			if hooks[hookKey{key{r.Family, r.Table}, r.Chain}] == "prerouting" && rule.target == "DROP" {
+			if hooks[hookKey{key{r.Family, r.Table}, r.Chain}] == "prerouting" && rule.target == "DROP" && !rule.never {
 				unmodelled = "a prerouting chain drops packets"
 			}
 		}
@@ -660,7 +660,13 @@ func nftMatch(body json.RawMessage, r *fwRule, conds *[]string) {
 		if !slices.Contains(words, "new") {
 			r.never = true
 		}
-	case m.Left.Payload != nil && m.Left.Payload.Protocol == "tcp" && m.Left.Payload.Field == "dport":
+	case m.Left.Ct != nil && m.Left.Ct.Key == "status" && slices.Equal(words, []string{"dnat"}):
+		r.never = true // only connections NATed to this host (firewalld)
+	case m.Left.Meta != nil && m.Left.Meta.Key == "nfproto":
+		if !slices.Contains(words, "ipv4") {
+			r.never = true
+		}
+	case m.Left.Payload != nil && (m.Left.Payload.Protocol == "tcp" || m.Left.Payload.Protocol == "th") && m.Left.Payload.Field == "dport":
 		if !ok || len(words) > 0 {
 			r.bad = "unreadable port"
 			return

@@ -382,3 +382,37 @@ func TestFirewallLinkLocal(t *testing.T) {
 		t.Errorf("accept before drop: %v", fw.LinkLocalDropped)
 	}
 }
+
+// Expressions firewalld's nftables ruleset uses (shapes from nft -j of a
+// firewalld host: nfproto-guarded rpfilter drop in prerouting, ct status
+// dnat, th dport, zone dispatch by interface with goto).
+func TestFirewallNftFirewalldShapes(t *testing.T) {
+	doc := `{"nftables": [
+{"table": {"family": "inet", "name": "firewalld"}},
+{"chain": {"family": "inet", "table": "firewalld", "name": "filter_PREROUTING", "type": "filter", "hook": "prerouting", "prio": 10, "policy": "accept"}},
+{"rule": {"family": "inet", "table": "firewalld", "chain": "filter_PREROUTING", "expr": [{"match": {"op": "==", "left": {"meta": {"key": "nfproto"}}, "right": "ipv6"}}, {"drop": null}]}},
+{"chain": {"family": "inet", "table": "firewalld", "name": "filter_INPUT", "type": "filter", "hook": "input", "prio": 10, "policy": "accept"}},
+{"chain": {"family": "inet", "table": "firewalld", "name": "filter_IN_public"}},
+{"chain": {"family": "inet", "table": "firewalld", "name": "filter_IN_mgmt"}},
+{"rule": {"family": "inet", "table": "firewalld", "chain": "filter_INPUT", "expr": [{"match": {"op": "in", "left": {"ct": {"key": "state"}}, "right": ["established", "related"]}}, {"accept": null}]}},
+{"rule": {"family": "inet", "table": "firewalld", "chain": "filter_INPUT", "expr": [{"match": {"op": "in", "left": {"ct": {"key": "status"}}, "right": "dnat"}}, {"accept": null}]}},
+{"rule": {"family": "inet", "table": "firewalld", "chain": "filter_INPUT", "expr": [{"match": {"op": "==", "left": {"meta": {"key": "iifname"}}, "right": "lo"}}, {"accept": null}]}},
+{"rule": {"family": "inet", "table": "firewalld", "chain": "filter_INPUT", "expr": [{"match": {"op": "==", "left": {"meta": {"key": "iifname"}}, "right": "eth1"}}, {"goto": {"target": "filter_IN_mgmt"}}]}},
+{"rule": {"family": "inet", "table": "firewalld", "chain": "filter_INPUT", "expr": [{"goto": {"target": "filter_IN_public"}}]}},
+{"rule": {"family": "inet", "table": "firewalld", "chain": "filter_IN_mgmt", "expr": [{"match": {"op": "==", "left": {"payload": {"protocol": "th", "field": "dport"}}, "right": 16514}}, {"accept": null}]}},
+{"rule": {"family": "inet", "table": "firewalld", "chain": "filter_IN_mgmt", "expr": [{"reject": {"type": "icmpx", "expr": "admin-prohibited"}}]}},
+{"rule": {"family": "inet", "table": "firewalld", "chain": "filter_IN_public", "expr": [{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 22}}, {"match": {"op": "in", "left": {"ct": {"key": "state"}}, "right": ["new", "untracked"]}}, {"accept": null}]}},
+{"rule": {"family": "inet", "table": "firewalld", "chain": "filter_IN_public", "expr": [{"reject": {"type": "icmpx", "expr": "admin-prohibited"}}]}}
+]}`
+	got, _, err := nftVerdicts([]byte(doc), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"22": "open", "16514": "restricted", "16509": "closed", "8250": "closed"}
+	if d := cmp.Diff(want, verdicts(got)); d != "" {
+		t.Error(d)
+	}
+	if d := cmp.Diff([]string{"iface eth1"}, got["16514"].Sources); d != "" {
+		t.Error(d)
+	}
+}
