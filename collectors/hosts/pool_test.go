@@ -2,10 +2,15 @@ package hosts
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/csaudit/csaudit/collectors"
+	"github.com/csaudit/csaudit/fixtures/testbed"
 )
 
 // Sharing: one dial per host whatever the order of Get and Done, and the
@@ -89,5 +94,41 @@ func TestCancelledRun(t *testing.T) {
 	}
 	if len(part.Hosts)+len(part.Errors) != 40 || len(part.Errors) == 0 {
 		t.Errorf("%d hosts, %d errors", len(part.Hosts), len(part.Errors))
+	}
+}
+
+// A host that authenticates and then answers nothing fails within the
+// command timeout; the others are collected.
+func TestHangAfterAuth(t *testing.T) {
+	out, err := os.ReadFile(filepath.Join("testdata", "script_testbed.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := testbed.StartSim(testbed.SimConfig{N: 4, Dir: t.TempDir(),
+		Output: func(int, string) ([]byte, int) { return out, 0 },
+		Hang:   func(i int) bool { return i == 2 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	no := false
+	cfg := &collectors.Config{SSH: &collectors.SSHConfig{User: "root", IdentityFiles: []string{sim.ClientKeyFile},
+		KnownHosts: sim.KnownHostsFile, UseAgent: &no, CommandTimeout: collectors.Duration(300 * time.Millisecond),
+		ConnectTimeout: collectors.Duration(300 * time.Millisecond)}}
+	var targets []collectors.Target
+	for i, a := range sim.Addrs {
+		targets = append(targets, collectors.Target{UUID: "h" + strconv.Itoa(i), Address: a, Hypervisor: "KVM"})
+	}
+	start := time.Now()
+	part, err := New(cfg).Collect(context.Background(), &collectors.Inventory{Hosts: targets})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("took %s", took)
+	}
+	if len(part.Hosts) != 3 || part.Hosts["h2"] != nil || len(part.Errors) != 1 ||
+		!strings.Contains(part.Errors[0].Error, "no answer after authentication") {
+		t.Fatalf("hosts %d, errors %+v", len(part.Hosts), part.Errors)
 	}
 }
