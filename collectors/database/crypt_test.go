@@ -167,3 +167,21 @@ func TestParseProperties(t *testing.T) {
 func sha256Sum(s string) [32]byte { return sha256.Sum256([]byte(s)) }
 
 var zeroTime time.Time
+
+func TestDSNErrorsHideThePassword(t *testing.T) {
+	for _, dsn := range []string{
+		"auditor:Sekr3t-PW@tcp(127.0.0.1:3306)/cloud?bogus=%zz",
+		"auditor:Sekr3t-PW@tcp(127.0.0.1:3306)cloud",
+		"auditor:Sekr3t-PW@tcp(127.0.0.1:3306)/cloud?timeout=notaduration",
+		"auditor:Sekr3t-PW@tcp(127.0.0.1:3306)/",
+	} {
+		_, err := connConfig(&collectors.Config{Database: &collectors.DatabaseConfig{DSN: dsn}}, func(string) string { return "" })
+		if err == nil {
+			t.Errorf("%s: no error", dsn)
+			continue
+		}
+		if strings.Contains(err.Error(), "Sekr3t") {
+			t.Errorf("error quotes the password: %v", err)
+		}
+	}
+}

@@ -133,6 +133,12 @@ func (r *reader) readTable(ctx context.Context, sp spec) (collectors.Table, *col
 	if p.table != sp.table {
 		cov.Notes = append(cov.Notes, fmt.Sprintf("read from %s, this version's name for %s", p.table, sp.table))
 	}
+	if sp.subset != "" {
+		cov.Notes = append(cov.Notes, "rows read: "+sp.subset)
+	}
+	if sp.fk != "" {
+		cov.Notes = append(cov.Notes, "values of Hidden/Secure settings and secret-like names are withheld by the server: such rows carry secret=true, is_set and value=null")
+	}
 	for _, c := range p.dropped {
 		cov.Notes = append(cov.Notes, fmt.Sprintf("column %s.%s does not exist in this version: not collected", p.table, c))
 	}

@@ -20,6 +20,8 @@ type spec struct {
 	fk, scope string
 	// needs lists tables the join reads.
 	needs []string
+	// subset says which rows are read when not all of them (coverage note).
+	subset string
 	// query, when set, replaces the generated SELECT: {cols} becomes the
 	// column list on alias t. For tables whose filter needs a UNION to use
 	// an index.
@@ -42,24 +44,24 @@ var specs = []spec{
 		scan: "pods are few"},
 	{table: "cluster", cols: []string{"id", "uuid", "name", "pod_id", "data_center_id", "hypervisor_type", "cluster_type", "allocation_state", "managed_state", "arch", "created", "removed"},
 		scan: "clusters are few"},
-	{table: "host", cols: []string{"id", "uuid", "name", "type", "status", "resource_state", "private_ip_address", "private_netmask", "storage_ip_address", "public_ip_address",
+	{table: "host", subset: "live hosts and hosts removed in the last day", cols: []string{"id", "uuid", "name", "type", "status", "resource_state", "private_ip_address", "private_netmask", "storage_ip_address", "public_ip_address",
 		"cluster_id", "pod_id", "data_center_id", "hypervisor_type", "hypervisor_version", "version", "resource", "cpu_sockets", "cpus", "speed", "ram", "dom0_memory",
 		"mgmt_server_id", "last_mgmt_server_id", "last_ping", "disconnected", "update_count", "lastUpdated", "created", "removed", "arch", "capabilities", "available"},
 		bools: []string{"available"}, where: recent},
-	{table: "host_details", cols: []string{"id", "host_id", "name", "value"}, fk: "host_id", join: "JOIN host h ON h.id = t.host_id", where: "h.removed IS NULL",
+	{table: "host_details", subset: "details of live hosts; values of secret-like names withheld", cols: []string{"id", "host_id", "name", "value"}, fk: "host_id", join: "JOIN host h ON h.id = t.host_id", where: "h.removed IS NULL",
 		scan: "details of every live host", needs: []string{"host"}},
 	{table: "host_tags", cols: []string{"id", "host_id", "tag", "is_tag_a_rule", "is_implicit"}, bools: []string{"is_tag_a_rule", "is_implicit"},
 		scan: "tags of every host"},
 	{table: "op_host_capacity", cols: []string{"id", "host_id", "data_center_id", "pod_id", "cluster_id", "used_capacity", "reserved_capacity", "total_capacity", "capacity_type", "capacity_state", "update_time"},
 		scan: "a few rows per host and pool"},
-	{table: "vm_instance", cols: []string{"id", "uuid", "name", "instance_name", "display_name", "state", "type", "host_id", "last_host_id", "power_state", "power_host",
+	{table: "vm_instance", subset: "live VMs and VMs removed in the last day (an Expunging VM whose removed is set stays visible)", cols: []string{"id", "uuid", "name", "instance_name", "display_name", "state", "type", "host_id", "last_host_id", "power_state", "power_host",
 		"power_state_update_time", "power_state_update_count", "update_count", "update_time", "created", "removed", "ha_enabled", "limit_cpu_use", "service_offering_id",
 		"vm_template_id", "data_center_id", "pod_id", "account_id", "domain_id", "hypervisor_type"},
 		bools: []string{"ha_enabled", "limit_cpu_use"}, where: recent},
-	{table: "vm_instance_details", alt: "user_vm_details", cols: []string{"id", "vm_id", "name", "value"},
+	{table: "vm_instance_details", subset: "only CpuNumber, CpuSpeed and memory of live VMs", alt: "user_vm_details", cols: []string{"id", "vm_id", "name", "value"},
 		join: "JOIN vm_instance v ON v.id = t.vm_id", where: "t.name IN ('CpuNumber','CpuSpeed','memory') AND v.removed IS NULL",
 		scan: "no index leads with name; the detail rows of live VMs are read once", needs: []string{"vm_instance"}},
-	{table: "user_vm", cols: []string{"id", "display_name", "user_vm_type"}, join: "JOIN vm_instance v ON v.id = t.id",
+	{table: "user_vm", subset: "user VMs live or removed in the last day", cols: []string{"id", "display_name", "user_vm_type"}, join: "JOIN vm_instance v ON v.id = t.id",
 		where: "(v.removed IS NULL OR v.removed > UTC_TIMESTAMP() - INTERVAL 1 DAY)", scan: "one row per live user VM", needs: []string{"vm_instance"}},
 	{table: "service_offering", cols: []string{"id", "uuid", "name", "cpu", "speed", "ram_size", "ha_enabled", "limit_cpu_use", "host_tag", "system_use", "vm_type",
 		"default_use", "customized", "disk_offering_id", "deployment_planner", "state", "created", "removed"},
@@ -69,18 +71,18 @@ var specs = []spec{
 	{table: "affinity_group", cols: []string{"id", "uuid", "name", "type", "account_id", "domain_id", "acl_type"}, scan: "groups are few"},
 	{table: "affinity_group_vm_map", cols: []string{"id", "affinity_group_id", "instance_id"}, scan: "one row per VM in a group"},
 	{table: "dedicated_resources", cols: []string{"id", "uuid", "data_center_id", "pod_id", "cluster_id", "host_id", "domain_id", "account_id", "affinity_group_id"}, scan: "dedications are few"},
-	{table: "domain_router", cols: []string{"id", "is_redundant_router", "priority", "redundant_state", "stop_pending", "role", "template_version", "scripts_version", "vpc_id", "update_state", "software_version"},
+	{table: "domain_router", subset: "live routers", cols: []string{"id", "is_redundant_router", "priority", "redundant_state", "stop_pending", "role", "template_version", "scripts_version", "vpc_id", "update_state", "software_version"},
 		bools: []string{"is_redundant_router", "stop_pending"}, join: "JOIN vm_instance v ON v.id = t.id", where: "v.removed IS NULL",
 		scan: "one row per live router", needs: []string{"vm_instance"}},
-	{table: "router_network_ref", cols: []string{"id", "router_id", "network_id", "guest_type"}, join: "JOIN vm_instance v ON v.id = t.router_id", where: "v.removed IS NULL",
+	{table: "router_network_ref", subset: "live routers", cols: []string{"id", "router_id", "network_id", "guest_type"}, join: "JOIN vm_instance v ON v.id = t.router_id", where: "v.removed IS NULL",
 		scan: "one row per live router and network", needs: []string{"vm_instance"}},
 	{table: "router_health_check", cols: []string{"id", "router_id", "check_name", "check_type", "check_result", "last_update"}, scan: "a few rows per router"},
-	{table: "vm_template", cols: []string{"id", "uuid", "unique_name", "name", "type", "hypervisor_type", "format", "state", "arch", "created", "removed"},
+	{table: "vm_template", subset: "SYSTEM and ROUTING templates only", cols: []string{"id", "uuid", "unique_name", "name", "type", "hypervisor_type", "format", "state", "arch", "created", "removed"},
 		where: "t.type IN ('SYSTEM','ROUTING')", scan: "templates are read once; no index on type"},
-	{table: "template_store_ref", cols: []string{"id", "store_id", "template_id", "store_role", "download_state", "download_pct", "state", "destroyed", "error_str", "last_updated"},
+	{table: "template_store_ref", subset: "system templates only", cols: []string{"id", "store_id", "template_id", "store_role", "download_state", "download_pct", "state", "destroyed", "error_str", "last_updated"},
 		bools: []string{"destroyed"}, join: "JOIN vm_template vt ON vt.id = t.template_id", where: "vt.type IN ('SYSTEM','ROUTING')",
 		scan: "joined from the system templates", needs: []string{"vm_template"}},
-	{table: "template_spool_ref", cols: []string{"id", "pool_id", "template_id", "download_state", "download_pct", "state", "marked_for_gc", "error_str", "last_updated"},
+	{table: "template_spool_ref", subset: "system templates only", cols: []string{"id", "pool_id", "template_id", "download_state", "download_pct", "state", "marked_for_gc", "error_str", "last_updated"},
 		bools: []string{"marked_for_gc"}, join: "JOIN vm_template vt ON vt.id = t.template_id", where: "vt.type IN ('SYSTEM','ROUTING')",
 		scan: "joined from the system templates", needs: []string{"vm_template"}},
 	{table: "image_store", cols: []string{"id", "uuid", "name", "image_provider_name", "protocol", "data_center_id", "scope", "role", "readonly", "total_size", "used_bytes", "created", "removed"},
@@ -93,17 +95,17 @@ var specs = []spec{
 	// class instead of 1,248 (76 MB on 130,000 volumes); no check reads the
 	// others (device_id, last_pool_id, pool_type, pod_id, offering, template,
 	// attached, update_count).
-	{table: "volumes", cols: []string{"id", "uuid", "name", "instance_id", "pool_id", "state", "volume_type", "size", "path", "format",
+	{table: "volumes", subset: "live volumes and volumes removed in the last day", cols: []string{"id", "uuid", "name", "instance_id", "pool_id", "state", "volume_type", "size", "path", "format",
 		"data_center_id", "created", "updated", "removed"},
 		where: recent},
-	{table: "snapshots", cols: []string{"id", "uuid", "name", "volume_id", "data_center_id", "status", "snapshot_type", "type_description", "hypervisor_type", "location_type", "created", "removed"},
+	{table: "snapshots", subset: "live snapshots in Allocated, Creating, CreatedOnPrimary, BackingUp, Copying, Destroying or Error", cols: []string{"id", "uuid", "name", "volume_id", "data_center_id", "status", "snapshot_type", "type_description", "hypervisor_type", "location_type", "created", "removed"},
 		where: "t.removed IS NULL AND t.status IN ('Allocated','Creating','CreatedOnPrimary','BackingUp','Copying','Destroying','Error')",
 		scan:  "no index on status; live snapshots only"},
 	// async_job: jobs updated in the last day (index on last_updated) and every
 	// IN_PROGRESS job however old. No index leads with job_status, so the
 	// second part walks (instance_type, job_status) once per distinct
 	// instance_type, which the derived table reads with a loose index scan.
-	{table: "async_job", cols: []string{"id", "uuid", "user_id", "account_id", "instance_type", "instance_id", "job_cmd", "job_cmd_ver", "job_status", "job_process_status",
+	{table: "async_job", subset: "IN_PROGRESS jobs of any age and jobs updated in the last day", cols: []string{"id", "uuid", "user_id", "account_id", "instance_type", "instance_id", "job_cmd", "job_cmd_ver", "job_status", "job_process_status",
 		"job_result_code", "job_init_msid", "job_executing_msid", "job_complete_msid", "job_type", "job_dispatcher", "job_pending_signals", "created", "last_updated", "last_polled", "removed"},
 		query: "SELECT {cols} FROM `async_job` t WHERE t.last_updated > UTC_TIMESTAMP() - INTERVAL 1 DAY" +
 			" UNION SELECT {cols} FROM (SELECT DISTINCT instance_type FROM `async_job` WHERE instance_type IS NOT NULL) d JOIN `async_job` t ON t.instance_type = d.instance_type AND t.job_status = 0" +
@@ -111,19 +113,19 @@ var specs = []spec{
 	{table: "vm_work_job", cols: []string{"id", "step", "vm_type", "vm_instance_id"}, scan: "rows are deleted with their job"},
 	{table: "sync_queue_item", cols: []string{"id", "queue_id", "content_type", "content_id", "queue_proc_msid", "queue_proc_number", "queue_proc_time", "created"},
 		scan: "items are deleted when processed"},
-	{table: "op_ha_work", cols: []string{"id", "instance_id", "type", "vm_type", "state", "mgmt_server_id", "host_id", "created", "tried", "taken", "step", "time_to_try", "updated", "reason"},
+	{table: "op_ha_work", subset: "HA work not Done or Cancelled", cols: []string{"id", "instance_id", "type", "vm_type", "state", "mgmt_server_id", "host_id", "created", "tried", "taken", "step", "time_to_try", "updated", "reason"},
 		where: "t.step NOT IN ('Done','Cancelled')", scan: "HA work is purged after time.between.cleanup"},
 	{table: "oobm", cols: []string{"id", "host_id", "enabled", "power_state", "driver", "address", "port", "username", "update_count", "update_time", "mgmt_server_id"},
 		bools: []string{"enabled"}, scan: "one row per host"},
 	{table: "ha_config", cols: []string{"id", "resource_id", "resource_type", "enabled", "ha_state", "provider", "update_count", "update_time", "mgmt_server_id"},
 		bools: []string{"enabled"}, scan: "one row per host"},
-	{table: "networks", cols: []string{"id", "uuid", "name", "traffic_type", "broadcast_domain_type", "guest_type", "state", "data_center_id", "physical_network_id",
+	{table: "networks", subset: "live networks", cols: []string{"id", "uuid", "name", "traffic_type", "broadcast_domain_type", "guest_type", "state", "data_center_id", "physical_network_id",
 		"network_offering_id", "vpc_id", "redundant", "restart_required", "public_mtu", "private_mtu", "created", "removed"},
 		bools: []string{"redundant", "restart_required"}, where: "t.removed IS NULL", scan: "every live network is read"},
-	{table: "nics", cols: []string{"id", "instance_id", "network_id", "device_id", "mtu", "state", "vm_type", "default_nic", "removed"},
+	{table: "nics", subset: "live NICs of routers only", cols: []string{"id", "instance_id", "network_id", "device_id", "mtu", "state", "vm_type", "default_nic", "removed"},
 		join: "JOIN domain_router r ON r.id = t.instance_id", where: "t.removed IS NULL",
 		scan: "router NICs only, reached through the instance_id index", needs: []string{"domain_router"}},
-	{table: "alert", cols: []string{"id", "uuid", "type", "cluster_id", "pod_id", "data_center_id", "subject", "sent_count", "created", "last_sent", "resolved", "archived", "name"},
+	{table: "alert", subset: "unarchived alerts created in the last 7 days", cols: []string{"id", "uuid", "type", "cluster_id", "pod_id", "data_center_id", "subject", "sent_count", "created", "last_sent", "resolved", "archived", "name"},
 		bools: []string{"archived"}, where: "t.archived = 0 AND t.created > UTC_TIMESTAMP() - INTERVAL 7 DAY"},
 	{table: "cluster_details", cols: []string{"id", "cluster_id", "name", "value"}, fk: "cluster_id", scope: "cluster", scan: "a few rows per cluster"},
 	{table: "data_center_details", cols: []string{"id", "dc_id", "name", "value"}, fk: "dc_id", scope: "zone", scan: "a few rows per zone"},
