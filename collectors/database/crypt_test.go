@@ -185,3 +185,29 @@ func TestDSNErrorsHideThePassword(t *testing.T) {
 		}
 	}
 }
+
+func TestDBPropertiesEncryptionTypes(t *testing.T) {
+	dir := t.TempDir()
+	props := filepath.Join(dir, "db.properties")
+	write(t, props, "db.cloud.username=cloud\ndb.cloud.password=ENC("+encryptV2(t, "env-key", "pw-from-env")+")\ndb.cloud.host=db1\ndb.cloud.encryption.type=env\n")
+	p, err := loadDBProperties(props, "", func(k string) string {
+		if k == "CLOUD_SECRET_KEY" {
+			return "env-key"
+		}
+		return ""
+	})
+	if err != nil || p.Password != "pw-from-env" || p.Port != "3306" || p.Name != "cloud" {
+		t.Errorf("env: %+v, %v", p, err)
+	}
+	if _, err := loadDBProperties(props, "", func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "CLOUD_SECRET_KEY") {
+		t.Errorf("env without key: %v", err)
+	}
+	write(t, props, "db.cloud.username=cloud\ndb.cloud.password=plain\ndb.cloud.host=db1\ndb.cloud.port=3307\ndb.cloud.encryption.type=none\n")
+	if p, err := loadDBProperties(props, "", func(string) string { return "" }); err != nil || p.Password != "plain" || p.Port != "3307" {
+		t.Errorf("none: %+v, %v", p, err)
+	}
+	write(t, props, "db.cloud.username=cloud\ndb.cloud.password=ENC(abc)\ndb.cloud.host=db1\ndb.cloud.encryption.type=web\n")
+	if _, err := loadDBProperties(props, "", func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "web") {
+		t.Errorf("web: %v", err)
+	}
+}

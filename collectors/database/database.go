@@ -5,6 +5,18 @@
 // allowlist of (table, column) pairs, no views, and a stop when the version
 // table shows an upgrade in progress. Secret values are decided inside the
 // server (CASE … THEN NULL) so they never cross the wire.
+//
+// The account to audit with needs SELECT on the CloudStack schema only:
+//
+//	CREATE USER 'csaudit_ro'@'10.0.0.%' IDENTIFIED BY '…';
+//	GRANT SELECT ON cloud.* TO 'csaudit_ro'@'10.0.0.%';
+//	-- optional, to record replication status:
+//	-- MariaDB: GRANT SLAVE MONITOR ON *.* …; MySQL: GRANT REPLICATION CLIENT ON *.* …
+//
+// Snapshot conventions: tables keyed by id; CloudStack's boolean columns
+// (tinyint(1)/int(1) flags) as JSON booleans; other integers as numbers;
+// datetimes as RFC 3339 UTC; SHOW GLOBAL VARIABLES under db.mysql_variables
+// and information_schema sizes under db.table_sizes, both keyed by name.
 package database
 
 import (
