@@ -189,6 +189,8 @@ type FirewallFact struct {
 	Ports map[string]PortVerdict `json:"ports"`
 	// LinkLocalDropped is true when rules drop 169.254.0.0/16.
 	LinkLocalDropped *bool `json:"link_local_dropped,omitempty"`
+	// Ports6 is the same verdict for IPv6 (ip6tables-save, nft ip6/inet).
+	Ports6 map[string]PortVerdict `json:"ports6,omitempty"`
 }
 
 // PortVerdict is what the firewall interpreter concluded for one port.

@@ -263,12 +263,12 @@ func parseIptablesRule(args []string, chains map[string]bool) fwRule {
 				r.never = true
 			}
 		case "-s", "--source":
-			if v := val(); v != "0.0.0.0/0" {
+			if v := val(); v != "0.0.0.0/0" && v != "::/0" {
 				conds = append(conds, v)
 				r.srcs = append(r.srcs, strings.Split(v, ",")...)
 			}
 		case "-d", "--destination":
-			if v := val(); v != "0.0.0.0/0" {
+			if v := val(); v != "0.0.0.0/0" && v != "::/0" {
 				conds = append(conds, "dst "+v)
 			}
 		case "-i", "--in-interface":
@@ -467,14 +467,16 @@ var iptablesOwned = []string{"filter", "raw", "mangle", "nat", "security"}
 // connection must pass all of them. skipIptables leaves out the tables that
 // iptables-save already showed.
 func nftVerdicts(b []byte, skipIptables bool) (map[string]collectors.PortVerdict, bool, error) {
-	r, err := nftEval(b, skipIptables)
+	r, err := nftEval(b, skipIptables, false)
 	if err != nil {
 		return nil, false, err
 	}
 	return r.ports, r.hasTables, nil
 }
 
-func nftEval(b []byte, skipIptables bool) (*fwResult, error) {
+// nftEval evaluates the ruleset for IPv4, or with v6 for IPv6 (families ip6
+// and inet; tables iptables-nft owns are then ip6tables-save's).
+func nftEval(b []byte, skipIptables, v6 bool) (*fwResult, error) {
 	var doc struct {
 		Nftables []nftObject `json:"nftables"`
 	}
@@ -493,11 +495,15 @@ func nftEval(b []byte, skipIptables bool) (*fwResult, error) {
 	}
 	hooks := map[hookKey]string{}
 	unmodelled := ""
+	own := "ip"
+	if v6 {
+		own = "ip6"
+	}
 	skip := func(family, table string) bool {
-		if family != "ip" && family != "inet" {
-			return true // ip6, arp, bridge, netdev: not IPv4 INPUT
+		if family != own && family != "inet" {
+			return true // the other IP version, arp, bridge, netdev
 		}
-		return skipIptables && family == "ip" && slices.Contains(iptablesOwned, table)
+		return skipIptables && family == own && slices.Contains(iptablesOwned, table)
 	}
 	any := false
 	for _, o := range doc.Nftables {
@@ -536,7 +542,7 @@ func nftEval(b []byte, skipIptables bool) (*fwResult, error) {
 			if t == nil || t[r.Chain] == nil {
 				return nil, errors.New("nft -j: rule before its chain")
 			}
-			rule := parseNftRule(r.Expr)
+			rule := parseNftRule(r.Expr, v6)
 			t[r.Chain].rules = append(t[r.Chain].rules, rule)
 			if hooks[hookKey{key{r.Family, r.Table}, r.Chain}] == "prerouting" && rule.target == "DROP" && !rule.never {
 				unmodelled = "a prerouting chain drops packets"
@@ -580,7 +586,7 @@ func combine(a, b collectors.PortVerdict) collectors.PortVerdict {
 	return a
 }
 
-func parseNftRule(exprs []json.RawMessage) fwRule {
+func parseNftRule(exprs []json.RawMessage, v6 bool) fwRule {
 	var r fwRule
 	var conds []string
 	for _, raw := range exprs {
@@ -608,7 +614,7 @@ func parseNftRule(exprs []json.RawMessage) fwRule {
 				_ = json.Unmarshal(body, &j)
 				r.target, r.chain = strings.ToUpper(kind), j.Target
 			case "match":
-				nftMatch(body, &r, &conds)
+				nftMatch(body, &r, &conds, v6)
 			default:
 				r.bad = "unsupported expression"
 			}
@@ -618,7 +624,11 @@ func parseNftRule(exprs []json.RawMessage) fwRule {
 	return r
 }
 
-func nftMatch(body json.RawMessage, r *fwRule, conds *[]string) {
+func nftMatch(body json.RawMessage, r *fwRule, conds *[]string, v6 bool) {
+	ipProto, otherProto, nfproto := "ip", "ip6", "ipv4"
+	if v6 {
+		ipProto, otherProto, nfproto = "ip6", "ip", "ipv6"
+	}
 	var m struct {
 		Op   string `json:"op"`
 		Left struct {
@@ -652,7 +662,7 @@ func nftMatch(body json.RawMessage, r *fwRule, conds *[]string) {
 			*conds = append(*conds, "iface "+strings.Join(words, ","))
 		}
 	case m.Left.Meta != nil && m.Left.Meta.Key == "l4proto",
-		m.Left.Payload != nil && m.Left.Payload.Protocol == "ip" && m.Left.Payload.Field == "protocol":
+		m.Left.Payload != nil && m.Left.Payload.Protocol == ipProto && (m.Left.Payload.Field == "protocol" || m.Left.Payload.Field == "nexthdr"):
 		if !slices.Contains(words, "tcp") && !slices.Contains(nums, [2]int{6, 6}) {
 			r.never = true
 		}
@@ -663,7 +673,7 @@ func nftMatch(body json.RawMessage, r *fwRule, conds *[]string) {
 	case m.Left.Ct != nil && m.Left.Ct.Key == "status" && slices.Equal(words, []string{"dnat"}):
 		r.never = true // only connections NATed to this host (firewalld)
 	case m.Left.Meta != nil && m.Left.Meta.Key == "nfproto":
-		if !slices.Contains(words, "ipv4") {
+		if !slices.Contains(words, nfproto) {
 			r.never = true
 		}
 	case m.Left.Payload != nil && (m.Left.Payload.Protocol == "tcp" || m.Left.Payload.Protocol == "th") && m.Left.Payload.Field == "dport":
@@ -679,9 +689,10 @@ func nftMatch(body json.RawMessage, r *fwRule, conds *[]string) {
 			}
 			return false
 		}
-	case m.Left.Payload != nil && (m.Left.Payload.Protocol == "udp" || m.Left.Payload.Protocol == "ip6" || m.Left.Payload.Protocol == "icmp"):
+	case m.Left.Payload != nil && (m.Left.Payload.Protocol == "udp" || m.Left.Payload.Protocol == otherProto ||
+		m.Left.Payload.Protocol == "icmp" || m.Left.Payload.Protocol == "icmpv6"):
 		r.never = true
-	case m.Left.Payload != nil && m.Left.Payload.Protocol == "ip" && (m.Left.Payload.Field == "saddr" || m.Left.Payload.Field == "daddr"):
+	case m.Left.Payload != nil && m.Left.Payload.Protocol == ipProto && (m.Left.Payload.Field == "saddr" || m.Left.Payload.Field == "daddr"):
 		if !ok {
 			r.bad = "unreadable address"
 			return
@@ -748,15 +759,21 @@ func nftValues(raw json.RawMessage) (words []string, nums [][2]int, ok bool) {
 	return words, nums, ok
 }
 
-// firewallFact combines iptables-save and nft sections into one verdict per
-// port. A tool that is absent (rc 127) is skipped; a failure of a present tool
-// makes every port indeterminate.
-func firewallFact(ipt, nft *section) (*collectors.FirewallFact, error) {
-	f := &collectors.FirewallFact{Ports: map[string]collectors.PortVerdict{}}
+// familyEval is the combined verdict of one IP version's backends.
+type familyEval struct {
+	ports     map[string]collectors.PortVerdict
+	backends  []string
+	linkLocal *bool
+}
+
+// evalFamily combines an iptables-save style section and the nft section for
+// one IP version. A tool that is absent (rc 127) is skipped; a failure of a
+// present tool makes every port indeterminate.
+func evalFamily(ipt, nft *section, iptName string, v6 bool) familyEval {
+	fe := familyEval{ports: map[string]collectors.PortVerdict{}}
 	for _, p := range AuditedPorts {
-		f.Ports[strconv.Itoa(p)] = collectors.PortVerdict{Verdict: VerdictOpen}
+		fe.ports[strconv.Itoa(p)] = collectors.PortVerdict{Verdict: VerdictOpen}
 	}
-	var backends []string
 	iptHasTables := false
 	var ll *bool
 	llKnown := true
@@ -775,11 +792,11 @@ func firewallFact(ipt, nft *section) (*collectors.FirewallFact, error) {
 			err = fmt.Errorf("%s exited with status %d", name, s.RC)
 		default:
 			res, err = eval(s.Out)
-			if err == nil && name == "iptables-save" {
+			if err == nil && name == iptName {
 				iptHasTables = res.hasTables
 			}
 		}
-		backends = append(backends, name)
+		fe.backends = append(fe.backends, name)
 		switch {
 		case err != nil || res.linkLocal == nil:
 			llKnown = false
@@ -789,27 +806,39 @@ func firewallFact(ipt, nft *section) (*collectors.FirewallFact, error) {
 		case ll == nil:
 			ll = res.linkLocal
 		}
-		for port := range f.Ports {
+		for port := range fe.ports {
 			v := collectors.PortVerdict{Verdict: VerdictIndeterminate, Reason: "unreadable"}
 			if err != nil {
 				v.Reason = err.Error()
 			} else {
 				v = res.ports[port]
 			}
-			f.Ports[port] = combine(f.Ports[port], v)
+			fe.ports[port] = combine(fe.ports[port], v)
 		}
 	}
-	apply("iptables-save", ipt, iptablesEval)
+	apply(iptName, ipt, iptablesEval)
 	apply("nft", nft, func(b []byte) (*fwResult, error) {
-		return nftEval(b, iptHasTables)
+		return nftEval(b, iptHasTables, v6)
 	})
 	// A drop seen anywhere is a drop; "not dropped" needs every backend read.
 	if ll != nil && (*ll || llKnown) {
-		f.LinkLocalDropped = ll
+		fe.linkLocal = ll
 	}
-	if len(backends) == 0 {
+	return fe
+}
+
+// firewallFact evaluates IPv4 (iptables-save, nft) and IPv6 (ip6tables-save,
+// nft). Link-local (169.254.0.0/16) is an IPv4 question only.
+func firewallFact(ipt, nft *section, ipt6 ...*section) (*collectors.FirewallFact, error) {
+	v4 := evalFamily(ipt, nft, "iptables-save", false)
+	if len(v4.backends) == 0 {
 		return nil, errors.New("neither iptables-save nor nft is installed")
 	}
-	f.Backend = strings.Join(backends, "+")
+	f := &collectors.FirewallFact{Ports: v4.ports, Backend: strings.Join(v4.backends, "+"), LinkLocalDropped: v4.linkLocal}
+	if len(ipt6) > 0 {
+		if v6 := evalFamily(ipt6[0], nft, "ip6tables-save", true); len(v6.backends) > 0 {
+			f.Ports6 = v6.ports
+		}
+	}
 	return f, nil
 }

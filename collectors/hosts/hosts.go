@@ -306,7 +306,11 @@ func buildFacts(secs map[string]section, at, start time.Time, conn *Conn) (*coll
 	if _, ok := secs[secNft]; ok {
 		nftp = &nft
 	}
-	if fw, err := firewallFact(iptp, nftp); err != nil {
+	var ipt6p *section
+	if s, ok := secs[secIp6]; ok {
+		ipt6p = &s
+	}
+	if fw, err := firewallFact(iptp, nftp, ipt6p); err != nil {
 		fail(FactFirewall, "firewall", err)
 	} else {
 		fw.FactMeta = meta

@@ -416,3 +416,34 @@ func TestFirewallNftFirewalldShapes(t *testing.T) {
 		t.Error(d)
 	}
 }
+
+func TestFirewallIPv6(t *testing.T) {
+	ipt := section{Out: readTestdata(t, "iptables_save_empty.txt")}
+	ipt6 := section{Out: readTestdata(t, "ip6tables_save_kvm.txt")}
+	nft := section{Out: readTestdata(t, "nft_empty.json")}
+	fw, err := firewallFact(&ipt, &nft, &ipt6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"22": "open", "8250": "closed", "16509": "restricted", "16514": "closed"}
+	if d := cmp.Diff(want, verdicts(fw.Ports6)); d != "" {
+		t.Error(d)
+	}
+	if d := cmp.Diff([]string{"2001:db8:1::/48"}, fw.Ports6["16509"].Sources); d != "" {
+		t.Error(d)
+	}
+	if fw.Ports["16509"].Verdict != VerdictOpen {
+		t.Errorf("IPv4 unaffected by IPv6 rules: %+v", fw.Ports["16509"])
+	}
+	// The captured inet table restricts 16509 by an IPv4 source: over IPv6
+	// that accept never matches, so the policy (drop) decides.
+	nftKVM := section{Out: readTestdata(t, "nft_kvm.json")}
+	fw, err = firewallFact(&section{RC: 127}, &nftKVM, &section{RC: 127})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = map[string]string{"22": "open", "8250": "open", "16509": "closed", "16514": "closed"}
+	if d := cmp.Diff(want, verdicts(fw.Ports6)); d != "" {
+		t.Error(d)
+	}
+}

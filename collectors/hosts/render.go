@@ -65,7 +65,10 @@ func RenderOutput(h *collectors.HostFacts, now time.Time) []byte {
 		secs[secLibvirtd] = rendered{out: keyValues(l.Values, " = ", true)}
 	}
 	if f := h.Firewall; f != nil {
-		secs[secIptables] = rendered{out: renderIptables(f)}
+		secs[secIptables] = rendered{out: renderIptables(f.Ports, f.LinkLocalDropped)}
+		if f.Ports6 != nil {
+			secs[secIp6] = rendered{out: renderIptables(f.Ports6, nil)}
+		}
 		secs[secNft] = rendered{out: `{"nftables": [{"metainfo": {"version": "1.0.6", "release_name": "Lester Gooch #5", "json_schema_version": 1}}]}` + "\n"}
 	}
 	if i := h.Interfaces; i != nil {
@@ -126,7 +129,7 @@ type rendered struct {
 }
 
 // sectionOrder is the script's order.
-var sectionOrder = []string{secClock, secAgent, secUnits, secProps, secLibvirtd, secSS, secIptables, secNft,
+var sectionOrder = []string{secClock, secAgent, secUnits, secProps, secLibvirtd, secSS, secIptables, secIp6, secNft,
 	secLink, secAddr, secFiles, secCert, secPackages, secCPU, secTimeSync}
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -161,11 +164,11 @@ func keyValues(m map[string]string, sep string, quote bool) string {
 
 // renderIptables writes rules that the interpreter evaluates back to the
 // same verdicts: accepts per source for restricted ports, then drops.
-func renderIptables(f *collectors.FirewallFact) string {
+func renderIptables(ports map[string]collectors.PortVerdict, linkLocalDropped *bool) string {
 	var b strings.Builder
 	b.WriteString("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -i lo -j ACCEPT\n")
-	for _, port := range sortedKeys(f.Ports) {
-		v := f.Ports[port]
+	for _, port := range sortedKeys(ports) {
+		v := ports[port]
 		switch v.Verdict {
 		case VerdictOpen:
 			fmt.Fprintf(&b, "-A INPUT -p tcp -m tcp --dport %s -j ACCEPT\n", port)
@@ -184,7 +187,7 @@ func renderIptables(f *collectors.FirewallFact) string {
 			fmt.Fprintf(&b, "-A INPUT -p tcp -m tcp --dport %s -m recent --rcheck -j DROP\n", port)
 		}
 	}
-	if f.LinkLocalDropped != nil && *f.LinkLocalDropped {
+	if linkLocalDropped != nil && *linkLocalDropped {
 		b.WriteString("-A INPUT -s 169.254.0.0/16 -j DROP\n")
 	}
 	b.WriteString("COMMIT\n")

@@ -19,6 +19,7 @@ const (
 	secLibvirtd = "libvirtd"
 	secSS       = "ss"
 	secIptables = "iptables"
+	secIp6      = "ip6tables"
 	secNft      = "nft"
 	secLink     = "link"
 	secAddr     = "addr"
@@ -34,7 +35,7 @@ const (
 // security groups and many VM interfaces.
 var sectionLimits = map[string]int{
 	secClock: 256, secAgent: 4 << 10, secUnits: 4 << 10, secProps: 64 << 10,
-	secLibvirtd: 64 << 10, secSS: 1 << 20, secIptables: 8 << 20, secNft: 16 << 20,
+	secLibvirtd: 64 << 10, secSS: 1 << 20, secIptables: 8 << 20, secIp6: 8 << 20, secNft: 16 << 20,
 	secLink: 8 << 20, secAddr: 4 << 20, secFiles: 16 << 10, secCert: 16 << 10,
 	secPackages: 16 << 10, secCPU: 4 << 10, secTimeSync: 16 << 10,
 }
@@ -182,6 +183,7 @@ tsync() {
 		{secLibvirtd, "lvconf"},
 		{secSS, "ss -Htlnp"},
 		{secIptables, "r iptables-save"},
+		{secIp6, "r ip6tables-save"},
 		{secNft, "r nft -j list ruleset"},
 		{secLink, "ip -j -d link"},
 		{secAddr, "ip -j addr"},

@@ -9,6 +9,7 @@ import (
 func sudoCommands() []string {
 	cmds := []string{
 		"/usr/sbin/iptables-save",
+		"/usr/sbin/ip6tables-save",
 		"/usr/sbin/nft -j list ruleset",
 		"/usr/bin/grep -E " + keyPattern(propertyKeys) + " " + agentProperties,
 	}
