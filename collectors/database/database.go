@@ -228,6 +228,10 @@ func (r *reader) readSnapshot(ctx context.Context) error {
 			}
 			cov.Failed[sp.table] = err.Error()
 			r.part.Errors = append(r.part.Errors, collectors.CollectorError{Collector: collectors.NameDatabase, Target: sp.table, Error: err.Error()})
+			if !r.inTransaction(ctx) {
+				// Reading on would mix newer data into the snapshot.
+				return fmt.Errorf("database %s: the server ended the read-only transaction after %s failed; the remaining tables were not read", r.where, sp.table)
+			}
 			continue
 		}
 		r.part.DB[sp.table] = tab
@@ -254,6 +258,17 @@ func (r *reader) readSnapshot(ctx context.Context) error {
 		return fmt.Errorf("database %s: COMMIT: %w", r.where, err)
 	}
 	return nil
+}
+
+// inTransaction reports whether the consistent snapshot is still open after
+// a failed statement (a lock wait timeout keeps it; some errors roll it back).
+// MySQL has no @@in_transaction: there it is assumed open.
+func (r *reader) inTransaction(ctx context.Context) bool {
+	var in int
+	if err := r.conn.QueryRowContext(ctx, "SELECT @@in_transaction").Scan(&in); err != nil {
+		return ctx.Err() == nil
+	}
+	return in == 1
 }
 
 // readVersion stops the run when the newest version row is not Complete.
