@@ -40,15 +40,10 @@ var sectionLimits = map[string]int{
 	secPackages: 16 << 10, secCPU: 4 << 10, secTimeSync: 16 << 10,
 }
 
-// maxScriptOutput caps everything read from one host: every section at its
-// limit, base64-encoded, plus framing.
-var maxScriptOutput = func() int64 {
-	var n int64 = 4 << 10
-	for _, l := range sectionLimits {
-		n += int64(l+1)*4/3 + 64
-	}
-	return n
-}()
+// maxScriptOutput caps everything read from one host (base64 included). A
+// single section may use its whole limit, but not every section at once:
+// 32 hosts in flight at this cap stay under about 1 GiB even when all flood.
+const maxScriptOutput = 32 << 20
 
 // Agent-side paths; constants, so nothing configured or read from the database
 // reaches the script.
