@@ -248,8 +248,15 @@ func (r *reader) readSnapshot(ctx context.Context) error {
 		cov.Collected = append(cov.Collected, "configuration")
 		r.part.Settings = foldSettings(conf, details)
 	}
-	for t := range details {
-		cov.Collected = append(cov.Collected, t)
+	for _, sp := range specs {
+		if sp.scope == "" {
+			continue
+		}
+		if _, ok := details[sp.table]; ok {
+			cov.Collected = append(cov.Collected, sp.table)
+		} else if c := r.part.Coverage["db."+sp.table]; c != nil && c.Failed[sp.table] != "" {
+			cov.Notes = append(cov.Notes, fmt.Sprintf("%s overrides not collected: %s", sp.scope, c.Failed[sp.table]))
+		}
 	}
 	sort.Strings(cov.Collected)
 	cov.Notes = append(cov.Notes, "values of Hidden/Secure and secret-named settings are not read: only is_set and equals_default (for an encrypted value, equals_default is true only when it is unset)")
