@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -511,5 +512,44 @@ func TestLabGenerate(t *testing.T) {
 	}
 	if r := csaudit(t, "lab", "generate"); r.code() != 2 {
 		t.Errorf("without --out: exit %d", r.code())
+	}
+}
+
+// TestLabPDFText: the lab's PDF carries every finding's check id and the
+// non-Latin host name as text, and passes qpdf's structural check.
+func TestLabPDFText(t *testing.T) {
+	pdftotext, err := testbed.Need("poppler-utils", "pdftotext")
+	if err != nil {
+		testbed.Missing(t, err)
+	}
+	qpdf, err := testbed.Need("qpdf", "qpdf")
+	if err != nil {
+		testbed.Missing(t, err)
+	}
+	out := t.TempDir()
+	if r := csaudit(t, "audit", "--lab", "--format", "pdf,json", "--out", out); r.err != nil {
+		t.Fatal(r.err)
+	}
+	pdf := filepath.Join(out, "csaudit-report.pdf")
+	if b, err := exec.Command(qpdf, "--check", pdf).CombinedOutput(); err != nil {
+		t.Fatalf("qpdf --check: %v\n%s", err, b)
+	}
+	txt, err := exec.Command(pdftotext, "-enc", "UTF-8", pdf, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// pdftotext may break lines anywhere a long cell wraps; compare without whitespace.
+	flat := strings.Join(strings.Fields(string(txt)), "")
+	rep, err := report.LoadJSON(filepath.Join(out, "csaudit-report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range rep.Findings {
+		if !strings.Contains(flat, f.CheckID) {
+			t.Errorf("PDF text lacks %s", f.CheckID)
+		}
+	}
+	if !strings.Contains(flat, "узел-kvm-07") {
+		t.Error("PDF text lacks the non-Latin host name узел-kvm-07")
 	}
 }
