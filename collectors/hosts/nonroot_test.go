@@ -3,6 +3,7 @@ package hosts
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,9 +12,10 @@ import (
 	"github.com/csaudit/csaudit/fixtures/testbed"
 )
 
-// As a non-root user without sudo (the testbed has none): facts that need
-// privilege fail with a reason naming sudoers, the firewall is indeterminate,
-// no file is reported missing, and the unprivileged facts are collected.
+// As a non-root user without a sudoers entry (or without sudo): facts that
+// need privilege fail with a reason naming sudoers, the firewall is
+// indeterminate, no file is reported missing, and the unprivileged facts are
+// collected.
 func TestNonRootWithoutSudo(t *testing.T) {
 	passwd, err := os.ReadFile("/etc/passwd")
 	if err != nil {
@@ -60,5 +62,63 @@ func TestNonRootWithoutSudo(t *testing.T) {
 	}
 	if hf.Agent == nil || hf.Listeners == nil || hf.Interfaces == nil || hf.Packages == nil || hf.Cert == nil {
 		t.Errorf("unprivileged facts missing: %+v", hf)
+	}
+}
+
+// As a non-root user with the generated sudoers drop-in (checked by visudo):
+// every fact the root run has is collected, through sudo -n.
+func TestNonRootWithSudoers(t *testing.T) {
+	visudo, err := testbed.Need("sudo", "visudo")
+	if err != nil {
+		testbed.Missing(t, err)
+	}
+	drop := filepath.Join(t.TempDir(), "csaudit")
+	if err := os.WriteFile(drop, []byte(Sudoers("csaudit")), 0o440); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(visudo, "-cf", drop).CombinedOutput(); err != nil {
+		t.Fatalf("visudo rejects the generated drop-in: %v\n%s", err, out)
+	}
+	passwd, _ := os.ReadFile("/etc/passwd")
+	group, _ := os.ReadFile("/etc/group")
+	shadow, _ := os.ReadFile("/etc/shadow")
+	files := kvmFiles(t)
+	files["/etc/passwd"] = testbed.File{Mode: 0o644, Data: string(passwd) + "csaudit:x:1500:1500:audit:/tmp:/bin/sh\n"}
+	files["/etc/group"] = testbed.File{Mode: 0o644, Data: string(group) + "csaudit:x:1500:\n"}
+	files["/etc/shadow"] = testbed.File{Mode: 0o640, Data: string(shadow) + "csaudit:*:20000:0:99999:7:::\n"}
+	files["/etc/sudoers.d/csaudit"] = testbed.File{Mode: 0o440, Data: Sudoers("csaudit")}
+	f := files[agentProperties]
+	f.Mode = 0o600
+	files[agentProperties] = f
+	h := startHost(t, testbed.HostConfig{Files: files})
+	for _, p := range []string{filepath.Dir(h.Dir), h.Dir, h.Dir + "/ssh", h.Dir + "/ssh/authorized_keys"} {
+		if err := os.Chmod(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := sshConfig(h)
+	cfg.SSH.User = "csaudit"
+	part, err := New(cfg).Collect(context.Background(), &collectors.Inventory{Hosts: []collectors.Target{
+		{UUID: "h", Name: "h", Address: h.Addr, Hypervisor: "KVM"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hf := part.Hosts["h"]
+	if hf == nil {
+		t.Fatalf("not collected: %+v", part.Errors)
+	}
+	for fact, cv := range part.Coverage {
+		if len(cv.Failed) != 0 {
+			t.Errorf("%s failed: %v", fact, cv.Failed)
+		}
+	}
+	if hf.Properties == nil || hf.Properties.Values["host"] != "192.0.2.1" {
+		t.Errorf("agent.properties through sudo: %+v", hf.Properties)
+	}
+	if hf.Files == nil || hf.Files.Files[cloudSSHKey].Mode != "0644" || hf.Files.Files[agentProperties].Mode != "0600" {
+		t.Errorf("files through sudo: %+v", hf.Files)
+	}
+	if hf.Firewall == nil || hf.Firewall.Ports["22"].Verdict != VerdictOpen {
+		t.Errorf("firewall through sudo: %+v", hf.Firewall)
 	}
 }
