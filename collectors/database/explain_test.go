@@ -13,6 +13,9 @@ import (
 // generated query names one.
 func TestAllowlistHasNoSecrets(t *testing.T) {
 	for _, sp := range specs {
+		if sp.cols[0] != "id" {
+			t.Errorf("%s: id must be the first column (rows are keyed by it)", sp.table)
+		}
 		for _, c := range sp.cols {
 			if slices.Contains(neverSelected, c) {
 				t.Errorf("%s.%s is on the never-selected list", sp.table, c)
