@@ -37,7 +37,7 @@ generate:
 	$(GO) generate ./...
 	$(GO) test -count=1 -run 'TestSchemasUpToDate|TestAuditLabGolden' ./cmd/csaudit -update
 
-bench:
+bench: peers
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean:

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/csaudit/csaudit/collectors"
+	"github.com/csaudit/csaudit/collectors/hosts"
 	"github.com/csaudit/csaudit/fixtures"
 	"github.com/csaudit/csaudit/policies"
 	"github.com/csaudit/csaudit/report"
@@ -45,12 +46,17 @@ type app struct {
 	stderr  io.Writer
 	log     *slog.Logger
 	color   bool
+	// progress reports host collection on stderr; nil unless stderr is a terminal.
+	progress func(done, total, failed int)
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	a := &app{now: time.Now, version: toolVersion(), stdin: stdin, stdout: stdout, stderr: stderr}
 	if f, ok := stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) && os.Getenv("NO_COLOR") == "" {
 		a.color = true
+	}
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		a.progress = hosts.TerminalProgress(stderr)
 	}
 	return a.run(ctx, args)
 }
@@ -94,7 +100,7 @@ Exit status: 0 no unwaived finding at or above --fail-on, 1 there is one (or, wi
 			a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 		}
 	}
-	root.AddCommand(a.auditCmd(), a.collectCmd(), a.reportCmd(), a.checksCmd(), a.diffCmd(), a.versionCmd(), a.labCmd())
+	root.AddCommand(a.auditCmd(), a.collectCmd(), a.reportCmd(), a.checksCmd(), a.diffCmd(), a.sshCmd(), a.versionCmd(), a.labCmd())
 	return root
 }
 
@@ -217,7 +223,7 @@ func (a *app) collect(ctx context.Context, src sourceFlags, cfg *collectors.Conf
 		return nil, usageErr("nothing to collect: give --config with a database, ssh, ipmi or local section, --collectors, --snapshot or --lab")
 	}
 	r := &collectors.Runner{
-		Collectors: buildCollectors(cfg),
+		Collectors: buildCollectors(cfg, a.progress),
 		Selected:   sel,
 		Timeout:    cfg.CollectorTimeouts(),
 		Targets:    cfg.Inventory,

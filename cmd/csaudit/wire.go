@@ -9,14 +9,19 @@ import (
 	"github.com/csaudit/csaudit/collectors/local"
 )
 
-// buildCollectors constructs every collector this build has, from the config.
-// Each collector package adds one line here; the runner runs only the selected ones.
-func buildCollectors(cfg *collectors.Config) []collectors.Collector {
-	var cs []collectors.Collector
-	_ = cfg
-	cs = append(cs, database.New(cfg), ipmi.New(cfg))
-	// hosts and libvirt share one SSH connection per host.
+// buildCollectors constructs every collector this build has, from the config;
+// the runner runs only the selected ones. progress, when not nil, is told after
+// each host (only when stderr is a terminal).
+func buildCollectors(cfg *collectors.Config, progress func(done, total, failed int)) []collectors.Collector {
+	// hosts and libvirt share one verified SSH connection per host.
 	pool, poolErr := hosts.NewPool(cfg)
-	cs = append(cs, hosts.NewWithPool(pool, poolErr), libvirt.NewWithPool(cfg, pool, poolErr), local.New(cfg))
-	return cs
+	h := hosts.NewWithPool(pool, poolErr)
+	h.Progress = progress
+	return []collectors.Collector{
+		database.New(cfg),
+		local.New(cfg),
+		h,
+		libvirt.NewWithPool(cfg, pool, poolErr),
+		ipmi.New(cfg),
+	}
 }

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/csaudit/csaudit/collectors"
+	"github.com/csaudit/csaudit/collectors/hosts"
+)
+
+func (a *app) sshCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "ssh", Short: "SSH helpers for the host collectors"}
+	var config, out string
+	scan := &cobra.Command{
+		Use:   "keyscan",
+		Short: "Collect the KVM hosts' SSH host keys as known_hosts lines for review",
+		Long: `Connects to every KVM host (from the database, or the config's inventory), records each
+host key the server offers and authenticates nowhere. Review the file out of band, then point
+ssh.known_hosts at it: csaudit never trusts a key it has not been given.
+
+Exits 0 when every host answered, 1 when some did not (the file holds the others), 2 on error.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" {
+				return usageErr("--out FILE is required")
+			}
+			cfg, err := a.loadConfig(config)
+			if err != nil {
+				return err
+			}
+			targets, err := a.keyscanTargets(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			lines, errs := hosts.Keyscan(cmd.Context(), cfg, targets)
+			for _, e := range errs {
+				a.log.Warn("keyscan", "host", e.Target, "error", e.Error)
+			}
+			if len(lines) == 0 {
+				return fatal(fmt.Errorf("no host key collected from %d target(s)", len(targets)))
+			}
+			if err := collectors.WriteFileAtomic(out, []byte(hosts.KeyscanText(lines)), 0o644); err != nil {
+				return fatal(fmt.Errorf("write %s: %w", out, err))
+			}
+			fmt.Fprintf(a.stderr, "%d key(s) from %d host(s) written to %s; review them before use\n", len(lines), len(targets)-len(errs), out)
+			if len(errs) > 0 {
+				return &ExitError{Code: 1}
+			}
+			return nil
+		},
+	}
+	scan.Flags().StringVar(&config, "config", "", "config file (ssh section; database or inventory for the targets)")
+	scan.Flags().StringVar(&out, "out", "", "known_hosts file to write")
+	cmd.AddCommand(scan)
+	return cmd
+}
+
+// keyscanTargets lists the hosts: from the database when configured, else the inventory.
+func (a *app) keyscanTargets(ctx context.Context, cfg *collectors.Config) ([]collectors.Target, error) {
+	if cfg.Database == nil {
+		if len(cfg.Inventory) == 0 {
+			return nil, usageErr("no targets: the config needs a database section or an inventory list")
+		}
+		return cfg.Inventory, nil
+	}
+	r := &collectors.Runner{
+		Collectors: buildCollectors(cfg, nil),
+		Selected:   map[string]bool{collectors.NameDatabase: true},
+		Timeout:    cfg.CollectorTimeouts(),
+		Tool:       collectors.Tool{Name: "csaudit", Version: a.version},
+		Now:        a.now,
+	}
+	s, err := r.Run(ctx)
+	if err != nil {
+		return nil, fatal(err)
+	}
+	if len(s.CollectorErrors) > 0 && s.DB["host"] == nil {
+		return nil, fatal(fmt.Errorf("database: %s", s.CollectorErrors[0].Error))
+	}
+	return collectors.TargetsFromDB(s.DB), nil
+}
