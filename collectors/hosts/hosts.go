@@ -237,7 +237,7 @@ func sectionData(secs map[string]section, name string, okRC ...int) ([]byte, int
 		return nil, s.RC, errors.New("command not installed on the host")
 	}
 	if s.RC == 126 {
-		return nil, s.RC, errors.New("needs root or a sudoers entry for the audit user (see collectors/hosts/README.md)")
+		return nil, s.RC, errors.New("needs root or a sudoers entry for the audit user (see docs/hosts.md)")
 	}
 	for _, r := range append(okRC, 0) {
 		if s.RC == r {

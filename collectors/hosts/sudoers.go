@@ -21,7 +21,7 @@ func sudoCommands() []string {
 
 // Sudoers renders a sudoers drop-in that allows the audit user exactly the
 // script's privileged commands and nothing else (the recommended non-root
-// setup; see README.md). Sudoers treats , : = and \ in arguments specially
+// setup; see docs/hosts.md). Sudoers treats , : = and \ in arguments specially
 // and * ? [ ] as wildcards (a * could match extra arguments), so all are
 // escaped.
 func Sudoers(user string) string {
