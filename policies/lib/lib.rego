@@ -41,15 +41,17 @@ ms_alive(msid) if {
 	age_seconds(m.last_update) <= heartbeat_threshold_s
 }
 
-# Live VMs per host id.
-vms_on_host[key(vm.host_id)] contains id if {
-	some id, vm in vms
-	vm.host_id != null
+# Live VMs per host id. Indexes are complete objects grouped through
+# comprehension indexing: built once (O(n)) and looked up in O(1). A multi-value
+# rule looked up by key would rescan its body for every key.
+vms_on_host := {key(h): ids |
+	some h in {vm.host_id | some vm in vms; vm.host_id != null}
+	ids := {id | some id, vm in vms; vm.host_id == h}
 }
 
 # A VM has a live job when a vm_work_job row joins an in-progress async_job
 # (job_status 0) whose executing management server is alive.
-live_job_vms contains key(w.vm_instance_id) if {
+live_job_vms := {key(w.vm_instance_id) |
 	some id, w in object.get(input.db, "vm_work_job", {})
 	job := input.db.async_job[id]
 	job.job_status == 0
@@ -146,15 +148,15 @@ ms_resource(id, m) := {"type": "management_server", "id": id, "uuid": m.uuid, "n
 pool_resource(id, p) := {"type": "storage_pool", "id": id, "uuid": p.uuid, "name": p.name}
 
 # Hypervisor host ids per cluster id.
-hosts_in_cluster[key(h.cluster_id)] contains id if {
-	some id, h in routing_hosts
-	h.cluster_id != null
+hosts_in_cluster := {key(c): ids |
+	some c in {h.cluster_id | some h in routing_hosts; h.cluster_id != null}
+	ids := {id | some id, h in routing_hosts; h.cluster_id == c}
 }
 
 # VM ids per hypervisor instance name (what libvirt and agent rows are named after).
-vm_ids_by_instance_name[vm.instance_name] contains id if {
-	some id, vm in vms
-	vm.instance_name != null
+vm_ids_by_instance_name := {name: ids |
+	some name in {vm.instance_name | some vm in vms; vm.instance_name != null}
+	ids := {id | some id, vm in vms; vm.instance_name == name}
 }
 
 ha_vms := {id | some id, vm in vms; truthy(vm.ha_enabled)}
@@ -168,10 +170,10 @@ vm_ram_mb(vm) := to_number(input.db.service_offering[key(vm.service_offering_id)
 # A VM's zone id for effective zone-scoped settings.
 zone_scope(vm) := {"zone": vm.data_center_id}
 
-# In-progress async jobs per object (instance_type, instance id) whose executing
-# management server is alive: "someone is working on it".
-live_jobs_on[[job.instance_type, key(job.instance_id)]] contains id if {
-	some id, job in object.get(input.db, "async_job", {})
+# [instance_type, instance id] of objects an in-progress async job works on
+# whose executing management server is alive: "someone is working on it".
+live_jobs_on := {[job.instance_type, key(job.instance_id)] |
+	some job in object.get(input.db, "async_job", {})
 	job.job_status == 0
 	job.instance_id != null
 	ms_alive(job.job_executing_msid)
@@ -179,3 +181,20 @@ live_jobs_on[[job.instance_type, key(job.instance_id)]] contains id if {
 
 # Minutes after which CloudStack force-cancels an in-progress async job.
 job_cancel_minutes := to_number(setting("job.cancel.threshold.minutes"))
+
+# VM ids per vm_instance.type, so checks about system VMs or routers do not
+# walk every user VM.
+vm_ids_by_type := {t: ids |
+	some t in {vm.type | some vm in vms}
+	ids := {id | some id, vm in vms; vm.type == t}
+}
+
+vms_of_type(t) := {id: vms[id] | some id in object.get(vm_ids_by_type, t, set())}
+
+# VM ids per state, for checks about a few states (transitional, Destroyed).
+vm_ids_by_state := {s: ids |
+	some s in {vm.state | some vm in vms}
+	ids := {id | some id, vm in vms; vm.state == s}
+}
+
+vms_in_states(states) := {id: vms[id] | some s in states; some id in object.get(vm_ids_by_state, s, set())}

@@ -39,10 +39,16 @@ grace := lib.param_or("drift_grace_seconds", to_number(lib.setting("ping.interva
 
 collected := {id | some id, h in lib.routing_hosts; input.hosts[h.uuid].domains.domains}
 
-running_on[d.name] contains id if {
+live_domains := [[d.name, id] |
 	some id in collected
 	some d in input.hosts[lib.routing_hosts[id].uuid].domains.domains
 	d.state in live_states
+]
+
+# Domain name -> host ids running it, grouped once (comprehension indexing).
+running_on := {name: hids |
+	some name in {p[0] | some p in live_domains}
+	hids := {id | some [n, id] in live_domains; n == name}
 }
 
 vm_of(name) := [id, lib.vms[id]] if {
@@ -92,9 +98,9 @@ deny contains finding(lib.vm_resource(id, vm), "medium", "other-host", sprintf("
 deny contains finding(lib.vm_resource(id, vm), "medium", "missing", sprintf("%s is Running on %s in CloudStack but libvirt there does not run it", [vm.instance_name, host_name(hid)]), {"host_id": vm.host_id}) if {
 	some id, vm in lib.vms
 	vm.state == "Running"
+	not running_on[vm.instance_name]
 	hid := lib.key(vm.host_id)
 	collected[hid]
-	not running_on[vm.instance_name]
 	lib.age_seconds(vm.update_time) > grace
 }
 

@@ -33,20 +33,18 @@ running_redundant := {id: r |
 }
 
 # A redundant pair is the routers of one VPC, or else of one guest network.
-networks_of[lib.key(ref.router_id)] contains ref.network_id if {
-	some ref in object.get(input.db, "router_network_ref", {})
+refs := object.get(input.db, "router_network_ref", {})
+
+networks_of := {lib.key(rid): nets |
+	some rid in {ref.router_id | some ref in refs}
+	nets := {ref.network_id | some ref in refs; ref.router_id == rid}
 }
 
-groups[id] contains sprintf("vpc:%v", [r.vpc_id]) if {
-	some id, r in running_redundant
-	object.get(r, "vpc_id", null) != null
-}
+groups := {id: group_set(id, r) | some id, r in running_redundant}
 
-groups[id] contains sprintf("network:%v", [nid]) if {
-	some id, r in running_redundant
-	object.get(r, "vpc_id", null) == null
-	some nid in networks_of[id]
-}
+group_set(_, r) := {sprintf("vpc:%v", [r.vpc_id])} if object.get(r, "vpc_id", null) != null
+
+group_set(id, r) := {sprintf("network:%v", [nid]) | some nid in object.get(networks_of, id, set())} if object.get(r, "vpc_id", null) == null
 
 # Built once: which routers claim PRIMARY per group.
 primaries[g] contains id if {
@@ -77,6 +75,6 @@ deny contains f if {
 		"severity": "medium",
 		"discriminator": r.redundant_state,
 		"message": sprintf("redundant router %s reports %s", [vm.instance_name, r.redundant_state]),
-		"evidence": {"redundant_state": r.redundant_state, "groups": sort(object.get(groups, id, set()))},
+		"evidence": {"redundant_state": r.redundant_state, "groups": sort(groups[id])},
 	}
 }

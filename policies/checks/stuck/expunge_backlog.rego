@@ -31,8 +31,7 @@ import data.csaudit.lib
 threshold := lib.param_or("expunge_backlog_seconds", to_number(lib.setting("expunge.delay")) + to_number(lib.setting("expunge.interval")))
 
 deny contains f if {
-	some id, vm in lib.vms
-	vm.state == "Destroyed"
+	some id, vm in lib.vms_in_states({"Destroyed"})
 	vm.update_time != null
 	age := lib.age_seconds(vm.update_time)
 	age > threshold

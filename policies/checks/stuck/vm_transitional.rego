@@ -59,8 +59,7 @@ allocator_failed(vm) if {
 default allocator_failed(_) := false
 
 deny contains f if {
-	some id, vm in lib.vms
-	vm.state in transitional
+	some id, vm in lib.vms_in_states(transitional)
 	vm.update_time != null
 	age := lib.age_seconds(vm.update_time)
 	age > threshold_seconds(vm)

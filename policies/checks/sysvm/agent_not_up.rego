@@ -41,8 +41,8 @@ agent_status(name) := "Up" if {
 } else := "missing"
 
 deny contains f if {
-	some id, vm in lib.vms
-	agent_types[vm.type]
+	some t, _ in agent_types
+	some id, vm in lib.vms_of_type(t)
 	vm.state == "Running"
 	status := agent_status(vm.instance_name)
 	status != "Up"

@@ -25,14 +25,12 @@ package csaudit.checks.sysvm.no_cpvm
 import data.csaudit.lib
 
 running_cpvm_zones contains lib.key(vm.data_center_id) if {
-	some vm in lib.vms
-	vm.type == "ConsoleProxy"
+	some vm in lib.vms_of_type("ConsoleProxy")
 	vm.state == "Running"
 }
 
 cpvm_states[lib.key(vm.data_center_id)] contains sprintf("%s:%s", [vm.instance_name, vm.state]) if {
-	some vm in lib.vms
-	vm.type == "ConsoleProxy"
+	some vm in lib.vms_of_type("ConsoleProxy")
 }
 
 deny contains f if {

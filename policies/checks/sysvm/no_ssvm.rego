@@ -24,8 +24,7 @@ package csaudit.checks.sysvm.no_ssvm
 import data.csaudit.lib
 
 running_ssvm_zones contains lib.key(vm.data_center_id) if {
-	some vm in lib.vms
-	vm.type == "SecondaryStorageVm"
+	some vm in lib.vms_of_type("SecondaryStorageVm")
 	vm.state == "Running"
 }
 
@@ -34,8 +33,7 @@ deny contains f if {
 	z.allocation_state == "Enabled"
 	not running_ssvm_zones[id]
 	states := [sprintf("%s:%s", [vm.instance_name, vm.state]) |
-		some vm in lib.vms
-		vm.type == "SecondaryStorageVm"
+		some vm in lib.vms_of_type("SecondaryStorageVm")
 		lib.key(vm.data_center_id) == id
 	]
 	f := {
