@@ -76,6 +76,9 @@ func TestMissingFactsAreErrors(t *testing.T) {
 			got := evalJSON(t, e, b)
 			for _, id := range ids {
 				c := got[id]
+				if c.Status == report.Skipped && strings.Contains(c.StatusReason, "not selected") {
+					continue // another fact it needs was deliberately not gathered
+				}
 				if c.Status != report.Error {
 					t.Errorf("%s: status %s (%s), want error", id, c.Status, c.StatusReason)
 				} else if !strings.Contains(c.StatusReason, fact) {
