@@ -33,6 +33,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/csaudit/csaudit/collectors"
+	"github.com/csaudit/csaudit/collectors/dbprops"
 )
 
 // Collector reads CloudStack's database.
@@ -71,7 +72,7 @@ var ErrUpgradeInProgress = errors.New("CloudStack database upgrade in progress")
 // connect or an upgrade in progress fails the whole collector.
 func (c *Collector) Collect(ctx context.Context, _ *collectors.Inventory) (*collectors.Part, error) {
 	part := &collectors.Part{DB: map[string]collectors.Table{}, Coverage: map[string]*collectors.Coverage{}}
-	mc, err := connConfig(c.cfg, c.getenv)
+	mc, err := dbprops.ConnConfig(c.cfg, c.getenv)
 	if err != nil {
 		failAll(part, err.Error())
 		return part, err
@@ -384,4 +385,9 @@ func str(v any) string {
 	default:
 		return fmt.Sprint(x)
 	}
+}
+
+// describe names the database for errors: user@addr/schema, no password.
+func describe(mc *mysql.Config) string {
+	return fmt.Sprintf("%s@%s/%s", mc.User, mc.Addr, mc.DBName)
 }

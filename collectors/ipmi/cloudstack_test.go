@@ -8,13 +8,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/csaudit/csaudit/collectors"
 	"github.com/csaudit/csaudit/fixtures/testbed"
 )
 
-// Vectors made outside Go: V2 with Python's cryptography AESGCM (key
+// Vectors made outside Go (collectors/dbprops tests them too): V2 with Python's cryptography AESGCM (key
 // SHA-256(secret)), V1 with Python hashlib (PBKDF1-MD5, 1000 rounds) feeding
 // `openssl enc -des-cbc -provider legacy`, salt 0102030405060708.
 const (
@@ -25,66 +23,6 @@ const (
 	v2DBSecret   = "AQIDBAUGBwgJCgsMWS2poduT+GrUp39nfyrFTfHyDyNmG+lUgeDCkQ=="     // dbSecret under mgmtSecret
 	v2DBPassword = "AgMEBQYHCAkKCwwN0BsOGkOG+bcgMCG7hZDCwGksPcO2e0c/7zA="         // "auditpw-Q1" under mgmtSecret
 )
-
-func TestDecryptVectors(t *testing.T) {
-	for _, tt := range []struct{ secret, in, version, want string }{
-		{dbSecret, v2Canary, "", canary},
-		{dbSecret, v2Canary, "V2", canary},
-		{dbSecret, v1Calvin, "", "calvin"},
-		{dbSecret, v1Calvin, "v1", "calvin"},
-		{mgmtSecret, v2DBSecret, "", dbSecret},
-	} {
-		got, err := decrypt(tt.secret, tt.in, tt.version)
-		if err != nil || got != tt.want {
-			t.Errorf("decrypt(%s, %q) = %q, %v", tt.in, tt.version, got, err)
-		}
-	}
-	for _, tt := range []struct{ secret, in, version string }{
-		{"bad-key-x", v2Canary, ""},
-		{"bad-key-x", v1Calvin, "V1"},
-		{dbSecret, v1Calvin, "V2"},
-		{dbSecret, "not base64!", ""},
-		{dbSecret, v2Canary, "V9"},
-	} {
-		if got, err := decrypt(tt.secret, tt.in, tt.version); err == nil {
-			t.Errorf("decrypt(%s, %s, %q) accepted: %q", tt.secret, tt.in, tt.version, got)
-		} else if strings.Contains(err.Error(), tt.secret) || strings.Contains(err.Error(), tt.in) {
-			t.Errorf("error quotes its input: %v", err)
-		}
-	}
-}
-
-func TestParseProperties(t *testing.T) {
-	in := "# comment\n! also\n  db.cloud.host = 10.0.0.5\ndb.cloud.port:3306\ndb.cloud.name cloud\n" +
-		"long=first\\\n    second\nesc=a\\=b\\u0041\\\\\nempty=\n"
-	want := map[string]string{
-		"db.cloud.host": "10.0.0.5", "db.cloud.port": "3306", "db.cloud.name": "cloud",
-		"long": "firstsecond", "esc": `a=bA\`, "empty": "",
-	}
-	if d := cmp.Diff(parseProperties([]byte(in)), want); d != "" {
-		t.Errorf("(-got +want)\n%s", d)
-	}
-}
-
-func TestManagementKey(t *testing.T) {
-	dir := t.TempDir()
-	kf := filepath.Join(dir, "key")
-	if err := os.WriteFile(kf, []byte(mgmtSecret+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env := func(k string) string { return map[string]string{"CLOUD_SECRET_KEY": "from-env"}[k] }
-	for typ, want := range map[string]string{"file": mgmtSecret, "env": "from-env", "none": "", "": ""} {
-		got, err := managementKey(typ, kf, env)
-		if err != nil || got != want {
-			t.Errorf("%q: %q, %v", typ, got, err)
-		}
-	}
-	for _, typ := range []string{"web", "bogus"} {
-		if _, err := managementKey(typ, kf, env); err == nil {
-			t.Errorf("%q accepted", typ)
-		}
-	}
-}
 
 // csSetup loads oobm rows into a real MariaDB with CloudStack's schema and
 // writes a db.properties + key pointing at it through a SELECT-only account.

@@ -45,6 +45,7 @@ type Collector struct {
 	cfg     collectors.IPMIConfig
 	db      *collectors.DatabaseConfig
 	baseDir string
+	cfgPath string // the config file, for paths relative to it
 	now     func() time.Time
 	// csCreds loads CloudStack's stored oobm credentials; replaceable in tests.
 	csCreds func(ctx context.Context) (map[string]credential, error)
@@ -61,6 +62,7 @@ func New(cfg *collectors.Config) collectors.Collector {
 		c.db = cfg.Database
 		if cfg.Path != "" {
 			c.baseDir = filepath.Dir(cfg.Path)
+			c.cfgPath = cfg.Path
 		}
 	}
 	c.csCreds = c.loadCloudStackCredentials

@@ -1,4 +1,4 @@
-package database
+package dbprops
 
 import (
 	"crypto/tls"
@@ -15,10 +15,10 @@ import (
 	"github.com/csaudit/csaudit/collectors"
 )
 
-// connConfig resolves the driver config from database.dsn (+ password_file or
+// ConnConfig resolves the driver config from database.dsn (+ password_file or
 // CSAUDIT_DB_PASSWORD) or, with no dsn, from db.properties. Errors name the
 // source, never a secret.
-func connConfig(cfg *collectors.Config, getenv func(string) string) (*mysql.Config, error) {
+func ConnConfig(cfg *collectors.Config, getenv func(string) string) (*mysql.Config, error) {
 	if cfg == nil || cfg.Database == nil {
 		return nil, errors.New("no database section in the config")
 	}
@@ -44,7 +44,7 @@ func connConfig(cfg *collectors.Config, getenv func(string) string) (*mysql.Conf
 			}
 		}
 	case d.DBProperties != "":
-		p, err := loadDBProperties(resolve(cfg, d.DBProperties), keyPath(cfg), getenv)
+		p, err := Load(resolve(cfg, d.DBProperties), keyPath(cfg), getenv)
 		if err != nil {
 			return nil, err
 		}
@@ -126,9 +126,4 @@ func scrubDSNError(err error, dsn string) string {
 		}
 	}
 	return s
-}
-
-// describe names the database for errors: user@addr/schema, no password.
-func describe(mc *mysql.Config) string {
-	return fmt.Sprintf("%s@%s/%s", mc.User, mc.Addr, mc.DBName)
 }
