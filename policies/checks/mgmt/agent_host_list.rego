@@ -7,10 +7,11 @@
 #   server, so losing it disconnects every host. Seed 003 asks for a load balancer or the
 #   list of all management servers; it calls the setting management.server.ip, which does
 #   not exist in CloudStack (the real name is `host`, default localhost). Medium per the
-#   rubric: management-plane HA silently weaker than deployed.
+#   rubric: management-plane HA silently weaker than deployed. A loopback value (the
+#   default localhost left in place) reaches no server from any agent: high.
 # custom:
 #   id: CSA-MS-004
-#   severity: medium
+#   severity: high
 #   category: management-server
 #   remediation:
 #     summary: Set `host` to a load balancer in front of all management servers, or to the comma-separated list of all of them, and restart the agents so they read it.
@@ -32,12 +33,32 @@ addresses := {trim_space(a) | some a in split(lib.setting("host"), ","); trim_sp
 
 missing := up - addresses
 
+loopback(a) if a == "localhost"
+
+loopback(a) if startswith(a, "127.")
+
+# The default "localhost" (or any loopback address) reaches no management server
+# from an agent at all.
+deny contains f if {
+	count(up) > 0
+	some a in addresses
+	loopback(a)
+	f := {
+		"resource": lib.setting_resource("host"),
+		"severity": "high",
+		"discriminator": "loopback",
+		"message": sprintf("host = %q: agents and system VMs are told to connect to a loopback address", [lib.setting("host")]),
+		"evidence": {"value": lib.setting("host"), "up_management_servers": sort(up)},
+	}
+}
+
 deny contains f if {
 	count(up) > 1
 	count(addresses & up) > 0
 	count(missing) > 0
 	f := {
 		"resource": lib.setting_resource("host"),
+		"severity": "medium",
 		"message": sprintf("host = %q names management server addresses but not %v", [lib.setting("host"), sort(missing)]),
 		"evidence": {"value": lib.setting("host"), "up_management_servers": sort(up), "missing": sort(missing)},
 	}

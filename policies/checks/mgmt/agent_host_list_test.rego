@@ -11,6 +11,7 @@ two_ms(host) := testlib.with_settings(
 test_single_ms_address_is_flagged if {
 	some f in check.deny with input as two_ms("10.0.1.1")
 	f.evidence.missing == ["10.0.1.2"]
+	f.severity == "medium"
 }
 
 test_full_list_is_quiet if {
@@ -19,4 +20,9 @@ test_full_list_is_quiet if {
 
 test_load_balancer_is_quiet if {
 	count(check.deny) == 0 with input as two_ms("10.0.1.100")
+}
+
+test_localhost_is_high if {
+	some f in check.deny with input as two_ms("localhost")
+	f.severity == "high"
 }
