@@ -184,16 +184,29 @@ job_cancel_minutes := to_number(setting("job.cancel.threshold.minutes"))
 
 # VM ids per vm_instance.type, so checks about system VMs or routers do not
 # walk every user VM.
+# Grouped over CloudStack's own VirtualMachine.Type values (states.md) rather
+# than the distinct values found, which would cost another pass over every VM.
+vm_types := {
+	"User", "DomainRouter", "ConsoleProxy", "SecondaryStorageVm", "ElasticIpVm",
+	"ElasticLoadBalancerVm", "InternalLoadBalancerVm", "NetScalerVm", "UserBareMetal", "Instance",
+}
+
 vm_ids_by_type := {t: ids |
-	some t in {vm.type | some vm in vms}
+	some t in vm_types
 	ids := {id | some id, vm in vms; vm.type == t}
 }
 
 vms_of_type(t) := {id: vms[id] | some id in object.get(vm_ids_by_type, t, set())}
 
 # VM ids per state, for checks about a few states (transitional, Destroyed).
+# VirtualMachine.State values (states.md); see vm_types.
+vm_states := {
+	"Starting", "Running", "Stopping", "Stopped", "Destroyed", "Expunging",
+	"Migrating", "Error", "Unknown", "Shutdown", "Restoring",
+}
+
 vm_ids_by_state := {s: ids |
-	some s in {vm.state | some vm in vms}
+	some s in vm_states
 	ids := {id | some id, vm in vms; vm.state == s}
 }
 

@@ -51,11 +51,6 @@ running_on := {name: hids |
 	hids := {id | some [n, id] in live_domains; n == name}
 }
 
-vm_of(name) := [id, lib.vms[id]] if {
-	ids := lib.vm_ids_by_instance_name[name]
-	id := sort(ids)[0]
-}
-
 host_name(hid) := lib.routing_hosts[hid].name
 
 db_host_name(vm) := host_name(lib.key(vm.host_id)) if {
@@ -65,49 +60,42 @@ db_host_name(vm) := host_name(lib.key(vm.host_id)) if {
 
 finding(res, sev, kind, msg, ev) := {"resource": res, "severity": sev, "discriminator": kind, "message": msg, "evidence": object.union(ev, {"kind": kind})}
 
-res_for(name) := lib.vm_resource(id, vm) if {
-	[id, vm] := vm_of(name)
-} else := {"type": "vm", "name": name}
-
-deny contains finding(res_for(name), "critical", "running-twice", sprintf("%s runs on %d hosts: %v", [name, count(hids), sort([host_name(h) | some h in hids])]), {"hosts": sort(hids)}) if {
-	some name, hids in running_on
+# Rules walk the VMs and look their names up in running_on (built once), so no
+# name -> VM index over every VM is needed.
+deny contains finding(lib.vm_resource(id, vm), "critical", "running-twice", sprintf("%s runs on %d hosts: %v", [vm.instance_name, count(hids), sort([host_name(h) | some h in hids])]), {"hosts": sort(hids)}) if {
+	some id, vm in lib.vms
+	hids := running_on[vm.instance_name]
 	count(hids) > 1
-	not migrating(name)
+	vm.state != "Migrating"
 }
 
-migrating(name) if {
-	[_, vm] := vm_of(name)
-	vm.state == "Migrating"
-}
-
-deny contains finding(lib.vm_resource(id, vm), "critical", "running-while-off", sprintf("%s is %s in CloudStack but runs on %v", [name, vm.state, sort([host_name(h) | some h in hids])]), {"state": vm.state, "hosts": sort(hids)}) if {
-	some name, hids in running_on
-	[id, vm] := vm_of(name)
-	vm.state in off_states
+deny contains finding(lib.vm_resource(id, vm), "critical", "running-while-off", sprintf("%s is %s in CloudStack but runs on %v", [vm.instance_name, vm.state, sort([host_name(h) | some h in hids])]), {"state": vm.state, "hosts": sort(hids)}) if {
+	some id, vm in lib.vms_in_states(off_states)
+	hids := running_on[vm.instance_name]
 	lib.age_seconds(vm.update_time) > grace
 }
 
-deny contains finding(lib.vm_resource(id, vm), "medium", "other-host", sprintf("%s is Running on %s in CloudStack but libvirt runs it on %v", [name, db_host_name(vm), sort([host_name(h) | some h in hids])]), {"host_id": vm.host_id, "hosts": sort(hids)}) if {
-	some name, hids in running_on
+deny contains finding(lib.vm_resource(id, vm), "medium", "other-host", sprintf("%s is Running on %s in CloudStack but libvirt runs it on %v", [vm.instance_name, db_host_name(vm), sort([host_name(h) | some h in hids])]), {"host_id": vm.host_id, "hosts": sort(hids)}) if {
+	some id, vm in lib.vms_in_states({"Running"})
+	hids := running_on[vm.instance_name]
 	count(hids) == 1
-	[id, vm] := vm_of(name)
-	vm.state == "Running"
 	not hids[lib.key(vm.host_id)]
 }
 
 deny contains finding(lib.vm_resource(id, vm), "medium", "missing", sprintf("%s is Running on %s in CloudStack but libvirt there does not run it", [vm.instance_name, host_name(hid)]), {"host_id": vm.host_id}) if {
-	some id, vm in lib.vms
-	vm.state == "Running"
+	some id, vm in lib.vms_in_states({"Running"})
 	not running_on[vm.instance_name]
 	hid := lib.key(vm.host_id)
 	collected[hid]
 	lib.age_seconds(vm.update_time) > grace
 }
 
+vm_names := {vm.instance_name | some vm in lib.vms}
+
 cloudstack_name(name) if regex.match(`^[isrv]-[0-9]+-`, name)
 
 deny contains finding({"type": "vm", "name": name}, "medium", "unknown-domain", sprintf("libvirt runs %s on %v but CloudStack has no live VM of that name", [name, sort([host_name(h) | some h in hids])]), {"hosts": sort(hids)}) if {
 	some name, hids in running_on
 	cloudstack_name(name)
-	not lib.vm_ids_by_instance_name[name]
+	not vm_names[name]
 }
