@@ -1,0 +1,31 @@
+package csaudit.checks.settings.db_server_test
+
+import data.csaudit.checks.settings.db_server as check
+import data.csaudit.testlib
+
+v(name, value) := {"name": name, "value": value}
+
+snap(conn, lock, binlog) := testlib.snapshot({
+	"mshost": {"1": testlib.mshost(1, {}), "2": testlib.mshost(2, {})},
+	"mysql_variables": {
+		"max_connections": v("max_connections", conn),
+		"innodb_lock_wait_timeout": v("innodb_lock_wait_timeout", lock),
+		"log_bin": v("log_bin", "ON"),
+		"binlog_format": v("binlog_format", binlog),
+	},
+})
+
+test_install_guide_values_pass if {
+	count(check.deny) == 0 with input as snap("700", "600", "ROW")
+}
+
+test_default_151_connections_for_two_servers_is_medium if {
+	some f in check.deny with input as snap("151", "600", "ROW")
+	f.discriminator == "max_connections"
+	f.severity == "medium"
+}
+
+test_mariadb_defaults_are_flagged if {
+	d := {f.discriminator | some f in check.deny} with input as snap("151", "50", "MIXED")
+	d == {"max_connections", "innodb_lock_wait_timeout", "binlog_format"}
+}
