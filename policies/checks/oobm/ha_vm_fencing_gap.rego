@@ -27,24 +27,29 @@ package csaudit.checks.oobm.ha_vm_fencing_gap
 import data.csaudit.checks.oobm.index
 import data.csaudit.lib
 
-# HA-enabled VMs per cluster, through the host each runs on.
-ha_vms_by_cluster[lib.key(h.cluster_id)] contains id if {
-	some id, vm in lib.vms
-	index.truthy(vm.ha_enabled)
-	vm.host_id != null
-	h := lib.routing_hosts[lib.key(vm.host_id)]
-	h.cluster_id != null
+# HA-enabled VMs per cluster, through the hosts each runs on. Complete objects
+# built once (per host, then per cluster): a partial set looked up by a
+# computed key would rescan every VM for every host.
+ha_vms_on_host := {hid: n |
+	some hid, ids in lib.vms_on_host
+	n := count({id | some id in ids; index.truthy(lib.vms[id].ha_enabled)})
+}
+
+ha_vms_in_cluster := {cid: n |
+	some cid, hids in lib.hosts_in_cluster
+	n := sum([object.get(ha_vms_on_host, hid, 0) | some hid in hids])
 }
 
 deny contains f if {
 	some hid, h in lib.routing_hosts
 	h.cluster_id != null
-	vms := ha_vms_by_cluster[lib.key(h.cluster_id)]
+	vms := ha_vms_in_cluster[lib.key(h.cluster_id)]
+	vms > 0
 	not index.enabled(hid)
 	not index.host_ha(hid)
 	f := {
 		"resource": lib.host_resource(hid, h),
-		"message": sprintf("host %s has no enabled out-of-band management while its cluster runs %d HA-enabled VM(s)", [h.name, count(vms)]),
-		"evidence": {"cluster_id": h.cluster_id, "ha_vms": count(vms), "oobm_row": hid in object.keys(index.by_host)},
+		"message": sprintf("host %s has no enabled out-of-band management while its cluster runs %d HA-enabled VM(s)", [h.name, vms]),
+		"evidence": {"cluster_id": h.cluster_id, "ha_vms": vms, "oobm_row": hid in object.keys(index.by_host)},
 	}
 }

@@ -48,8 +48,9 @@ host_ha(hid) if {
 	lib.key(h.cluster_id) in ha_clusters
 }
 
-# BMC facts by host id, for joins from the database side.
-fact_by_host[f.host_id] := f if {
+# BMC facts by host id, for joins from the database side. A complete object,
+# built once: a partial rule looked up by a computed key rescans every fact.
+fact_by_host := {f.host_id: f |
 	some f in input.oobm
 	f.host_id != ""
 }
