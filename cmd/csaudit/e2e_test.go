@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
@@ -259,3 +260,98 @@ func port(addr string) string {
 }
 
 func quoteYAML(s string) string { return strconv.Quote(s) }
+
+// TestAuditGeneratedLab audits the generated lab (timestamps relative to now)
+// with only the database collector and a SELECT-only account: every planted
+// fault is found on its resource, the finished expunge stays quiet, and no
+// check fails to evaluate.
+func TestAuditGeneratedLab(t *testing.T) {
+	m := testbed.SharedMariaDB(t)
+	const schema = "genlab"
+	if err := m.LoadSchema(schema); err != nil {
+		t.Fatal(err)
+	}
+	var lab bytes.Buffer
+	if err := labgen.Write(&lab, labgen.Options{Seed: 5, Hosts: 12, VMs: 60, Now: time.Now().UTC()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Exec(schema, lab.String()); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.CreateReadOnlyUser("gen_ro", "gen-pw-Q7", schema); err != nil {
+		t.Fatal(err)
+	}
+	db, err := m.Root(schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	names := func(q string) []string {
+		rows, err := db.Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, s)
+		}
+		if len(out) == 0 {
+			t.Fatalf("the lab planted nothing for %q", q)
+		}
+		return out
+	}
+	want := map[string][]string{
+		"CSA-HOST-001":  names("SELECT name FROM host WHERE type='Routing' AND status='Alert' AND removed IS NULL"),
+		"CSA-STUCK-005": names("SELECT name FROM host WHERE resource_state='PrepareForMaintenance' AND removed IS NULL"),
+		"CSA-STUCK-001": names("SELECT instance_name FROM vm_instance WHERE state IN ('Starting','Stopping','Migrating') AND removed IS NULL AND update_time < UTC_TIMESTAMP() - INTERVAL 1 HOUR"),
+		"CSA-SET-001":   {"integration.api.port"},
+	}
+	expunged := names("SELECT instance_name FROM vm_instance WHERE state='Expunging' AND removed IS NOT NULL")
+
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfg, []byte("database:\n  dsn: \""+m.DSN("gen_ro", schema)+"\"\n  password_file: pw\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "pw"), []byte("gen-pw-Q7\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	r := csaudit(t, "audit", "--config", cfg, "--format", "json", "--out", out)
+	if r.err != nil && r.code() != 0 {
+		t.Fatalf("audit: %v\n%s", r.err, r.stderr)
+	}
+	rep, err := report.LoadJSON(filepath.Join(out, "csaudit-report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	on := map[string]bool{}
+	for _, f := range rep.Findings {
+		on[f.CheckID+"|"+f.Resource.Name] = true
+		for _, x := range expunged {
+			if f.Resource.Name == x {
+				t.Errorf("finished expunge %s got %s", x, f.CheckID)
+			}
+		}
+	}
+	for check, resources := range want {
+		for _, res := range resources {
+			if !on[check+"|"+res] {
+				t.Errorf("no %s finding on %s", check, res)
+			}
+		}
+	}
+	for _, c := range rep.Checks {
+		if c.Status == report.Error {
+			t.Errorf("%s could not be evaluated on the database alone: %s", c.ID, c.StatusReason)
+		}
+	}
+	if rep.Target.Hosts < 12 || rep.Target.VMs < 60 {
+		t.Errorf("target %+v", rep.Target)
+	}
+}
