@@ -2,10 +2,8 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
 	"crypto/ed25519"
 	"database/sql"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -17,6 +15,7 @@ import (
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
 
+	"github.com/csaudit/csaudit/collectors"
 	"github.com/csaudit/csaudit/fixtures/labgen"
 	"github.com/csaudit/csaudit/fixtures/testbed"
 	"github.com/csaudit/csaudit/report"
@@ -205,15 +204,7 @@ func TestAuditAgainstRealPeers(t *testing.T) {
 		}
 	}
 
-	gz, err := os.ReadFile(filepath.Join(out, SnapshotFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap, err := io.ReadAll(zr)
+	_, snap, err := collectors.LoadSnapshot(filepath.Join(out, SnapshotFile))
 	if err != nil {
 		t.Fatal(err)
 	}

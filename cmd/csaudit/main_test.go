@@ -2,13 +2,11 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -89,15 +87,7 @@ func TestAuditLabGolden(t *testing.T) {
 	validate(t, "../../docs/schema/report.schema.json", js)
 
 	// The report carries the digest of the snapshot written beside it.
-	gz, err := os.ReadFile(filepath.Join(out, SnapshotFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap, err := io.ReadAll(zr)
+	_, snap, err := collectors.LoadSnapshot(filepath.Join(out, SnapshotFile))
 	if err != nil {
 		t.Fatal(err)
 	}
