@@ -107,8 +107,6 @@ func (c *Collector) Collect(ctx context.Context, inv *collectors.Inventory) (*co
 			"ssh.accept_new_host_keys is on: unknown host keys were accepted (see each host's ssh.error)")
 	}
 	results := make([]hostResult, len(inv.Hosts))
-	sem := make(chan struct{}, c.pool.Concurrency)
-	var wg sync.WaitGroup
 	var mu sync.Mutex
 	done, failed, total := 0, 0, 0
 	for _, t := range inv.Hosts {
@@ -116,34 +114,18 @@ func (c *Collector) Collect(ctx context.Context, inv *collectors.Inventory) (*co
 			total++
 		}
 	}
-	for i, t := range inv.Hosts {
-		if !IsKVM(t) {
-			continue
+	c.pool.EachKVM(ctx, inv, func(i int, t collectors.Target) {
+		results[i] = c.collectHost(ctx, t, inv)
+		if c.Progress != nil {
+			mu.Lock()
+			done++
+			if results[i].err != nil {
+				failed++
+			}
+			c.Progress(done, total, failed)
+			mu.Unlock()
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				c.pool.Done(t, inv)
-				results[i] = hostResult{err: ctx.Err()}
-				return
-			}
-			defer func() { <-sem }()
-			results[i] = c.collectHost(ctx, t, inv)
-			if c.Progress != nil {
-				mu.Lock()
-				done++
-				if results[i].err != nil {
-					failed++
-				}
-				c.Progress(done, total, failed)
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
+	}, func(i int, err error) { results[i] = hostResult{err: err} })
 	for i, t := range inv.Hosts {
 		id := HostKey(t)
 		if !IsKVM(t) {

@@ -621,3 +621,30 @@ func (c *Conn) run(ctx context.Context, cmd, stdin string, limit int64, check fu
 		return nil, 0, fmt.Errorf("command: %w", err)
 	}
 }
+
+// EachKVM runs fn for every KVM target of inv, at most Concurrency at a time,
+// and waits. A target still waiting when ctx ends is released from the pool
+// and handed to skipped instead, so a cancelled run never dials it.
+func (p *Pool) EachKVM(ctx context.Context, inv *collectors.Inventory, fn func(i int, t collectors.Target), skipped func(i int, err error)) {
+	sem := make(chan struct{}, p.Concurrency)
+	var wg sync.WaitGroup
+	for i, t := range inv.Hosts {
+		if !IsKVM(t) {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				p.Done(t, inv)
+				skipped(i, ctx.Err())
+				return
+			}
+			defer func() { <-sem }()
+			fn(i, t)
+		}()
+	}
+	wg.Wait()
+}

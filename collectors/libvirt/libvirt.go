@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"sync"
 	"time"
 
 	golibvirt "github.com/digitalocean/go-libvirt"
@@ -111,27 +110,9 @@ func (c *Collector) Collect(ctx context.Context, inv *collectors.Inventory) (*co
 	}}
 	cv := part.Coverage[FactDomains]
 	results := make([]result, len(inv.Hosts))
-	sem := make(chan struct{}, c.pool.Concurrency)
-	var wg sync.WaitGroup
-	for i, t := range inv.Hosts {
-		if !hosts.IsKVM(t) {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				c.pool.Done(t, inv)
-				results[i] = result{err: ctx.Err()}
-				return
-			}
-			defer func() { <-sem }()
-			results[i] = c.collectHost(ctx, t, inv)
-		}()
-	}
-	wg.Wait()
+	c.pool.EachKVM(ctx, inv, func(i int, t collectors.Target) {
+		results[i] = c.collectHost(ctx, t, inv)
+	}, func(i int, err error) { results[i] = result{err: err} })
 	for i, t := range inv.Hosts {
 		if !hosts.IsKVM(t) {
 			cv.Notes = append(cv.Notes, fmt.Sprintf("%s (%s): libvirt is not used by hypervisor %s", t.Name, hosts.HostKey(t), t.Hypervisor))
