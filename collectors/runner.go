@@ -322,26 +322,15 @@ func TargetsFromDB(db map[string]Table) []Target {
 		}
 		out = append(out, Target{
 			ID:         id,
-			UUID:       str(h["uuid"]),
-			Name:       str(h["name"]),
-			Address:    str(h["private_ip_address"]),
-			Hypervisor: str(h["hypervisor_type"]),
-			ClusterID:  str(h["cluster_id"]),
+			UUID:       h.Text("uuid"),
+			Name:       h.Text("name"),
+			Address:    h.Text("private_ip_address"),
+			Hypervisor: h.Text("hypervisor_type"),
+			ClusterID:  h.Text("cluster_id"),
 		})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		return out[i].Name < out[j].Name || out[i].Name == out[j].Name && out[i].ID < out[j].ID
 	})
 	return out
-}
-
-func str(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	default:
-		return fmt.Sprint(x)
-	}
 }

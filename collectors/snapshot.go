@@ -5,7 +5,10 @@
 // CloudStack's column names, and changes are additive within csaudit.snapshot/v1.
 package collectors
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // SchemaVersion identifies the snapshot envelope. Loading any other value fails.
 const SchemaVersion = "csaudit.snapshot/v1"
@@ -29,6 +32,22 @@ type Table map[string]Row
 // Row holds allowlisted columns under CloudStack's own column names. Values are
 // strings, numbers, booleans or null; datetimes are RFC 3339 UTC strings.
 type Row map[string]any
+
+// Text is a column's value as text: "" for NULL or a missing column, numbers in
+// their decimal form.
+func (r Row) Text(col string) string { return Text(r[col]) }
+
+// Text renders a snapshot value as text: "" for nil.
+func Text(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	default:
+		return fmt.Sprint(x)
+	}
+}
 
 // Meta describes the run that produced the snapshot.
 type Meta struct {

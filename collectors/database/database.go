@@ -298,8 +298,8 @@ func (r *reader) readVersion(ctx context.Context) error {
 	if top == nil {
 		return fmt.Errorf("database %s: the version table is empty: not a CloudStack database, or one never set up", r.where)
 	}
-	if step := str(top["step"]); step != "Complete" {
-		return fmt.Errorf("database %s: %w: version %s is at step %q, not Complete; nothing was read, run the audit after the upgrade finishes", r.where, ErrUpgradeInProgress, str(top["version"]), step)
+	if step := collectors.Text(top["step"]); step != "Complete" {
+		return fmt.Errorf("database %s: %w: version %s is at step %q, not Complete; nothing was read, run the audit after the upgrade finishes", r.where, ErrUpgradeInProgress, collectors.Text(top["version"]), step)
 	}
 	return nil
 }
@@ -373,17 +373,6 @@ func failAll(part *collectors.Part, why string) {
 	}
 	if part.Coverage["settings"] == nil || part.Settings == nil {
 		part.Coverage["settings"] = &collectors.Coverage{Collector: collectors.NameDatabase, Selected: true, Collected: []string{}, Failed: map[string]string{"configuration": why}}
-	}
-}
-
-func str(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	default:
-		return fmt.Sprint(x)
 	}
 }
 

@@ -37,7 +37,7 @@ func (r *reader) identity(ctx context.Context) {
 		var top int64 = -1
 		for _, row := range v {
 			if n, ok := row["id"].(int64); ok && n > top && row["step"] == "Complete" {
-				top, id.CSVersion = n, str(row["version"])
+				top, id.CSVersion = n, collectors.Text(row["version"])
 			}
 		}
 	}

@@ -166,7 +166,7 @@ func foldSettings(conf []collectors.Row, details map[string]collectors.Table) ma
 			continue
 		}
 		d, known := declarations[name]
-		st := collectors.Setting{Category: str(r["category"]), Scope: scopeName(r["scope"])}
+		st := collectors.Setting{Category: collectors.Text(r["category"]), Scope: scopeName(r["scope"])}
 		secret := r["secret"] == true || secretCategory(st.Category) || secretCategory(d.category) || secretName(name)
 		st.IsSet = r["is_set"] == true
 		st.EqualsDefault = r["equals_default"] == true
@@ -216,7 +216,7 @@ func foldSettings(conf []collectors.Row, details map[string]collectors.Table) ma
 			if st.Overrides[sp.scope] == nil {
 				st.Overrides[sp.scope] = map[string]string{}
 			}
-			st.Overrides[sp.scope][str(r[sp.fk])] = str(r["value"])
+			st.Overrides[sp.scope][collectors.Text(r[sp.fk])] = collectors.Text(r["value"])
 			out[name] = st
 		}
 	}
@@ -227,7 +227,7 @@ func strPtr(v any) *string {
 	if v == nil {
 		return nil
 	}
-	s := str(v)
+	s := collectors.Text(v)
 	return &s
 }
 
