@@ -31,7 +31,8 @@ package csaudit.checks.drift.hypervisor
 
 import data.csaudit.lib
 
-live_states := {"running", "paused", "blocked", "in shutdown", "pmsuspended"}
+# State names as the libvirt collector reports them (virsh's "in shutdown" is "shutdown").
+live_states := {"running", "paused", "blocked", "shutdown", "pmsuspended"}
 
 off_states := {"Stopped", "Destroyed", "Error", "Shutdown"}
 

@@ -49,3 +49,10 @@ test_running_vm_missing_from_its_host_is_medium if {
 	k := {f.discriminator: f.severity | some f in check.deny} with input as snap({}, [], [])
 	k == {"missing": "medium"}
 }
+
+# The libvirt collector names a domain being shut down "shutdown": it still runs.
+test_domain_shutting_down_counts_as_running if {
+	shutting := {"name": "i-2-7-VM", "uuid": "i-2-7-VM", "state": "shutdown"}
+	k := {f.discriminator: f.severity | some f in check.deny} with input as snap({"state": "Stopped", "host_id": null}, [], [shutting])
+	k == {"running-while-off": "critical"}
+}
