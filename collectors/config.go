@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -114,17 +113,9 @@ const MaxConfigBytes = 1 << 20
 
 // LoadConfig reads and validates a config file. Errors name the file.
 func LoadConfig(path string) (*Config, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("config %s: %w", path, errors.Unwrap(err))
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, MaxConfigBytes+1))
+	b, err := ReadFileCapped(path, MaxConfigBytes)
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
-	}
-	if len(b) > MaxConfigBytes {
-		return nil, fmt.Errorf("config %s: larger than %d bytes", path, MaxConfigBytes)
 	}
 	cfg, err := ParseConfig(b)
 	if err != nil {

@@ -41,6 +41,25 @@ func ReadLimited(r io.Reader, limit int64) ([]byte, error) {
 	return b, nil
 }
 
+// ReadFileCapped reads a small local file (a key, a password, a properties
+// file) of at most limit bytes. Errors say what is wrong without the path, which
+// the caller adds, and never quote the content.
+func ReadFileCapped(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, errors.Unwrap(err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("larger than %d bytes", limit)
+	}
+	return b, nil
+}
+
 // DecodeSnapshot checks the envelope, then decodes.
 func DecodeSnapshot(b []byte) (*Snapshot, error) {
 	var env struct {

@@ -34,7 +34,7 @@ func ConnConfig(cfg *collectors.Config, getenv func(string) string) (*mysql.Conf
 		if mc.Passwd == "" {
 			switch {
 			case d.PasswordFile != "":
-				b, err := readCapped(resolve(cfg, d.PasswordFile))
+				b, err := collectors.ReadFileCapped(resolve(cfg, d.PasswordFile), maxPropsBytes)
 				if err != nil {
 					return nil, fmt.Errorf("database.password_file %s: %v", d.PasswordFile, err)
 				}
@@ -101,7 +101,7 @@ func applyTLS(mc *mysql.Config, cfg *collectors.Config) error {
 		mc.TLSConfig = t
 		return nil
 	}
-	b, err := readCapped(resolve(cfg, t))
+	b, err := collectors.ReadFileCapped(resolve(cfg, t), maxPropsBytes)
 	if err != nil {
 		return fmt.Errorf("database.tls %s: %v", t, err)
 	}

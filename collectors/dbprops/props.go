@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/csaudit/csaudit/collectors"
 )
 
 // maxPropsBytes caps db.properties and the key file.
@@ -174,7 +176,7 @@ func (f *File) Key() (string, error) {
 	case "", "none":
 		f.key = ""
 	case "file":
-		b, err := readCapped(f.keyFile)
+		b, err := collectors.ReadFileCapped(f.keyFile, maxPropsBytes)
 		if err != nil {
 			return "", fmt.Errorf("key file %s: %w", f.keyFile, err)
 		}
@@ -246,20 +248,4 @@ func Load(path, keyFile string, getenv func(string) string) (*DB, error) {
 	}
 	out.UseSSL = strings.EqualFold(f.Values["db.cloud.useSSL"], "true")
 	return out, nil
-}
-
-func readCapped(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, errors.Unwrap(err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxPropsBytes+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxPropsBytes {
-		return nil, fmt.Errorf("larger than %d bytes", maxPropsBytes)
-	}
-	return b, nil
 }

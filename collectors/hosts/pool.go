@@ -122,7 +122,7 @@ func NewPool(cfg *collectors.Config) (*Pool, error) {
 
 	for _, f := range s.IdentityFiles {
 		f = expandHome(f)
-		b, err := readCapped(f, 1<<20)
+		b, err := collectors.ReadFileCapped(f, 1<<20)
 		if err != nil {
 			return nil, fmt.Errorf("ssh.identity_files %s: %w", f, err)
 		}
@@ -153,22 +153,6 @@ func expandHome(p string) string {
 		}
 	}
 	return p
-}
-
-func readCapped(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, errors.Unwrap(err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("larger than %d bytes", limit)
-	}
-	return b, nil
 }
 
 // Register adds a collector that shares the pool's connections.

@@ -11,7 +11,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -24,6 +23,7 @@ import (
 	"time"
 
 	"github.com/csaudit/csaudit/collectors"
+	"github.com/csaudit/csaudit/collectors/dbprops"
 )
 
 // Coverage facts of this collector.
@@ -111,7 +111,7 @@ func (c *Collector) Collect(ctx context.Context, _ *collectors.Inventory) (*coll
 	record(FactFiles, err)
 
 	var dbp *collectors.DBPropsFact
-	b, err := readCapped(c.path(mgmtDir + "/db.properties"))
+	b, err := readFile(c.path(mgmtDir + "/db.properties"))
 	if err == nil {
 		dbp = parseDBProperties(b)
 		dbp.FactMeta = meta
@@ -119,7 +119,7 @@ func (c *Collector) Collect(ctx context.Context, _ *collectors.Inventory) (*coll
 	}
 	record(FactDBProperties, err)
 
-	if b, err = readCapped(c.path(mgmtDir + "/server.properties")); err == nil {
+	if b, err = readFile(c.path(mgmtDir + "/server.properties")); err == nil {
 		lf.Properties = parseProperties(b, serverPropertyKeys)
 	}
 	record(FactServerProperties, err)
@@ -143,22 +143,6 @@ func (c *Collector) Collect(ctx context.Context, _ *collectors.Inventory) (*coll
 	}
 	record(FactListeners, err)
 	return part, ctx.Err()
-}
-
-func readCapped(p string) ([]byte, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, errors.Unwrap(err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxFile {
-		return nil, fmt.Errorf("%s is larger than %d bytes", filepath.Base(p), maxFile)
-	}
-	return b, nil
 }
 
 // files stats the secret files and keystores; owner and group names come
@@ -214,7 +198,7 @@ func nameOr(m map[uint32]string, id uint32) string {
 // idNames reads name:x:id lines of a passwd or group file.
 func idNames(p string) map[uint32]string {
 	out := map[uint32]string{}
-	b, err := readCapped(p)
+	b, err := readFile(p)
 	if err != nil {
 		return out
 	}
@@ -232,21 +216,26 @@ func idNames(p string) map[uint32]string {
 	return out
 }
 
-// parseProperties reads a Java properties file through an allowlist.
+// readFile is collectors.ReadFileCapped naming the file in its error.
+func readFile(p string) ([]byte, error) {
+	b, err := collectors.ReadFileCapped(p, maxFile)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Base(p), err)
+	}
+	return b, nil
+}
+
+// parseProperties reads a Java properties file (dbprops.Parse: comments,
+// continuations, escapes) and keeps the allowlisted keys; nil keeps all.
 func parseProperties(b []byte, allow []string) map[string]string {
+	all, err := dbprops.Parse(bytes.NewReader(b))
+	if err != nil || allow == nil {
+		return all
+	}
 	out := map[string]string{}
-	for _, l := range strings.Split(string(b), "\n") {
-		l = strings.TrimSpace(l)
-		if l == "" || l[0] == '#' || l[0] == '!' {
-			continue
-		}
-		i := strings.IndexAny(l, "=:")
-		if i < 0 {
-			continue
-		}
-		k := strings.TrimSpace(l[:i])
-		if allow == nil || slices.Contains(allow, k) {
-			out[k] = strings.TrimSpace(l[i+1:])
+	for k, v := range all {
+		if slices.Contains(allow, k) {
+			out[k] = v
 		}
 	}
 	return out
@@ -279,7 +268,7 @@ var xmx = regexp.MustCompile(`-Xmx([0-9]+)([kKmMgGtT]?)\b`)
 
 func (c *Collector) heap() (int, error) {
 	for _, p := range heapFiles {
-		b, err := readCapped(c.path(p))
+		b, err := readFile(c.path(p))
 		if err != nil {
 			continue
 		}
