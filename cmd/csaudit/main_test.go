@@ -21,6 +21,7 @@ import (
 	"github.com/csaudit/csaudit/fixtures"
 	"github.com/csaudit/csaudit/fixtures/testbed"
 	"github.com/csaudit/csaudit/report"
+	"github.com/csaudit/csaudit/report/reporttest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files and generated schemas")
@@ -52,38 +53,18 @@ func csaudit(t *testing.T, args ...string) result {
 	return result{out.String(), errb.String(), err}
 }
 
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if d := cmp.Diff(string(want), string(got)); d != "" {
-		t.Errorf("%s differs (-want +got; go test -update rewrites it):\n%s", name, d)
-	}
-}
-
 func TestAuditLabGolden(t *testing.T) {
 	out := t.TempDir()
 	r := csaudit(t, "audit", "--lab", "--format", "table,json", "--out", out)
 	if r.err != nil {
 		t.Fatalf("audit --lab: %v\n%s", r.err, r.stderr)
 	}
-	golden(t, "audit-lab.table", []byte(r.stdout))
+	reporttest.Golden(t, "audit-lab.table", []byte(r.stdout))
 	js, err := os.ReadFile(filepath.Join(out, "csaudit-report.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "audit-lab.json", js)
+	reporttest.Golden(t, "audit-lab.json", js)
 	validate(t, "../../docs/schema/report.schema.json", js)
 
 	// The report carries the digest of the snapshot written beside it.

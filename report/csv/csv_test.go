@@ -13,20 +13,14 @@ import (
 var _ = flag.Bool("update", false, reporttest.UpdateFlag)
 
 func TestGolden(t *testing.T) {
-	var buf bytes.Buffer
-	if err := Write(&buf, reporttest.Sample()); err != nil {
-		t.Fatal(err)
-	}
+	buf := bytes.NewBuffer(reporttest.Render(t, Write, reporttest.Sample()))
 	reporttest.Golden(t, "sample.csv", buf.Bytes())
 }
 
 func TestOneHeaderAndARowPerFinding(t *testing.T) {
 	r := reporttest.Sample()
-	var buf bytes.Buffer
-	if err := Write(&buf, r); err != nil {
-		t.Fatal(err)
-	}
-	rows, err := csv.NewReader(&buf).ReadAll()
+	buf := bytes.NewBuffer(reporttest.Render(t, Write, r))
+	rows, err := csv.NewReader(buf).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -173,10 +173,7 @@ func TestChromiumDetectorsCatchACanary(t *testing.T) {
 
 func TestChromiumSample(t *testing.T) {
 	bin := needChromium(t)
-	var buf bytes.Buffer
-	if err := Write(&buf, reporttest.Sample()); err != nil {
-		t.Fatal(err)
-	}
+	buf := bytes.NewBuffer(reporttest.Render(t, Write, reporttest.Sample()))
 	file := writeFile(t, t.TempDir(), "csaudit-report.html", buf.Bytes())
 	run := load(t, bin, file)
 
@@ -238,10 +235,7 @@ func TestChromiumLarge(t *testing.T) {
 		t.Skip("short mode")
 	}
 	bin := needChromium(t)
-	var buf bytes.Buffer
-	if err := Write(&buf, reporttest.Large(10000)); err != nil {
-		t.Fatal(err)
-	}
+	buf := bytes.NewBuffer(reporttest.Render(t, Write, reporttest.Large(10000)))
 	file := writeFile(t, t.TempDir(), "large.html", buf.Bytes())
 	start := time.Now()
 	run := load(t, bin, file)
@@ -293,10 +287,7 @@ func domRows(dom string) []domRow {
 func TestChromiumFilterAndSort(t *testing.T) {
 	bin := needChromium(t)
 	r := reporttest.Sample()
-	var buf bytes.Buffer
-	if err := Write(&buf, r); err != nil {
-		t.Fatal(err)
-	}
+	buf := bytes.NewBuffer(reporttest.Render(t, Write, r))
 	file := writeFile(t, t.TempDir(), "csaudit-report.html", buf.Bytes())
 	byID := map[string]report.Finding{}
 	for _, f := range r.Findings {
@@ -363,10 +354,7 @@ func TestChromiumPrint(t *testing.T) {
 		testbed.Missing(t, err)
 	}
 	r := reporttest.Large(250)
-	var buf bytes.Buffer
-	if err := Write(&buf, r); err != nil {
-		t.Fatal(err)
-	}
+	buf := bytes.NewBuffer(reporttest.Render(t, Write, r))
 	dir := t.TempDir()
 	file := writeFile(t, dir, "large.html", buf.Bytes())
 	out := filepath.Join(dir, "print.pdf")

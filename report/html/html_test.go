@@ -21,19 +21,13 @@ import (
 var _ = flag.Bool("update", false, reporttest.UpdateFlag)
 
 func TestGolden(t *testing.T) {
-	var buf bytes.Buffer
-	if err := Write(&buf, reporttest.Sample()); err != nil {
-		t.Fatal(err)
-	}
+	buf := bytes.NewBuffer(reporttest.Render(t, Write, reporttest.Sample()))
 	reporttest.Golden(t, "sample.html", buf.Bytes())
 }
 
 func render(t *testing.T, r *report.Report) string {
 	t.Helper()
-	var buf bytes.Buffer
-	if err := Write(&buf, r); err != nil {
-		t.Fatal(err)
-	}
+	buf := bytes.NewBuffer(reporttest.Render(t, Write, r))
 	return buf.String()
 }
 

@@ -14,19 +14,13 @@ import (
 var _ = flag.Bool("update", false, reporttest.UpdateFlag)
 
 func TestGolden(t *testing.T) {
-	var buf bytes.Buffer
-	if err := Write(&buf, reporttest.Sample()); err != nil {
-		t.Fatal(err)
-	}
+	buf := bytes.NewBuffer(reporttest.Render(t, Write, reporttest.Sample()))
 	reporttest.Golden(t, "sample.junit.xml", buf.Bytes())
 }
 
 func TestStructure(t *testing.T) {
 	r := reporttest.Sample()
-	var buf bytes.Buffer
-	if err := Write(&buf, r); err != nil {
-		t.Fatal(err)
-	}
+	buf := bytes.NewBuffer(reporttest.Render(t, Write, r))
 	if bytes.ContainsAny(buf.Bytes(), "\x00\x1b") {
 		t.Error("output keeps an XML-invalid control character")
 	}

@@ -29,10 +29,7 @@ func need(t *testing.T, pkg, prog string) string {
 
 func render(t testing.TB, r *report.Report) string {
 	t.Helper()
-	var buf bytes.Buffer
-	if err := Write(&buf, r); err != nil {
-		t.Fatal(err)
-	}
+	buf := bytes.NewBuffer(reporttest.Render(t, Write, r))
 	p := filepath.Join(t.TempDir(), "csaudit-report.pdf")
 	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)

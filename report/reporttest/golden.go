@@ -1,12 +1,16 @@
 package reporttest
 
 import (
+	"bytes"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/csaudit/csaudit/report"
 )
 
 // UpdateFlag is declared by each test package that uses Golden, as
@@ -37,4 +41,14 @@ func Golden(t testing.TB, name string, got []byte) {
 	if diff := cmp.Diff(string(want), string(got)); diff != "" {
 		t.Errorf("%s differs from the golden file (-want +got; go test -update rewrites it):\n%s", path, diff)
 	}
+}
+
+// Render runs a renderer over r and fails the test on an error.
+func Render(t testing.TB, write func(io.Writer, *report.Report) error, r *report.Report) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := write(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }

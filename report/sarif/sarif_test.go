@@ -16,19 +16,13 @@ import (
 var _ = flag.Bool("update", false, reporttest.UpdateFlag)
 
 func TestGolden(t *testing.T) {
-	var buf bytes.Buffer
-	if err := Write(&buf, reporttest.Sample()); err != nil {
-		t.Fatal(err)
-	}
+	buf := bytes.NewBuffer(reporttest.Render(t, Write, reporttest.Sample()))
 	reporttest.Golden(t, "sample.sarif", buf.Bytes())
 }
 
 func TestValidAndComplete(t *testing.T) {
 	r := reporttest.Sample()
-	var buf bytes.Buffer
-	if err := Write(&buf, r); err != nil {
-		t.Fatal(err)
-	}
+	buf := bytes.NewBuffer(reporttest.Render(t, Write, r))
 	doc, err := sarif.FromBytes(buf.Bytes())
 	if err != nil {
 		t.Fatal(err)
