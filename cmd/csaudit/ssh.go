@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/csaudit/csaudit/collectors"
+	"github.com/csaudit/csaudit/collectors/database"
 	"github.com/csaudit/csaudit/collectors/hosts"
 )
 
@@ -66,7 +67,7 @@ func (a *app) keyscanTargets(ctx context.Context, cfg *collectors.Config) ([]col
 		return cfg.Inventory, nil
 	}
 	r := &collectors.Runner{
-		Collectors: buildCollectors(cfg, nil),
+		Collectors: []collectors.Collector{database.New(cfg)},
 		Selected:   map[string]bool{collectors.NameDatabase: true},
 		Timeout:    cfg.CollectorTimeouts(),
 		Tool:       collectors.Tool{Name: "csaudit", Version: a.version},
