@@ -32,8 +32,9 @@ fmt:
 	gofmt -w $$(git ls-files '*.go')
 	$(GO) test -count=1 -run TestRegoFormatted ./policies -fmt
 
-# Regenerate the embedded lab, the JSON Schemas and golden files.
-generate:
+# Regenerate the embedded lab (collected from the generated lab: needs the
+# peers), the JSON Schemas and golden files.
+generate: peers
 	$(GO) generate ./...
 	$(GO) test -count=1 -run 'TestSchemasUpToDate|TestAuditLabGolden' ./cmd/csaudit -update
 

@@ -81,29 +81,73 @@ func TestAuditLabGolden(t *testing.T) {
 	}
 	validate(t, "../../docs/schema/snapshot.schema.json", snap)
 
-	// The lab's seeded problems are found on the right resources.
-	want := [][2]string{
-		{"CSA-STUCK-001", "i-2-21-VM"}, {"CSA-HOST-001", "kvm-a-03"}, {"CSA-HOST-002", "узел-kvm-07"},
-		{"CSA-HOST-003", "kvm-b-09"}, {"CSA-SET-001", "integration.api.port"}, {"CSA-SET-002", "xen-c"},
-		{"CSA-LOCAL-001", "ms-1"}, {"CSA-JOB-001", "StartVMCmd"}, {"CSA-HA-001", "i-2-24-VM"},
-		{"CSA-STUCK-001", "s-61-VM"}, {"CSA-STUCK-005", "kvm-b-08"}, {"CSA-HA-002", "i-2-25-VM"},
-		{"CSA-VER-006", "r-6-VM"}, {"CSA-SET-011", "kvm-b"}, {"CSA-SYSVM-003", "zone-eu-1"},
-		{"CSA-DRIFT-002", "i-2-26-VM"},
+	// Every problem planted in the lab (fixtures/labgen, fixtures/labsim) is
+	// found on its resource with the rubric's severity.
+	want := []struct {
+		check, resource string
+		severity        report.Severity
+	}{
+		{"CSA-DRIFT-002", "i-4-56-VM", report.Critical}, // running on two hosts
+		{"CSA-DRIFT-002", "i-4-54-VM", report.Medium},   // moved behind CloudStack's back
+		{"CSA-DRIFT-002", "i-4-62-VM", report.Medium},   // Running in the database, not in libvirt
+		{"CSA-HOST-005", "kvm-c02-h0008", report.Critical},
+		{"CSA-HOST-006", "kvm-c02-h0008", report.High},
+		{"CSA-HOST-003", "kvm-c02-h0008", report.High},
+		{"CSA-OOBM-003", "kvm-c02-h0008", report.Critical},
+		{"CSA-HOST-002", "узел-kvm-0007", report.Medium},
+		{"CSA-HOST-006", "узел-kvm-0007", report.Low},
+		{"CSA-OOBM-001", "узел-kvm-0007", report.High},
+		{"CSA-OOBM-008", "узел-kvm-0007", report.High},
+		{"CSA-STUCK-005", "узел-kvm-0007", report.Medium},
+		{"CSA-HOST-004", "kvm-c02-h0005", report.Medium},
+		{"CSA-HA-006", "kvm-c02-h0005", report.High},
+		{"CSA-VER-004", "kvm-c02", report.Low},
+		{"CSA-HOST-007", "kvm-c01-h0010", report.Medium},
+		{"CSA-HOST-010", "kvm-c01-h0010", report.Medium},
+		{"CSA-HOST-009", "kvm-c02-h0011", report.Medium},
+		{"CSA-HOST-011", "kvm-c02-h0011", report.Low},
+		{"CSA-OOBM-002", "kvm-c02-h0011", report.Medium},
+		{"CSA-OOBM-004", "kvm-c01-h0004", report.Medium},
+		{"CSA-HOST-008", "kvm-c01", report.Medium},
+		{"CSA-HOST-001", "xen-c03-h0003", report.High},
+		{"CSA-HOST-001", "kvm-c02-h0002", report.Medium},
+		{"CSA-OOBM-009", "xen-c03-h0009", report.Medium},
+		{"CSA-MS-003", "xen-c03-h0012", report.Medium},
+		{"CSA-STUCK-001", "i-3-15-VM", report.Medium},
+		{"CSA-HA-001", "i-3-17-VM", report.Medium},
+		{"CSA-JOB-001", "StopVMCmd", report.Medium},
+		{"CSA-SET-001", "integration.api.port", report.High},
+		{"CSA-SET-002", "xen-c03", report.Medium},
+		{"CSA-VER-005", "systemvm-xenserver-4.22.0-x86_64", report.High},
+		{"CSA-VER-006", "r-3-VM", report.Medium},
+		{"CSA-VER-006", "r-4-VM", report.Medium},
+		{"CSA-VR-002", "r-3-VM", report.Medium},
+		{"CSA-LOCAL-001", "ms-1", report.Medium},
+		{"CSA-LOCAL-004", "ms-1", report.Low},
+		{"CSA-DB-001", "db-lab:3306/cloud", report.Medium},
 	}
-	found := map[string]bool{}
+	found := map[string]report.Severity{}
 	for _, f := range rep.Findings {
-		found[f.CheckID+"|"+f.Resource.Name] = true
-		if f.Resource.Name == "i-2-23-VM" {
-			t.Errorf("the expunged VM i-2-23-VM got finding %s", f.CheckID)
+		found[f.CheckID+"|"+f.Resource.Name] = f.Severity
+		// The finished expunge and the reference host stay quiet.
+		if f.Resource.Name == "i-4-16-VM" || f.Resource.Name == "kvm-c01-h0001" {
+			t.Errorf("%s got finding %s: %s", f.Resource.Name, f.CheckID, f.Message)
 		}
 	}
 	for _, w := range want {
-		if check, res := w[0], w[1]; !found[check+"|"+res] {
-			t.Errorf("no %s finding on %s", check, res)
+		if sev, ok := found[w.check+"|"+w.resource]; !ok {
+			t.Errorf("no %s finding on %s", w.check, w.resource)
+		} else if sev != w.severity {
+			t.Errorf("%s on %s is %s, want %s", w.check, w.resource, sev, w.severity)
 		}
 	}
 	if len(rep.Checks) < 10 {
 		t.Errorf("%d checks, want at least 10", len(rep.Checks))
+	}
+	for _, c := range rep.Checks {
+		if c.Status == report.Error || c.Status == report.Skipped {
+			t.Errorf("%s is %s in the lab: %s", c.ID, c.Status, c.StatusReason)
+		}
 	}
 }
 
@@ -142,14 +186,25 @@ func criticalSnapshot(t *testing.T) string {
 
 func TestFailOn(t *testing.T) {
 	crit := criticalSnapshot(t)
+	// The lab's critical findings, waived: what is left tops out at high.
+	waivers := filepath.Join(t.TempDir(), "waivers.yaml")
+	var w strings.Builder
+	w.WriteString("waivers:\n")
+	for _, c := range [][2]string{{"CSA-DRIFT-002", "i-4-56-VM"}, {"CSA-HOST-005", "kvm-c02-h0008"}, {"CSA-OOBM-003", "kvm-c02-h0008"}} {
+		fmt.Fprintf(&w, "  - {check: %s, resource: %s, justification: lab, approver: ops@example.org, expires: 2027-06-30}\n", c[0], c[1])
+	}
+	if err := os.WriteFile(waivers, []byte(w.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		want int
 	}{
-		{[]string{"audit", "--lab", "--fail-on", "critical"}, 0},
-		{[]string{"audit", "--lab", "--fail-on", "high"}, 1},
+		{[]string{"audit", "--lab", "--fail-on", "critical"}, 1},
+		{[]string{"audit", "--lab", "--waivers", waivers, "--fail-on", "critical"}, 0},
+		{[]string{"audit", "--lab", "--waivers", waivers, "--fail-on", "high"}, 1},
 		{[]string{"audit", "--lab"}, 0},
-		{[]string{"audit", "--snapshot", crit, "--fail-on", "critical"}, 1},
+		{[]string{"audit", "--snapshot", crit, "--waivers", waivers, "--fail-on", "critical"}, 1},
 		{[]string{"audit", "--lab", "--fail-on", "severe"}, 2},
 	} {
 		r := csaudit(t, tc.args...)
@@ -352,7 +407,7 @@ func TestHostileNamesInertInTerminal(t *testing.T) {
 	}
 	for _, h := range snap["db"].(map[string]any)["host"].(map[string]any) {
 		row := h.(map[string]any)
-		if row["name"] == "kvm-a-03" {
+		if row["name"] == "xen-c03-h0003" {
 			row["name"] = "evil\x1b[2J\x1b]0;pwned\x07\u202ename"
 		}
 	}
@@ -520,7 +575,7 @@ func TestLabPDFText(t *testing.T) {
 			t.Errorf("PDF text lacks %s", f.CheckID)
 		}
 	}
-	if !strings.Contains(flat, "узел-kvm-07") {
-		t.Error("PDF text lacks the non-Latin host name узел-kvm-07")
+	if !strings.Contains(flat, "узел-kvm-0007") {
+		t.Error("PDF text lacks the non-Latin host name узел-kvm-0007")
 	}
 }

@@ -160,6 +160,9 @@ func (c *Collector) collectHost(ctx context.Context, t collectors.Target, inv *c
 	sort.Slice(doms, func(i, j int) bool {
 		return doms[i].Name < doms[j].Name || doms[i].Name == doms[j].Name && doms[i].UUID < doms[j].UUID
 	})
+	if doms == nil {
+		doms = []collectors.Domain{} // a host without VMs: [], as the snapshot schema says, not null
+	}
 	return result{fact: &collectors.DomainsFact{FactMeta: collectors.FactMeta{CollectedAt: time.Now().UTC()}, Source: source, Domains: doms}}
 }
 
