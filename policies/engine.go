@@ -236,7 +236,10 @@ func compile(ctx context.Context, all []*Module, params map[string]any) (*Engine
 	if err != nil {
 		return nil, err
 	}
-	store := inmem.NewFromObject(map[string]any{"csaudit": map[string]any{"params": params}})
+	// AST values on read and no JSON round trip on write: the per-evaluation
+	// index (index.go) goes in as an ast.Value without being copied.
+	store := inmem.NewFromObjectWithOpts(map[string]any{"csaudit": map[string]any{"params": params}},
+		inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true))
 	e := &Engine{checks: checks, compiler: c, store: store, params: params}
 	q, err := e.prepare(ctx, checks)
 	if err != nil {
@@ -270,8 +273,17 @@ func (e *Engine) Params() map[string]any { return e.params }
 // raw evaluates the combined query and returns package → deny elements. On a
 // runtime error it evaluates each package alone, so only the failing checks
 // lose their result; failed maps package → error text.
-func (e *Engine) raw(ctx context.Context, input ast.Value) (map[string][]any, map[string]string, error) {
-	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(input))
+func (e *Engine) raw(ctx context.Context, in *Input) (out map[string][]any, failed map[string]string, err error) {
+	err = e.withIndex(ctx, in, func(txn storage.Transaction) error {
+		var err error
+		out, failed, err = e.rawIn(ctx, in.Value, txn)
+		return err
+	})
+	return out, failed, err
+}
+
+func (e *Engine) rawIn(ctx context.Context, input ast.Value, txn storage.Transaction) (map[string][]any, map[string]string, error) {
+	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(input), rego.EvalTransaction(txn))
 	if err == nil {
 		out, err := resultObject(rs)
 		return out, nil, err
@@ -287,7 +299,7 @@ func (e *Engine) raw(ctx context.Context, input ast.Value) (map[string][]any, ma
 			failed[ch.Package] = perr.Error()
 			continue
 		}
-		rs, err := q.Eval(ctx, rego.EvalParsedInput(input))
+		rs, err := q.Eval(ctx, rego.EvalParsedInput(input), rego.EvalTransaction(txn))
 		if err != nil {
 			failed[ch.Package] = err.Error()
 			continue

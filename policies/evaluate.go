@@ -18,6 +18,7 @@ import (
 // through its JSON contract only; it does not import collectors.
 type Input struct {
 	Value    ast.Value
+	Index    ast.Value // data.csaudit.index, derived from Value (index.go)
 	Coverage map[string]Coverage
 	Selected map[string]bool
 }
@@ -47,7 +48,11 @@ func ParseInput(b []byte) (*Input, error) {
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)
 	}
-	in := &Input{Value: v, Coverage: head.Coverage, Selected: map[string]bool{}}
+	idx, err := buildIndex(v)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	in := &Input{Value: v, Index: idx, Coverage: head.Coverage, Selected: map[string]bool{}}
 	for n, c := range head.Meta.Collectors {
 		in.Selected[n] = c.Selected
 	}
@@ -83,7 +88,7 @@ func collectorFor(fact string, c *Coverage) string {
 // for are listed in not_evaluated); error when a fact failed for some resource
 // and nothing was found elsewhere; pass otherwise. Missing data is never a pass.
 func (e *Engine) Evaluate(ctx context.Context, in *Input) ([]report.Check, []report.Finding, error) {
-	raw, failed, err := e.raw(ctx, in.Value)
+	raw, failed, err := e.raw(ctx, in)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -15,8 +15,6 @@ key(n) := sprintf("%v", [n])
 params := data.csaudit.params
 
 # Rows not soft-deleted.
-vms := {id: vm | some id, vm in object.get(input.db, "vm_instance", {}); vm.removed == null}
-
 hosts := {id: h | some id, h in object.get(input.db, "host", {}); h.removed == null}
 
 # Hypervisor hosts (the agent rows of system VMs are type SecondaryStorageVM etc.).
@@ -41,21 +39,13 @@ ms_alive(msid) if {
 	age_seconds(m.last_update) <= heartbeat_threshold_s
 }
 
-# Live VMs per host id. Indexes are complete objects grouped through
-# comprehension indexing: built once (O(n)) and looked up in O(1). A multi-value
-# rule looked up by key would rescan its body for every key.
-vms_on_host := {key(h): ids |
-	some h in {vm.host_id | some vm in vms; vm.host_id != null}
-	ids := {id | some id, vm in vms; vm.host_id == h}
-}
-
 # A VM has a live job when a vm_work_job row joins an in-progress async_job
-# (job_status 0) whose executing management server is alive.
+# (job_status 0) whose executing management server is alive. Starts from the
+# in-progress jobs, which are few.
 live_job_vms := {key(w.vm_instance_id) |
-	some id, w in object.get(input.db, "vm_work_job", {})
-	job := input.db.async_job[id]
-	job.job_status == 0
-	ms_alive(job.job_executing_msid)
+	some id, _ in ids_where("async_job", "job_status", 0)
+	w := input.db.vm_work_job[id]
+	ms_alive(input.db.async_job[id].job_executing_msid)
 }
 
 # Settings: the global value when set, else CloudStack's default.
@@ -153,14 +143,6 @@ hosts_in_cluster := {key(c): ids |
 	ids := {id | some id, h in routing_hosts; h.cluster_id == c}
 }
 
-# VM ids per hypervisor instance name (what libvirt and agent rows are named after).
-vm_ids_by_instance_name := {name: ids |
-	some name in {vm.instance_name | some vm in vms; vm.instance_name != null}
-	ids := {id | some id, vm in vms; vm.instance_name == name}
-}
-
-ha_vms := {id | some id, vm in vms; truthy(vm.ha_enabled)}
-
 # Memory (MB) a VM's service offering gives it; 0 when unknown (custom offerings
 # keep it in user_vm_details, which is not collected).
 vm_ram_mb(vm) := to_number(input.db.service_offering[key(vm.service_offering_id)].ram_size) if {
@@ -173,8 +155,8 @@ zone_scope(vm) := {"zone": vm.data_center_id}
 # [instance_type, instance id] of objects an in-progress async job works on
 # whose executing management server is alive: "someone is working on it".
 live_jobs_on := {[job.instance_type, key(job.instance_id)] |
-	some job in object.get(input.db, "async_job", {})
-	job.job_status == 0
+	some id, _ in ids_where("async_job", "job_status", 0)
+	job := input.db.async_job[id]
 	job.instance_id != null
 	ms_alive(job.job_executing_msid)
 }
@@ -182,32 +164,133 @@ live_jobs_on := {[job.instance_type, key(job.instance_id)] |
 # Minutes after which CloudStack force-cancels an in-progress async job.
 job_cancel_minutes := to_number(setting("job.cancel.threshold.minutes"))
 
-# VM ids per vm_instance.type, so checks about system VMs or routers do not
-# walk every user VM.
-# Grouped over CloudStack's own VirtualMachine.Type values (states.md) rather
-# than the distinct values found, which would cost another pass over every VM.
-vm_types := {
-	"User", "DomainRouter", "ConsoleProxy", "SecondaryStorageVm", "ElasticIpVm",
-	"ElasticLoadBalancerVm", "InternalLoadBalancerVm", "NetScalerVm", "UserBareMetal", "Instance",
+# --- Groupings (data.csaudit.index) ---
+#
+# Checks start from the rows they care about: VMs in a state, of a type, on a
+# host. One Rego pass over 100,000 VMs costs about half a second, so csaudit
+# builds these groupings in Go once per evaluation (policies/index.go) and puts
+# them at data.csaudit.index. Without it (Rego unit tests, plain `opa eval`) the
+# same values are computed here; a Go test proves both agree. Groups are
+# objects from member to true, so object.remove/object.filter work on them.
+
+# group(table, by, val): the table's live rows grouped by the text of column
+# by; each group maps the row key (val "id") or the text of column val to true.
+# rego_group is the reference definition; it rescans the rows per group, which
+# is fine for unit-test inputs only.
+group(table, by, val) := g if {
+	g := data.csaudit.index.group[table][by][val]
+} else := rego_group(table, by, val)
+
+rego_group(table, by, val) := flat_group(live_rows(table), by, val) if not contains(by, "/")
+
+# "a/b" nests two levels (Rego has no recursion; the index needs no more).
+rego_group(table, by, val) := g if {
+	[outer, inner] := split(by, "/")
+	g := {k: flat_group(rows, inner, val) |
+		some k in {group_key(r, outer) | some r in live_rows(table)}
+		rows := {id: r | some id, r in live_rows(table); group_key(r, outer) == k}
+	}
 }
 
-vm_ids_by_type := {t: ids |
-	some t in vm_types
-	ids := {id | some id, vm in vms; vm.type == t}
+flat_group(rows, by, val) := {k: members |
+	some k in {group_key(r, by) | some r in rows}
+	members := {m: true |
+		some id, r in rows
+		group_key(r, by) == k
+		some m in member(id, r, val)
+	}
 }
 
-vms_of_type(t) := {id: vms[id] | some id in object.get(vm_ids_by_type, t, set())}
-
-# VM ids per state, for checks about a few states (transitional, Destroyed).
-# VirtualMachine.State values (states.md); see vm_types.
-vm_states := {
-	"Starting", "Running", "Stopping", "Stopped", "Destroyed", "Expunging",
-	"Migrating", "Error", "Unknown", "Shutdown", "Restoring",
+# A composite by ("state|host_id|service_offering_id") joins the columns' texts
+# with "|"; rows with a null in any of them are left out.
+group_key(r, by) := concat("|", [key(r[c]) | some c in cols]) if {
+	cols := split(by, "|")
+	every c in cols {
+		r[c] != null
+	}
 }
 
-vm_ids_by_state := {s: ids |
-	some s in vm_states
-	ids := {id | some id, vm in vms; vm.state == s}
+live_rows(table) := {id: r | some id, r in object.get(input.db, table, {}); object.get(r, "removed", null) == null}
+
+member(id, _, "id") := {id}
+
+member(_, r, val) := {key(r[val])} if {
+	val != "id"
+	r[val] != null
 }
 
-vms_in_states(states) := {id: vms[id] | some s in states; some id in object.get(vm_ids_by_state, s, set())}
+# ids_where: keys of the live rows of table whose column by is value, as an
+# object from key to true.
+ids_where(table, by, value) := object.get(group(table, by, "id"), key(value), {})
+
+# A live VM by key; undefined when removed or unknown.
+live_vm(id) := vm if {
+	vm := input.db.vm_instance[id]
+	object.get(vm, "removed", null) == null
+}
+
+# Every live VM. Walks the whole table: checks start from the groupings below.
+vms := live_rows("vm_instance")
+
+# Live VM ids (key → true) on a host id.
+vm_ids_on_host(hid) := ids_where("vm_instance", "host_id", hid)
+
+# Live VMs in any of the given states, or of one type, as id → row.
+vms_in_states(states) := {id: input.db.vm_instance[id] |
+	some s in states
+	some id, _ in ids_where("vm_instance", "state", s)
+}
+
+vms_of_type(t) := {id: input.db.vm_instance[id] | some id, _ in ids_where("vm_instance", "type", t)}
+
+# Live HA-enabled VM ids, as key → true and as a set.
+ha_vm_ids := object.union(
+	ids_where("vm_instance", "ha_enabled", true),
+	ids_where("vm_instance", "ha_enabled", 1),
+)
+
+ha_vms := object.keys(ha_vm_ids)
+
+# Live HA-enabled VM ids on a host, in any state or in one state.
+ha_vm_ids_on_host(hid) := object.union(
+	ids_where("vm_instance", "ha_enabled|host_id", sprintf("true|%v", [hid])),
+	ids_where("vm_instance", "ha_enabled|host_id", sprintf("1|%v", [hid])),
+)
+
+ha_vm_ids_on_host_in_state(hid, state) := object.union(
+	ids_where("vm_instance", "ha_enabled|state|host_id", sprintf("true|%s|%v", [state, hid])),
+	ids_where("vm_instance", "ha_enabled|state|host_id", sprintf("1|%s|%v", [state, hid])),
+)
+
+# Memory (MB) of the Running VMs on a host, from their service offerings
+# (vm_ram_mb), counted per offering rather than per VM.
+running_vm_mb(hid) := sum([mb |
+	some k, ids in object.get(group("vm_instance", "host_id/state|service_offering_id", "id"), key(hid), {})
+	[s, o] := split(k, "|")
+	s == "Running"
+	mb := count(ids) * offering_ram_mb(o)
+])
+
+offering_ram_mb(o) := to_number(input.db.service_offering[o].ram_size) if {
+	input.db.service_offering[o].ram_size != null
+} else := 0
+
+# libvirt domains in an active state (a QEMU process exists) on each live
+# hypervisor host whose domains were collected: host id → {name: true}, and
+# name → {host id: true}.
+active_domain_states := {"running", "paused", "blocked", "shutdown", "pmsuspended"}
+
+active_domains_by_host := x if {
+	x := data.csaudit.index.active_domains_by_host
+} else := {hid: names |
+	some hid, h in routing_hosts
+	names := {d.name: true | some d in input.hosts[h.uuid].domains.domains; d.state in active_domain_states}
+	count(names) > 0
+}
+
+active_domain_hosts := x if {
+	x := data.csaudit.index.active_domain_hosts
+} else := {name: hids |
+	some name in {n | some names in active_domains_by_host; some n, _ in names}
+	hids := {hid: true | some hid, names in active_domains_by_host; names[name]}
+}

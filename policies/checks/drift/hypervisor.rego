@@ -31,26 +31,27 @@ package csaudit.checks.drift.hypervisor
 
 import data.csaudit.lib
 
-# State names as the libvirt collector reports them (virsh's "in shutdown" is "shutdown").
-live_states := {"running", "paused", "blocked", "shutdown", "pmsuspended"}
-
 off_states := {"Stopped", "Destroyed", "Error", "Shutdown"}
 
 grace := lib.param_or("drift_grace_seconds", to_number(lib.setting("ping.interval")) * to_number(lib.setting("ping.timeout")))
 
+# Hypervisor hosts whose domains were collected (possibly none running).
 collected := {id | some id, h in lib.routing_hosts; input.hosts[h.uuid].domains.domains}
 
-live_domains := [[d.name, id] |
-	some id in collected
-	some d in input.hosts[lib.routing_hosts[id].uuid].domains.domains
-	d.state in live_states
-]
+# Host ids where libvirt runs a domain of this name (lib.active_domain_states).
+running_on(name) := object.keys(object.get(lib.active_domain_hosts, name, {}))
 
-# Domain name -> host ids running it, grouped once (comprehension indexing).
-running_on := {name: hids |
-	some name in {p[0] | some p in live_domains}
-	hids := {id | some [n, id] in live_domains; n == name}
+names_on_host := lib.group("vm_instance", "host_id", "instance_name")
+
+# Domains running on a host whose database rows do not place them there. Every
+# kind of drift but "missing" shows up here on at least one host (a VM has one
+# host_id), so the rules below start from these few names, not from every VM.
+unexpected contains name if {
+	some hid in collected
+	some name, _ in object.remove(object.get(lib.active_domains_by_host, hid, {}), object.get(names_on_host, hid, {}))
 }
+
+vms_named(name) := {id: input.db.vm_instance[id] | some id, _ in lib.ids_where("vm_instance", "instance_name", name)}
 
 host_name(hid) := lib.routing_hosts[hid].name
 
@@ -61,42 +62,49 @@ db_host_name(vm) := host_name(lib.key(vm.host_id)) if {
 
 finding(res, sev, kind, msg, ev) := {"resource": res, "severity": sev, "discriminator": kind, "message": msg, "evidence": object.union(ev, {"kind": kind})}
 
-# Rules walk the VMs and look their names up in running_on (built once), so no
-# name -> VM index over every VM is needed.
 deny contains finding(lib.vm_resource(id, vm), "critical", "running-twice", sprintf("%s runs on %d hosts: %v", [vm.instance_name, count(hids), sort([host_name(h) | some h in hids])]), {"hosts": sort(hids)}) if {
-	some id, vm in lib.vms
-	hids := running_on[vm.instance_name]
+	some name in unexpected
+	hids := running_on(name)
 	count(hids) > 1
+	some id, vm in vms_named(name)
 	vm.state != "Migrating"
 }
 
+# Names of live VMs in an off state that libvirt runs somewhere.
+off_names := object.union_n([object.get(lib.group("vm_instance", "state", "instance_name"), s, {}) | some s in off_states])
+
 deny contains finding(lib.vm_resource(id, vm), "critical", "running-while-off", sprintf("%s is %s in CloudStack but runs on %v", [vm.instance_name, vm.state, sort([host_name(h) | some h in hids])]), {"state": vm.state, "hosts": sort(hids)}) if {
-	some id, vm in lib.vms_in_states(off_states)
-	hids := running_on[vm.instance_name]
+	some name, _ in object.filter(lib.active_domain_hosts, off_names)
+	some id, vm in vms_named(name)
+	vm.state in off_states
+	hids := running_on(name)
 	lib.age_seconds(vm.update_time) > grace
 }
 
 deny contains finding(lib.vm_resource(id, vm), "medium", "other-host", sprintf("%s is Running on %s in CloudStack but libvirt runs it on %v", [vm.instance_name, db_host_name(vm), sort([host_name(h) | some h in hids])]), {"host_id": vm.host_id, "hosts": sort(hids)}) if {
-	some id, vm in lib.vms_in_states({"Running"})
-	hids := running_on[vm.instance_name]
+	some name in unexpected
+	some id, vm in vms_named(name)
+	vm.state == "Running"
+	hids := running_on(name)
 	count(hids) == 1
-	not hids[lib.key(vm.host_id)]
+	not lib.key(vm.host_id) in hids
 }
 
 deny contains finding(lib.vm_resource(id, vm), "medium", "missing", sprintf("%s is Running on %s in CloudStack but libvirt there does not run it", [vm.instance_name, host_name(hid)]), {"host_id": vm.host_id}) if {
-	some id, vm in lib.vms_in_states({"Running"})
-	not running_on[vm.instance_name]
-	hid := lib.key(vm.host_id)
-	collected[hid]
+	some hid in collected
+	some name, _ in object.remove(object.get(names_on_host, hid, {}), object.get(lib.active_domains_by_host, hid, {}))
+	some id, vm in vms_named(name)
+	vm.state == "Running"
+	lib.key(vm.host_id) == hid
+	count(running_on(name)) == 0
 	lib.age_seconds(vm.update_time) > grace
 }
-
-vm_names := {vm.instance_name | some vm in lib.vms}
 
 cloudstack_name(name) if regex.match(`^[isrv]-[0-9]+-`, name)
 
 deny contains finding({"type": "vm", "name": name}, "medium", "unknown-domain", sprintf("libvirt runs %s on %v but CloudStack has no live VM of that name", [name, sort([host_name(h) | some h in hids])]), {"hosts": sort(hids)}) if {
-	some name, hids in running_on
+	some name in unexpected
 	cloudstack_name(name)
-	not vm_names[name]
+	count(vms_named(name)) == 0
+	hids := running_on(name)
 }

@@ -33,27 +33,30 @@ import data.csaudit.lib
 
 grace := lib.param_or("drift_grace_seconds", to_number(lib.setting("ping.interval")) * to_number(lib.setting("ping.timeout")))
 
-kind(vm) := "running-but-off" if {
-	vm.state == "Running"
-	vm.power_state in {"PowerOff", "PowerReportMissing"}
+# [id, kind] of the VMs whose power report disagrees with their state, found
+# through the (state, power_state) and (host_id, power_host) groupings.
+candidates contains [id, "running-but-off"] if {
+	some ps in {"PowerOff", "PowerReportMissing"}
+	some id, _ in lib.ids_where("vm_instance", "state|power_state", sprintf("Running|%s", [ps]))
 }
 
-kind(vm) := "stopped-but-on" if {
-	vm.state == "Stopped"
-	vm.power_state == "PowerOn"
+candidates contains [id, "stopped-but-on"] if {
+	some id, _ in lib.ids_where("vm_instance", "state|power_state", "Stopped|PowerOn")
 }
 
-kind(vm) := "other-host" if {
+candidates contains [id, "other-host"] if {
+	some pair, ids in lib.group("vm_instance", "host_id|power_host", "id")
+	[host, power_host] := split(pair, "|")
+	host != power_host
+	some id, _ in ids
+	vm := input.db.vm_instance[id]
 	vm.state == "Running"
 	vm.power_state == "PowerOn"
-	vm.power_host != null
-	vm.host_id != null
-	vm.power_host != vm.host_id
 }
 
 deny contains f if {
-	some id, vm in lib.vms
-	k := kind(vm)
+	some [id, k] in candidates
+	vm := input.db.vm_instance[id]
 	vm.power_state_update_time != null
 	age := lib.age_seconds(vm.power_state_update_time)
 	age > grace

@@ -27,7 +27,10 @@ import data.csaudit.lib
 
 key := "reboot.host.and.alert.management.on.heartbeat.timeout"
 
-ha_hosts contains lib.key(lib.vms[vid].host_id) if some vid in lib.ha_vms
+ha_hosts contains hid if {
+	some hid, _ in lib.routing_hosts
+	count(lib.ha_vm_ids_on_host(hid)) > 0
+}
 
 deny contains f if {
 	some hid in ha_hosts

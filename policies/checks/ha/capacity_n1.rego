@@ -33,10 +33,9 @@ usable(h) if {
 host_mb(h) := to_number(h.ram) / 1048576
 
 cluster_ha contains cid if {
-	some vid in lib.ha_vms
-	vm := lib.vms[vid]
-	vm.state == "Running"
-	cid := lib.key(lib.routing_hosts[lib.key(vm.host_id)].cluster_id)
+	some cid, hids in lib.hosts_in_cluster
+	some hid in hids
+	count(lib.ha_vm_ids_on_host_in_state(hid, "Running")) > 0
 }
 
 deny contains f if {
@@ -47,11 +46,7 @@ deny contains f if {
 	mems := [host_mb(h) | some h in hosts]
 	factor := to_number(lib.effective_setting("mem.overprovisioning.factor", {"cluster": cid, "zone": c.data_center_id}))
 	spare := (sum(mems) - max(mems)) * factor
-	used := sum([lib.vm_ram_mb(lib.vms[vid]) |
-		some hid in lib.hosts_in_cluster[cid]
-		some vid in object.get(lib.vms_on_host, hid, set())
-		lib.vms[vid].state == "Running"
-	])
+	used := sum([lib.running_vm_mb(hid) | some hid in lib.hosts_in_cluster[cid]])
 	used > spare
 	f := {
 		"resource": lib.cluster_resource(cid, c),

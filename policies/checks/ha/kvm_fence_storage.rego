@@ -27,10 +27,10 @@ import data.csaudit.lib
 
 name := "kvm.ha.fence.on.storage.heartbeat.failure"
 
-ha_kvm_zones contains lib.key(vm.data_center_id) if {
-	some vid in lib.ha_vms
-	vm := lib.vms[vid]
-	lib.routing_hosts[lib.key(vm.host_id)].hypervisor_type == "KVM"
+ha_kvm_zones contains lib.key(h.data_center_id) if {
+	some hid, h in lib.routing_hosts
+	h.hypervisor_type == "KVM"
+	count(lib.ha_vm_ids_on_host(hid)) > 0
 }
 
 overridden(zid) if input.settings[name].overrides.zone[zid]

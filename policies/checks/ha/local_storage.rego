@@ -25,17 +25,13 @@ import data.csaudit.lib
 
 local_pools := {id | some id, p in object.get(input.db, "storage_pool", {}); p.removed == null; p.scope == "HOST"}
 
-local_vms[lib.key(v.instance_id)] contains lib.key(v.pool_id) if {
-	some v in object.get(input.db, "volumes", {})
-	v.removed == null
-	v.instance_id != null
-	lib.key(v.pool_id) in local_pools
-}
+# VM id → true for VMs with a live volume on a local pool.
+local_instances := object.union_n([object.get(lib.group("volumes", "pool_id", "instance_id"), pid, {}) | some pid in local_pools])
 
 deny contains f if {
-	some id, pools in local_vms
-	vm := lib.vms[id]
-	vm.ha_enabled
+	some id, _ in object.filter(local_instances, lib.ha_vms)
+	vm := lib.live_vm(id)
+	pools := {pid | some pid in local_pools; object.get(lib.group("volumes", "pool_id", "instance_id"), pid, {})[id]}
 	f := {
 		"resource": lib.vm_resource(id, vm),
 		"message": sprintf("%s is HA-enabled but has volumes on local storage pool(s) %v", [vm.instance_name, sort(pools)]),

@@ -33,7 +33,7 @@ import data.csaudit.lib
 closed_steps := {"Done", "Cancelled", "Error"}
 
 resource(vid) := lib.vm_resource(vid, vm) if {
-	vm := lib.vms[vid]
+	vm := lib.live_vm(vid)
 }
 
 else := {"type": "vm", "id": vid}

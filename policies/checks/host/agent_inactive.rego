@@ -29,7 +29,7 @@ deny contains f if {
 	h.hypervisor_type == "KVM"
 	state := input.hosts[h.uuid].agent.state
 	state != "active"
-	vms := count(object.get(lib.vms_on_host, id, set()))
+	vms := count(lib.vm_ids_on_host(id))
 	f := {
 		"resource": lib.host_resource(id, h),
 		"severity": severity(state, vms),

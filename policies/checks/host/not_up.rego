@@ -36,13 +36,13 @@ admin_parked := {"Maintenance", "Disabled"}
 severity(id, h) := "info" if {
 	h.resource_state in admin_parked
 } else := "high" if {
-	count(object.get(lib.vms_on_host, id, set())) > 0
+	count(lib.vm_ids_on_host(id)) > 0
 } else := "medium"
 
 deny contains f if {
 	some id, h in lib.routing_hosts
 	h.status in bad_status
-	vms := count(object.get(lib.vms_on_host, id, set()))
+	vms := count(lib.vm_ids_on_host(id))
 	f := {
 		"resource": lib.host_resource(id, h),
 		"severity": severity(id, h),

@@ -27,17 +27,11 @@ package csaudit.checks.oobm.ha_vm_fencing_gap
 import data.csaudit.checks.oobm.index
 import data.csaudit.lib
 
-# HA-enabled VMs per cluster, through the hosts each runs on. Complete objects
-# built once (per host, then per cluster): a partial set looked up by a
-# computed key would rescan every VM for every host.
-ha_vms_on_host := {hid: n |
-	some hid, ids in lib.vms_on_host
-	n := count({id | some id in ids; index.truthy(lib.vms[id].ha_enabled)})
-}
-
+# HA-enabled VMs per cluster, through the hosts each runs on: per host, the
+# grouping by (ha_enabled, host_id).
 ha_vms_in_cluster := {cid: n |
 	some cid, hids in lib.hosts_in_cluster
-	n := sum([object.get(ha_vms_on_host, hid, 0) | some hid in hids])
+	n := sum([count(lib.ha_vm_ids_on_host(hid)) | some hid in hids])
 }
 
 deny contains f if {

@@ -32,7 +32,7 @@ failed[lib.key(c.router_id)] contains sprintf("%s/%s", [c.check_type, c.check_na
 
 deny contains f if {
 	some id, checks in failed
-	vm := lib.vms[id]
+	vm := lib.live_vm(id)
 	vm.state == "Running"
 	f := {
 		"resource": lib.vm_resource(id, vm),

@@ -29,7 +29,7 @@ import data.csaudit.lib
 running_redundant := {id: r |
 	some id, r in object.get(input.db, "domain_router", {})
 	lib.truthy(r.is_redundant_router)
-	lib.vms[id].state == "Running"
+	lib.live_vm(id).state == "Running"
 }
 
 # A redundant pair is the routers of one VPC, or else of one guest network.
@@ -57,19 +57,19 @@ deny contains f if {
 	some g, ids in primaries
 	count(ids) > 1
 	some id in ids
-	vm := lib.vms[id]
+	vm := lib.live_vm(id)
 	f := {
 		"resource": lib.vm_resource(id, vm),
 		"discriminator": g,
 		"message": sprintf("router %s and %d other(s) of %s all report PRIMARY", [vm.instance_name, count(ids) - 1, g]),
-		"evidence": {"group": g, "primaries": sort([lib.vms[i].instance_name | some i in ids])},
+		"evidence": {"group": g, "primaries": sort([lib.live_vm(i).instance_name | some i in ids])},
 	}
 }
 
 deny contains f if {
 	some id, r in running_redundant
 	r.redundant_state in {"FAULT", "UNKNOWN"}
-	vm := lib.vms[id]
+	vm := lib.live_vm(id)
 	f := {
 		"resource": lib.vm_resource(id, vm),
 		"severity": "medium",

@@ -35,11 +35,7 @@ deny contains f if {
 	factor > lib.params.kvm_max_mem_overprovisioning
 	hids := object.get(lib.hosts_in_cluster, cid, set())
 	physical := sum([(to_number(lib.routing_hosts[h].ram) / 1048576) | some h in hids])
-	running := sum([lib.vm_ram_mb(lib.vms[v]) |
-		some h in hids
-		some v in object.get(lib.vms_on_host, h, set())
-		lib.vms[v].state == "Running"
-	])
+	running := sum([lib.running_vm_mb(h) | some h in hids])
 	f := {
 		"resource": lib.cluster_resource(cid, c),
 		"severity": severity(running, physical),

@@ -47,12 +47,7 @@ migration_work[lib.key(w.host_id)] contains w.created if {
 
 local_pools := {id | some id, p in object.get(input.db, "storage_pool", {}); p.removed == null; p.scope == "HOST"}
 
-local_vms contains lib.key(v.instance_id) if {
-	some v in object.get(input.db, "volumes", {})
-	v.removed == null
-	v.instance_id != null
-	lib.key(v.pool_id) in local_pools
-}
+local_vms := object.union_n([object.get(lib.group("volumes", "pool_id", "instance_id"), pid, {}) | some pid in local_pools])
 
 since(id, _) := t if {
 	t := min(migration_work[id])
@@ -84,9 +79,9 @@ stuck(id, h) if {
 deny contains f if {
 	some id, h in lib.routing_hosts
 	stuck(id, h)
-	on_host := object.get(lib.vms_on_host, id, set())
-	moving := sort([lib.vms[v].instance_name | some v in on_host; lib.vms[v].state in transitional])
-	local := sort([lib.vms[v].instance_name | some v in on_host; v in local_vms])
+	on_host := object.keys(lib.vm_ids_on_host(id))
+	moving := sort([lib.live_vm(v).instance_name | some v in on_host; lib.live_vm(v).state in transitional])
+	local := sort([lib.live_vm(v).instance_name | some v in on_host; local_vms[v]])
 	f := {
 		"resource": lib.host_resource(id, h),
 		"message": sprintf("host %s is %s with %d VMs left (%d in transition, %d on local storage, %d open migration work items)", [h.name, h.resource_state, count(on_host), count(moving), count(local), count(object.get(migration_work, id, set()))]),

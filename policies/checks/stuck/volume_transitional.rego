@@ -42,9 +42,9 @@ since(v) := v.updated if v.updated != null
 else := v.created
 
 deny contains f if {
-	some id, v in object.get(input.db, "volumes", {})
-	v.removed == null
-	v.state in transitional
+	some state in transitional
+	some id, _ in lib.ids_where("volumes", "state", state)
+	v := input.db.volumes[id]
 	ts := since(v)
 	ts != null
 	age := lib.age_seconds(ts)

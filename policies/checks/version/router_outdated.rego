@@ -47,7 +47,7 @@ problem(r, _) := "update_state is UPDATE_FAILED" if r.update_state == "UPDATE_FA
 
 deny contains f if {
 	some id, r in object.get(input.db, "domain_router", {})
-	vm := lib.vms[id]
+	vm := lib.live_vm(id)
 	vm.state == "Running"
 	msg := problem(r, vm)
 	f := {
