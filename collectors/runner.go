@@ -224,7 +224,8 @@ func Merge(s *Snapshot, p *Part) {
 	}
 	for name, t := range p.DB {
 		if s.DB[name] == nil {
-			s.DB[name] = Table{}
+			s.DB[name] = t // the part is handed over: a 100,000-row table is not copied
+			continue
 		}
 		maps.Copy(s.DB[name], t)
 	}
@@ -317,7 +318,7 @@ func mergeHost(dst, src *HostFacts) {
 func TargetsFromDB(db map[string]Table) []Target {
 	var out []Target
 	for id, h := range db["host"] {
-		if h["type"] != "Routing" || h["removed"] != nil {
+		if h.Get("type") != "Routing" || h.Get("removed") != nil {
 			continue
 		}
 		out = append(out, Target{

@@ -26,9 +26,9 @@ func dbPart() *Part {
 	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 	return &Part{
 		DB: map[string]Table{"host": {
-			"1": {"uuid": "u1", "name": "kvm-1", "type": "Routing", "private_ip_address": "10.0.0.1", "hypervisor_type": "KVM", "cluster_id": 3, "removed": nil},
-			"2": {"uuid": "u2", "name": "s-1-VM", "type": "SecondaryStorageVM", "removed": nil},
-			"3": {"uuid": "u3", "name": "gone", "type": "Routing", "removed": "2026-01-01T00:00:00Z"},
+			"1": RowOf(map[string]any{"uuid": "u1", "name": "kvm-1", "type": "Routing", "private_ip_address": "10.0.0.1", "hypervisor_type": "KVM", "cluster_id": 3, "removed": nil}),
+			"2": RowOf(map[string]any{"uuid": "u2", "name": "s-1-VM", "type": "SecondaryStorageVM", "removed": nil}),
+			"3": RowOf(map[string]any{"uuid": "u3", "name": "gone", "type": "Routing", "removed": "2026-01-01T00:00:00Z"}),
 		}},
 		DBNow:    &now,
 		Coverage: map[string]*Coverage{"db.host": {Collector: NameDatabase, Selected: true, Collected: []string{"host"}}},

@@ -26,16 +26,11 @@ type Snapshot struct {
 	CollectorErrors []CollectorError      `json:"collector_errors"`
 }
 
-// Table is one CloudStack table: row id (as a string) to row.
+// Table is one CloudStack table: row id (as a string) to row. Rows hold
+// allowlisted columns under CloudStack's own column names; values are strings,
+// numbers, booleans or null, datetimes RFC 3339 UTC strings (see Row). A
+// table's rows share one columnar store (Rows).
 type Table map[string]Row
-
-// Row holds allowlisted columns under CloudStack's own column names. Values are
-// strings, numbers, booleans or null; datetimes are RFC 3339 UTC strings.
-type Row map[string]any
-
-// Text is a column's value as text: "" for NULL or a missing column, numbers in
-// their decimal form.
-func (r Row) Text(col string) string { return Text(r[col]) }
 
 // Text renders a snapshot value as text: "" for nil.
 func Text(v any) string {

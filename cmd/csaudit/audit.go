@@ -154,7 +154,7 @@ func target(s *collectors.Snapshot) report.Target {
 	live := func(table string, keep func(collectors.Row) bool) int {
 		n := 0
 		for _, row := range s.DB[table] {
-			if row["removed"] == nil && (keep == nil || keep(row)) {
+			if row.Get("removed") == nil && (keep == nil || keep(row)) {
 				n++
 			}
 		}
@@ -163,7 +163,7 @@ func target(s *collectors.Snapshot) report.Target {
 	t := report.Target{
 		Zones:    live("data_center", nil),
 		Clusters: live("cluster", nil),
-		Hosts:    live("host", func(r collectors.Row) bool { return r["type"] == "Routing" }),
+		Hosts:    live("host", func(r collectors.Row) bool { return r.Get("type") == "Routing" }),
 		VMs:      live("vm_instance", nil),
 	}
 	if d := s.Meta.Database; d != nil {
@@ -173,8 +173,8 @@ func target(s *collectors.Snapshot) report.Target {
 	if t.CloudStackVersion == "" {
 		var vs []string
 		for _, row := range s.DB["version"] {
-			if row["step"] == "Complete" {
-				if v, ok := row["version"].(string); ok {
+			if row.Get("step") == "Complete" {
+				if v, ok := row.Get("version").(string); ok {
 					vs = append(vs, v)
 				}
 			}

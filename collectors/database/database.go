@@ -77,7 +77,7 @@ func (c *Collector) Collect(ctx context.Context, _ *collectors.Inventory) (*coll
 		failAll(part, err.Error())
 		return part, err
 	}
-	r := &reader{part: part, where: describe(mc), schema: mc.DBName, intern: map[string]string{}, ints: map[int64]any{}, clock: c.clock}
+	r := &reader{part: part, where: describe(mc), schema: mc.DBName, clock: c.clock}
 	err = r.run(ctx, mc)
 	if err != nil {
 		failAll(part, err.Error())
@@ -92,9 +92,7 @@ type reader struct {
 	schema string
 	conn   *sql.Conn
 	cols   map[string]map[string]colInfo // table → column → type
-	sizes  map[string]collectors.Row
-	intern map[string]string
-	ints   map[int64]any
+	sizes  collectors.Table
 	clock  time.Time
 }
 
@@ -181,7 +179,8 @@ func (r *reader) loadSchemaInfo(ctx context.Context) error {
 	if len(r.cols) == 0 {
 		return fmt.Errorf("database %s: schema %q has no tables this account can see (wrong schema, or no SELECT grant on it)", r.where, r.schema)
 	}
-	r.sizes = map[string]collectors.Row{}
+	r.sizes = collectors.Table{}
+	sizes := collectors.NewRows()
 	rows2, err := r.conn.QueryContext(ctx, "SELECT TABLE_NAME, TABLE_TYPE, ENGINE, TABLE_ROWS, DATA_LENGTH, INDEX_LENGTH FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()")
 	if err != nil {
 		return fmt.Errorf("database %s: reading information_schema.TABLES: %w", r.where, err)
@@ -198,7 +197,7 @@ func (r *reader) loadSchemaInfo(ctx context.Context) error {
 			delete(r.cols, name) // views are never read
 			continue
 		}
-		r.sizes[name] = collectors.Row{"name": validUTF8(name), "engine": nullStr(engine), "table_rows": nullInt(n), "data_length": nullInt(data), "index_length": nullInt(idx)}
+		r.sizes[name] = sizes.AddMap(map[string]any{"name": validUTF8(name), "engine": nullStr(engine), "table_rows": nullInt(n), "data_length": nullInt(data), "index_length": nullInt(idx)})
 	}
 	return rows2.Err()
 }
@@ -291,22 +290,30 @@ func (r *reader) readVersion(ctx context.Context) error {
 	var top collectors.Row
 	var topID int64 = -1
 	for _, row := range tab {
-		if id, ok := row["id"].(int64); ok && id > topID {
+		if id, ok := row.Get("id").(int64); ok && id > topID {
 			top, topID = row, id
 		}
 	}
-	if top == nil {
+	if topID < 0 {
 		return fmt.Errorf("database %s: the version table is empty: not a CloudStack database, or one never set up", r.where)
 	}
-	if step := collectors.Text(top["step"]); step != "Complete" {
-		return fmt.Errorf("database %s: %w: version %s is at step %q, not Complete; nothing was read, run the audit after the upgrade finishes", r.where, ErrUpgradeInProgress, collectors.Text(top["version"]), step)
+	if step := top.Text("step"); step != "Complete" {
+		return fmt.Errorf("database %s: %w: version %s is at step %q, not Complete; nothing was read, run the audit after the upgrade finishes", r.where, ErrUpgradeInProgress, top.Text("version"), step)
 	}
 	return nil
 }
 
+// confRow is one configuration row; value and defaultValue are nil when
+// NULL or withheld.
+type confRow struct {
+	name, category               string
+	value, defaultValue, scope   any
+	secret, isSet, equalsDefault bool
+}
+
 // readConfiguration reads configuration with secret values withheld inside
 // the server.
-func (r *reader) readConfiguration(ctx context.Context) ([]collectors.Row, error) {
+func (r *reader) readConfiguration(ctx context.Context) ([]confRow, error) {
 	have := r.cols["configuration"]
 	if have == nil {
 		return nil, fmt.Errorf("table %s.configuration does not exist", r.schema)
@@ -332,23 +339,23 @@ func (r *reader) readConfiguration(ctx context.Context) ([]collectors.Row, error
 		return nil, fmt.Errorf("configuration: %w", err)
 	}
 	defer rows.Close()
-	var out []collectors.Row
+	var out []confRow
 	for rows.Next() {
 		var name, cat, val, dv, sc sql.RawBytes
 		var secret, isSet, eq sql.NullBool
 		if err := rows.Scan(&name, &cat, &val, &dv, &sc, &secret, &isSet, &eq); err != nil {
 			return nil, fmt.Errorf("configuration: %w", err)
 		}
-		row := collectors.Row{"name": validUTF8(string(name)), "category": string(cat), "secret": secret.Bool, "is_set": isSet.Bool, "equals_default": eq.Bool}
+		row := confRow{name: validUTF8(string(name)), category: string(cat), secret: secret.Bool, isSet: isSet.Bool, equalsDefault: eq.Bool}
 		if !secret.Bool {
-			row["value"] = rawStr(val)
-			row["default_value"] = rawStr(dv)
+			row.value = rawStr(val)
+			row.defaultValue = rawStr(dv)
 		}
 		if sc != nil {
 			if n, err := strconv.ParseInt(string(sc), 10, 64); err == nil {
-				row["scope"] = n
+				row.scope = n
 			} else {
-				row["scope"] = string(sc)
+				row.scope = string(sc)
 			}
 		}
 		out = append(out, row)

@@ -136,50 +136,50 @@ func TestCollectLabWithSelectOnlyAccount(t *testing.T) {
 	}
 	types := map[any]int{}
 	for _, h := range p.DB["host"] {
-		types[h["type"]]++
+		types[h.Get("type")]++
 	}
 	if types["Routing"] != 60 || types["SecondaryStorageVM"] != 1 || types["ConsoleProxy"] != 1 {
 		t.Errorf("host types = %v", types)
 	}
 	// Column types: numbers, booleans, RFC 3339 times, NULLs.
 	vm := p.DB["vm_instance"]["1"]
-	if _, ok := vm["host_id"].(int64); !ok {
-		t.Errorf("vm_instance host_id = %#v, want int64", vm["host_id"])
+	if _, ok := vm.Get("host_id").(int64); !ok {
+		t.Errorf("vm_instance host_id = %#v, want int64", vm.Get("host_id"))
 	}
-	if vm["ha_enabled"] != true {
-		t.Errorf("ha_enabled of the SSVM = %#v, want true", vm["ha_enabled"])
+	if vm.Get("ha_enabled") != true {
+		t.Errorf("ha_enabled of the SSVM = %#v, want true", vm.Get("ha_enabled"))
 	}
-	if s, _ := vm["created"].(string); !strings.HasSuffix(s, "Z") || !strings.Contains(s, "T") {
-		t.Errorf("created = %#v, want RFC 3339 UTC", vm["created"])
+	if s, _ := vm.Get("created").(string); !strings.HasSuffix(s, "Z") || !strings.Contains(s, "T") {
+		t.Errorf("created = %#v, want RFC 3339 UTC", vm.Get("created"))
 	}
 	var stopped collectors.Row
 	for _, v := range p.DB["vm_instance"] {
-		if v["state"] == "Stopped" {
+		if v.Get("state") == "Stopped" {
 			stopped = v
 			break
 		}
 	}
-	if stopped == nil || stopped["host_id"] != nil {
-		t.Errorf("a Stopped VM's host_id should be null: %v", stopped)
+	if stopped.Get("id") == nil || stopped.Get("host_id") != nil {
+		t.Errorf("a Stopped VM's host_id should be null: %v", stopped.Map())
 	}
 	expunging := 0
 	for _, v := range p.DB["vm_instance"] {
-		if v["state"] == "Expunging" && v["removed"] != nil {
+		if v.Get("state") == "Expunging" && v.Get("removed") != nil {
 			expunging++
 		}
 	}
 	if expunging != 1 {
 		t.Errorf("the recently removed Expunging VM must be collected, found %d", expunging)
 	}
-	if h := p.DB["host"]["7"]; h["name"] != "узел-kvm-0007" {
-		t.Errorf("host 7 name = %q", h["name"])
+	if h := p.DB["host"]["7"]; h.Get("name") != "узел-kvm-0007" {
+		t.Errorf("host 7 name = %q", h.Get("name"))
 	}
 	if p.DB["vm_instance_details"] == nil {
 		t.Error("vm_instance_details missing")
 	}
 	for _, d := range p.DB["vm_instance_details"] {
-		if n := d["name"]; n != "CpuNumber" && n != "CpuSpeed" && n != "memory" {
-			t.Errorf("vm_instance_details row %v is not allowlisted", d)
+		if n := d.Get("name"); n != "CpuNumber" && n != "CpuSpeed" && n != "memory" {
+			t.Errorf("vm_instance_details row %v is not allowlisted", d.Map())
 		}
 	}
 
@@ -216,8 +216,8 @@ func TestCollectLabWithSelectOnlyAccount(t *testing.T) {
 		t.Errorf("only %d settings; settings.tsv declares 970", len(s))
 	}
 	for _, d := range p.DB["host_details"] {
-		if d["name"] == "password" && (d["value"] != nil || d["secret"] != true || d["is_set"] != true) {
-			t.Errorf("host_details password row = %v", d)
+		if d.Get("name") == "password" && (d.Get("value") != nil || d.Get("secret") != true || d.Get("is_set") != true) {
+			t.Errorf("host_details password row = %v", d.Map())
 		}
 	}
 
@@ -231,7 +231,7 @@ func TestCollectLabWithSelectOnlyAccount(t *testing.T) {
 			t.Errorf("grant not redacted: %q", g)
 		}
 	}
-	if p.DB["mysql_variables"]["read_only"] == nil || p.DB["table_sizes"]["vm_instance"] == nil {
+	if p.DB["mysql_variables"]["read_only"].Get("value") == nil || p.DB["table_sizes"]["vm_instance"].Get("name") == nil {
 		t.Error("mysql_variables or table_sizes missing")
 	}
 }
@@ -388,10 +388,10 @@ func TestClearErrors(t *testing.T) {
 		if c := p.Coverage["db.vm_instance_details"]; c == nil || !strings.Contains(strings.Join(c.Notes, ";"), "user_vm_details") {
 			t.Errorf("coverage db.vm_instance_details = %+v", c)
 		}
-		if got := p.DB["host_pod_ref"]["1"]["name"]; got != "pod\uFFFD-1" {
+		if got := p.DB["host_pod_ref"]["1"].Get("name"); got != "pod\uFFFD-1" {
 			t.Errorf("non-UTF-8 pod name = %q, want pod\\uFFFD-1", got)
 		}
-		if v := p.DB["vm_instance"]["1"]; v["power_host"] != nil || v["power_state_update_time"] != nil {
+		if v := p.DB["vm_instance"]["1"]; v.Get("power_host") != nil || v.Get("power_state_update_time") != nil {
 			t.Errorf("NULLs: %v", v)
 		}
 		if st := p.Settings["integration.api.port"]; st.Scope != "Global" || st.Value == nil {

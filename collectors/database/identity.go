@@ -36,8 +36,8 @@ func (r *reader) identity(ctx context.Context) {
 	if v := r.part.DB["version"]; v != nil {
 		var top int64 = -1
 		for _, row := range v {
-			if n, ok := row["id"].(int64); ok && n > top && row["step"] == "Complete" {
-				top, id.CSVersion = n, collectors.Text(row["version"])
+			if n, ok := row.Get("id").(int64); ok && n > top && row.Get("step") == "Complete" {
+				top, id.CSVersion = n, row.Text("version")
 			}
 		}
 	}
@@ -58,13 +58,13 @@ func (r *reader) identity(ctx context.Context) {
 	id.Replica = r.replica(ctx, note)
 	r.part.Database = id
 
-	vars := collectors.Table{}
+	vars, store := collectors.Table{}, collectors.NewRows()
 	rows, err := r.conn.QueryContext(ctx, "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('"+strings.Join(globalVariables, "','")+"')")
 	if err == nil {
 		for rows.Next() {
 			var n, v sql.NullString
 			if rows.Scan(&n, &v) == nil {
-				vars[n.String] = collectors.Row{"name": n.String, "value": validUTF8(v.String)}
+				vars[n.String] = store.AddMap(map[string]any{"name": n.String, "value": validUTF8(v.String)})
 			}
 		}
 		err = rows.Err()
@@ -79,11 +79,7 @@ func (r *reader) identity(ctx context.Context) {
 		r.part.DB["mysql_variables"] = vars
 	}
 	r.part.Coverage["db.mysql_variables"] = vc
-	sizes := collectors.Table{}
-	for n, row := range r.sizes {
-		sizes[n] = row
-	}
-	r.part.DB["table_sizes"] = sizes
+	r.part.DB["table_sizes"] = r.sizes
 	r.part.Coverage["db.table_sizes"] = &collectors.Coverage{Collector: collectors.NameDatabase, Selected: true, Collected: []string{"table_sizes"},
 		Notes: []string{"information_schema.TABLES, keyed by table name; table_rows is InnoDB's estimate"}}
 }

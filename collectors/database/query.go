@@ -16,21 +16,10 @@ import (
 type plan struct {
 	table   string // the name actually read (alt for old versions)
 	query   string
-	names   []string // output keys, in select order
-	kinds   []kind
+	cols    []collectors.Column // output columns, in select order
+	secret  int                 // details tables: index of the secret flag, else -1
 	dropped []string
 }
-
-type kind uint8
-
-const (
-	kString kind = iota
-	kInt
-	kFloat
-	kBool
-	kTime
-	kEnum // a string with few distinct values: interned
-)
 
 // enumCols are low-cardinality string columns whose values are shared
 // between rows, which keeps 100,000-VM snapshots small.
@@ -44,7 +33,7 @@ var enumCols = map[string]bool{"state": true, "type": true, "status": true, "pow
 // buildPlan resolves sp against the columns this version has. Missing
 // allowlisted columns are dropped (noted); a missing table or id is an error.
 func buildPlan(sp spec, cols map[string]map[string]colInfo, schema string) (*plan, error) {
-	p := &plan{table: sp.table}
+	p := &plan{table: sp.table, secret: -1}
 	have := cols[sp.table]
 	if have == nil && sp.alt != "" && cols[sp.alt] != nil {
 		p.table, have = sp.alt, cols[sp.alt]
@@ -73,21 +62,21 @@ func buildPlan(sp spec, cols map[string]map[string]colInfo, schema string) (*pla
 		}
 		k := kindOf(ci.dataType)
 		if slices.Contains(sp.bools, c) {
-			k = kBool
-		} else if k == kString && enumCols[c] {
-			k = kEnum
+			k = collectors.KindBool
+		} else if k == collectors.KindString && enumCols[c] {
+			k = collectors.KindEnum
 		}
 		if details && c == "value" {
 			// The server withholds secret values: they never cross the wire.
 			pred := secretSQL(detailNamePattern, false)
 			sel = append(sel, "CASE WHEN "+pred+" THEN NULL ELSE t.`value` END", pred, "(t.`value` IS NOT NULL AND t.`value` <> '')")
-			p.names = append(p.names, "value", "secret", "is_set")
-			p.kinds = append(p.kinds, kString, kBool, kBool)
+			p.secret = len(p.cols) + 1
+			p.cols = append(p.cols, collectors.Column{Name: "value", Kind: collectors.KindString},
+				collectors.Column{Name: "secret", Kind: collectors.KindBool}, collectors.Column{Name: "is_set", Kind: collectors.KindBool})
 			continue
 		}
 		sel = append(sel, "t.`"+c+"`")
-		p.names = append(p.names, c)
-		p.kinds = append(p.kinds, k)
+		p.cols = append(p.cols, collectors.Column{Name: c, Kind: k})
 	}
 	if sp.query != "" {
 		p.query = strings.ReplaceAll(sp.query, "{cols}", strings.Join(sel, ", "))
@@ -109,21 +98,22 @@ func buildPlan(sp spec, cols map[string]map[string]colInfo, schema string) (*pla
 	return p, nil
 }
 
-func kindOf(dataType string) kind {
+func kindOf(dataType string) collectors.Kind {
 	switch dataType {
 	case "tinyint", "smallint", "mediumint", "int", "integer", "bigint", "year":
-		return kInt
+		return collectors.KindInt
 	case "decimal", "float", "double", "numeric":
-		return kFloat
+		return collectors.KindFloat
 	case "datetime", "timestamp", "date":
-		return kTime
+		return collectors.KindTime
 	case "bit":
-		return kBool
+		return collectors.KindBool
 	}
-	return kString
+	return collectors.KindString
 }
 
-// readTable streams one table: one query, rows converted as they arrive.
+// readTable streams one table: one query, each row's cells converted into
+// the table's columnar store as the row arrives.
 func (r *reader) readTable(ctx context.Context, sp spec) (collectors.Table, *collectors.Coverage, error) {
 	cov := &collectors.Coverage{Collector: collectors.NameDatabase, Selected: true, Collected: []string{}}
 	p, err := buildPlan(sp, r.cols, r.schema)
@@ -147,22 +137,24 @@ func (r *reader) readTable(ctx context.Context, sp spec) (collectors.Table, *col
 		return nil, cov, fmt.Errorf("%s: %w", p.table, err)
 	}
 	defer rows.Close()
-	raw := make([]sql.RawBytes, len(p.names))
+	raw := make([]sql.RawBytes, len(p.cols))
 	dest := make([]any, len(raw))
 	for i := range raw {
 		dest[i] = &raw[i]
 	}
+	store := collectors.NewRows(p.cols...)
 	tab := collectors.Table{}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, cov, fmt.Errorf("%s: %w", p.table, err)
 		}
-		row := make(collectors.Row, len(raw))
+		row := store.Add()
 		for i, b := range raw {
-			row[p.names[i]] = r.convert(b, p.kinds[i])
-		}
-		if row["secret"] == true {
-			row["value"] = nil // belt and braces: the query already withheld it
+			if i == p.secret-1 && truthy(raw[p.secret]) {
+				row.SetNull(i) // belt and braces: the query already withheld it
+				continue
+			}
+			put(row, i, b, p.cols[i].Kind)
 		}
 		tab[string(raw[0])] = row // id is always the first column
 	}
@@ -173,42 +165,114 @@ func (r *reader) readTable(ctx context.Context, sp spec) (collectors.Table, *col
 	return tab, cov, nil
 }
 
-// convert turns text-protocol bytes into a JSON-friendly value, allocating
-// as little as possible: a 100,000-VM cloud is millions of values.
-func (r *reader) convert(b sql.RawBytes, k kind) any {
+// put converts one text-protocol cell into the row, allocating nothing for
+// numbers, flags, datetimes and known enum values: a 100,000-VM cloud is
+// millions of cells. A cell its column's kind cannot hold is kept as text.
+func put(row collectors.Row, i int, b sql.RawBytes, k collectors.Kind) {
 	if b == nil {
-		return nil
+		row.SetNull(i)
+		return
 	}
 	switch k {
-	case kInt:
+	case collectors.KindInt:
 		if n, ok := atoi(b); ok {
-			return r.boxInt(n)
+			row.SetInt(i, n)
+			return
 		}
 		if n, err := strconv.ParseUint(string(b), 10, 64); err == nil {
-			return n
+			row.Set(i, n)
+			return
 		}
-	case kFloat:
+	case collectors.KindFloat:
 		if f, err := strconv.ParseFloat(string(b), 64); err == nil {
-			return f
+			row.SetFloat(i, f)
+			return
 		}
-	case kBool:
+	case collectors.KindBool:
 		if len(b) == 1 && b[0] <= 1 { // BIT(1)
-			return b[0] == 1
+			row.SetBool(i, b[0] == 1)
+			return
 		}
 		if n, ok := atoi(b); ok {
-			return n != 0
+			row.SetBool(i, n != 0)
+			return
 		}
-	case kTime:
-		return datetime(b)
-	case kEnum:
-		if v, ok := r.intern[string(b)]; ok { // no allocation for the lookup
-			return v
-		}
-		s := validUTF8(string(b))
-		r.intern[string(b)] = s
-		return s
+	case collectors.KindTime:
+		putTime(row, i, b)
+		return
 	}
-	return validUTF8(string(b))
+	if !utf8.Valid(b) {
+		// Names stored in another encoding: the snapshot stays valid JSON,
+		// the replacement character marks where.
+		b = []byte(strings.ToValidUTF8(string(b), "\uFFFD"))
+	}
+	row.SetBytes(i, b)
+}
+
+// truthy reads a boolean cell (the details tables' secret flag).
+func truthy(b sql.RawBytes) bool {
+	if len(b) == 1 && b[0] <= 1 {
+		return b[0] == 1
+	}
+	n, ok := atoi(b)
+	return ok && n != 0
+}
+
+// putTime stores "2006-01-02 15:04:05[.ffffff]" (UTC, the session time zone)
+// or a bare date as YYYYMMDDhhmmss, read back as RFC 3339; zero dates become
+// null. Fractions of a second are dropped. Anything else is kept as text.
+func putTime(row collectors.Row, i int, b []byte) {
+	if len(b) >= 10 && string(b[:10]) == "0000-00-00" {
+		row.SetNull(i)
+		return
+	}
+	var text []byte
+	switch {
+	case len(b) >= 19 && b[10] == ' ':
+		text = b[:19]
+	case len(b) == 10:
+		text = b
+	default:
+		row.Set(i, validUTF8(string(b)))
+		return
+	}
+	var v int64
+	digits := 0
+	for j, c := range text {
+		switch j {
+		case 4, 7:
+			if c != '-' {
+				digits = -100
+			}
+		case 10:
+		case 13, 16:
+			if c != ':' {
+				digits = -100
+			}
+		default:
+			if c < '0' || c > '9' {
+				digits = -100
+			}
+			v = v*10 + int64(c-'0')
+			digits++
+		}
+	}
+	switch digits {
+	case 14:
+	case 8:
+		v *= 1000000
+	default:
+		// Not digits where MySQL puts them: kept as the same text as before.
+		var out []byte
+		if len(text) == 10 {
+			out = append(append(out, text...), "T00:00:00Z"...)
+		} else {
+			out = append(append(append(append(out, text[:10]...), 'T'), text[11:19]...), 'Z')
+		}
+		row.Set(i, string(out))
+		return
+	}
+	row.SetTime(i, v)
 }
 
 // atoi parses a decimal int64 without allocating.
@@ -234,38 +298,6 @@ func atoi(b []byte) (int64, bool) {
 		n = -n
 	}
 	return n, true
-}
-
-// boxInt shares the interface value of repeated integers (foreign keys,
-// counters): boxing allocates for values above 255, and a 100,000-VM cloud
-// repeats the same few thousand host, pool and offering ids.
-func (r *reader) boxInt(n int64) any {
-	if v, ok := r.ints[n]; ok {
-		return v
-	}
-	var v any = n
-	if len(r.ints) < 1<<17 {
-		r.ints[n] = v
-	}
-	return v
-}
-
-// datetime turns "2006-01-02 15:04:05[.ffffff]" (UTC, the session time
-// zone) into RFC 3339 with one allocation; zero dates become null.
-func datetime(b []byte) any {
-	if len(b) >= 10 && string(b[:10]) == "0000-00-00" {
-		return nil
-	}
-	switch {
-	case len(b) >= 19 && b[10] == ' ':
-		var out [20]byte
-		copy(out[:], b[:19])
-		out[10], out[19] = 'T', 'Z'
-		return string(out[:])
-	case len(b) == 10:
-		return string(b) + "T00:00:00Z"
-	}
-	return validUTF8(string(b))
 }
 
 // validUTF8 repairs names stored in another encoding so the snapshot stays

@@ -158,23 +158,23 @@ func scopeName(v any) string {
 
 // foldSettings builds the effective settings: configuration rows, then
 // declared settings without a row, then overrides from the details tables.
-func foldSettings(conf []collectors.Row, details map[string]collectors.Table) map[string]collectors.Setting {
+func foldSettings(conf []confRow, details map[string]collectors.Table) map[string]collectors.Setting {
 	out := map[string]collectors.Setting{}
 	for _, r := range conf {
-		name, _ := r["name"].(string)
+		name := r.name
 		if name == "" {
 			continue
 		}
 		d, known := declarations[name]
-		st := collectors.Setting{Category: collectors.Text(r["category"]), Scope: scopeName(r["scope"])}
-		secret := r["secret"] == true || secretCategory(st.Category) || secretCategory(d.category) || secretName(name)
-		st.IsSet = r["is_set"] == true
-		st.EqualsDefault = r["equals_default"] == true
+		st := collectors.Setting{Category: r.category, Scope: scopeName(r.scope)}
+		secret := r.secret || secretCategory(st.Category) || secretCategory(d.category) || secretName(name)
+		st.IsSet = r.isSet
+		st.EqualsDefault = r.equalsDefault
 		if secret {
 			st.Secret = true
 		} else {
-			st.Value = strPtr(r["value"])
-			st.Default = strPtr(r["default_value"])
+			st.Value = strPtr(r.value)
+			st.Default = strPtr(r.defaultValue)
 			if st.Default == nil && known {
 				st.Default = d.def
 			}
@@ -202,12 +202,12 @@ func foldSettings(conf []collectors.Row, details map[string]collectors.Table) ma
 			continue
 		}
 		for _, r := range details[sp.table] {
-			name, _ := r["name"].(string)
+			name, _ := r.Get("name").(string)
 			if sp.table == "cluster_details" && ratioKeys[name] != "" {
 				name = ratioKeys[name]
 			}
 			st, ok := out[name]
-			if !ok || st.Secret || r["secret"] == true || r["value"] == nil {
+			if !ok || st.Secret || r.Get("secret") == true || r.Get("value") == nil {
 				continue // not a setting, or its value is not ours to read
 			}
 			if st.Overrides == nil {
@@ -216,7 +216,7 @@ func foldSettings(conf []collectors.Row, details map[string]collectors.Table) ma
 			if st.Overrides[sp.scope] == nil {
 				st.Overrides[sp.scope] = map[string]string{}
 			}
-			st.Overrides[sp.scope][collectors.Text(r[sp.fk])] = collectors.Text(r["value"])
+			st.Overrides[sp.scope][r.Text(sp.fk)] = r.Text("value")
 			out[name] = st
 		}
 	}

@@ -38,20 +38,20 @@ func (s stage1) Collect(context.Context, *collectors.Inventory) (*collectors.Par
 }
 
 func hostRow(id int, name string) collectors.Row {
-	return collectors.Row{
+	return collectors.RowOf(map[string]any{
 		"id": float64(id), "uuid": "uuid-" + name, "name": name, "type": "Routing", "status": "Up",
 		"resource_state": "Enabled", "removed": nil, "cluster_id": float64(1), "data_center_id": float64(1),
 		"hypervisor_type": "KVM", "private_ip_address": fmt.Sprintf("10.0.0.%d", id), "private_netmask": "255.255.255.0",
 		"mgmt_server_id": float64(1001),
-	}
+	})
 }
 
 func oobmRow(id, hostID int, addr, power string) collectors.Row {
 	ip, port, _ := net.SplitHostPort(addr)
-	return collectors.Row{
+	return collectors.RowOf(map[string]any{
 		"id": float64(id), "host_id": float64(hostID), "enabled": true, "driver": "ipmitool", "address": ip, "port": port,
 		"power_state": power, "update_time": "2026-11-22T09:00:00Z", "mgmt_server_id": float64(1001), "update_count": float64(2),
-	}
+	})
 }
 
 func TestAcceptanceFindingsFromRealBMCs(t *testing.T) {
@@ -70,8 +70,8 @@ func TestAcceptanceFindingsFromRealBMCs(t *testing.T) {
 
 	db := map[string]collectors.Table{
 		"host": {}, "oobm": {}, "ha_config": {}, "vm_instance": {},
-		"cluster_details": {"1": {"id": float64(1), "cluster_id": float64(1), "name": "resourceHAEnabled", "value": "true"}},
-		"mshost":          {"1": {"id": float64(1), "msid": float64(1001), "state": "Up", "last_update": "2026-11-22T09:59:50Z", "removed": nil}},
+		"cluster_details": {"1": collectors.RowOf(map[string]any{"id": float64(1), "cluster_id": float64(1), "name": "resourceHAEnabled", "value": "true"})},
+		"mshost":          {"1": collectors.RowOf(map[string]any{"id": float64(1), "msid": float64(1001), "state": "Up", "last_update": "2026-11-22T09:59:50Z", "removed": nil})},
 	}
 	bmcs := map[string]struct {
 		addr, power string

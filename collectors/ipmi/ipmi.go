@@ -442,17 +442,17 @@ func (c *Collector) targets(inv *collectors.Inventory) []bmc {
 	}
 	hosts := inv.DB["host"]
 	for _, row := range inv.DB["oobm"] {
-		hid := str(row["host_id"])
-		h := hosts[hid]
-		if h == nil || h["removed"] != nil {
+		hid := str(row.Get("host_id"))
+		h, ok := hosts[hid]
+		if !ok || h.Get("removed") != nil {
 			continue
 		}
-		b := bmc{hostID: hid, name: str(h["name"]), key: str(h["uuid"]), driver: str(row["driver"])}
+		b := bmc{hostID: hid, name: str(h.Get("name")), key: str(h.Get("uuid")), driver: str(row.Get("driver"))}
 		if b.key == "" {
 			b.key = b.name
 		}
-		addr := str(row["address"])
-		port := str(row["port"])
+		addr := str(row.Get("address"))
+		port := str(row.Get("port"))
 		if port != "" && addr != "" {
 			addr = net.JoinHostPort(strings.Trim(addr, "[]"), port)
 		}

@@ -94,7 +94,7 @@ type host struct {
 func inventory(hosts ...host) *collectors.Inventory {
 	db := map[string]collectors.Table{"host": {}, "oobm": {}}
 	for i, h := range hosts {
-		db["host"][h.id] = collectors.Row{"id": h.id, "uuid": "uuid-" + h.name, "name": h.name, "type": "Routing", "removed": nil}
+		db["host"][h.id] = collectors.RowOf(map[string]any{"id": h.id, "uuid": "uuid-" + h.name, "name": h.name, "type": "Routing", "removed": nil})
 		if h.addr == "" {
 			continue
 		}
@@ -107,10 +107,10 @@ func inventory(hosts ...host) *collectors.Inventory {
 		if ps == "" {
 			ps = "On"
 		}
-		db["oobm"][fmt.Sprint(100+i)] = collectors.Row{
+		db["oobm"][fmt.Sprint(100+i)] = collectors.RowOf(map[string]any{
 			"id": float64(100 + i), "host_id": json.Number(h.id), "enabled": float64(1), "driver": driver,
 			"address": ip, "port": port, "power_state": ps,
-		}
+		})
 	}
 	return &collectors.Inventory{DB: db}
 }
@@ -370,7 +370,7 @@ func TestPowerStateFollowsTheBMC(t *testing.T) {
 	if f := fact(t, p, "kvm1"); f.Auth != authOK || f.Power != "off" {
 		t.Fatalf("powered-off BMC: auth=%q (%s) power=%q", f.Auth, f.AuthDetail, f.Power)
 	}
-	if got := inv.DB["oobm"]["100"]["power_state"]; got != "On" {
+	if got := inv.DB["oobm"]["100"].Get("power_state"); got != "On" {
 		t.Fatalf("db power_state %v", got)
 	}
 	if err := poweroff.SetPower(true); err != nil {
