@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/csaudit/csaudit/collectors"
 )
@@ -77,8 +78,9 @@ func scalar(name string) bool {
 func secretName(name string) bool { return settingNameRE.MatchString(name) && !scalar(name) }
 
 // scalarSecretLooking lists declared scalars whose names look secret, so the
-// query can exempt them.
-func scalarSecretLooking() []string {
+// query can exempt them. Computed once: matching every declaration's name
+// costs tens of milliseconds, and each details table's query needs the list.
+var scalarSecretLooking = sync.OnceValue(func() []string {
 	var out []string
 	for n := range declarations {
 		if scalar(n) && (settingNameRE.MatchString(n) || detailNameRE.MatchString(n)) && safeNameRE.MatchString(n) {
@@ -87,10 +89,10 @@ func scalarSecretLooking() []string {
 	}
 	sort.Strings(out)
 	return out
-}
+})
 
 // secretDeclared lists setting names declared Hidden/Secure, for queries.
-func secretDeclared() []string {
+var secretDeclared = sync.OnceValue(func() []string {
 	var out []string
 	for n, d := range declarations {
 		if secretCategory(d.category) && safeNameRE.MatchString(n) {
@@ -99,7 +101,7 @@ func secretDeclared() []string {
 	}
 	sort.Strings(out)
 	return out
-}
+})
 
 // secretSQL is the constant predicate (on alias t) deciding, inside the
 // server, that a row's value must not be sent: the value never leaves MariaDB.
