@@ -21,8 +21,8 @@ type plan struct {
 	dropped []string
 }
 
-// enumCols are low-cardinality string columns whose values are shared
-// between rows, which keeps 100,000-VM snapshots small.
+// enumCols are low-cardinality string columns: each distinct value is
+// stored once per table and rows hold a 2-byte code.
 var enumCols = map[string]bool{"state": true, "type": true, "status": true, "power_state": true, "hypervisor_type": true, "resource_state": true,
 	"step": true, "vm_type": true, "volume_type": true, "pool_type": true, "format": true, "scope": true, "redundant_state": true, "role": true,
 	"update_state": true, "download_state": true, "allocation_state": true, "managed_state": true, "arch": true, "reason": true, "driver": true,
