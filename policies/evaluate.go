@@ -44,11 +44,19 @@ func ParseInput(b []byte) (*Input, error) {
 	if err := json.Unmarshal(b, &head); err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)
 	}
-	v, err := ast.ValueFromReader(bytes.NewReader(b))
+	// Decoded once to Go values (numbers kept as written), indexed, then
+	// converted: what ast.ValueFromReader does, with the index in between.
+	var doc any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	idx, err := buildIndex(doc)
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)
 	}
-	idx, err := buildIndex(v)
+	v, err := ast.InterfaceToValue(doc)
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)
 	}

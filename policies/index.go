@@ -2,7 +2,9 @@ package policies
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -48,6 +50,9 @@ var groupings = []grouping{
 	{"vm_instance", "state|power_state", "id"},
 	{"vm_instance", "host_id|power_host", "id"},
 	{"async_job", "job_status", "id"},
+	{"domain_router", "redundant_state|vpc_id", "id"},
+	{"router_network_ref", "network_id", "router_id"},
+	{"router_network_ref", "router_id", "network_id"},
 }
 
 // activeDomainStates are libvirt states in which a domain has a running QEMU
@@ -57,22 +62,20 @@ var activeDomainStates = map[string]bool{"running": true, "paused": true, "block
 
 var trueTerm = ast.BooleanTerm(true)
 
-// buildIndex derives data.csaudit.index from a snapshot value.
-func buildIndex(input ast.Value) (ast.Value, error) {
-	root, ok := input.(ast.Object)
+// buildIndex derives data.csaudit.index from the decoded snapshot (the Go
+// values ast.InterfaceToValue converts next): native map lookups make it a
+// small fraction of the conversion, where reading the ast.Value cost seconds.
+func buildIndex(doc any) (ast.Value, error) {
+	root, ok := doc.(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("snapshot is not an object")
 	}
-	db, _ := root.Get(ast.StringTerm("db")).Value.(ast.Object)
+	db, _ := root["db"].(map[string]any)
 	group := map[string]map[string]map[string]ast.Object{}
 	for _, g := range groupings {
 		out := tree{}
-		if db != nil {
-			if t := db.Get(ast.StringTerm(g.table)); t != nil {
-				if rows, ok := t.Value.(ast.Object); ok {
-					groupTable(rows, g, out)
-				}
-			}
+		if rows, ok := db[g.table].(map[string]any); ok {
+			groupTable(rows, g, out)
 		}
 		if group[g.table] == nil {
 			group[g.table] = map[string]map[string]ast.Object{}
@@ -109,109 +112,82 @@ func (t tree) object() ast.Object {
 	return ast.NewObject(terms...)
 }
 
-func groupTable(rows ast.Object, g grouping, out tree) {
-	// levels[i] holds the columns of level i ("a|b/c" is two levels).
-	var levels [][]*ast.Term
+func groupTable(rows map[string]any, g grouping, out tree) {
+	// levels[l] are the columns of level l ("a|b/c" is two levels).
+	var levels [][]string
 	for _, lv := range strings.Split(g.by, "/") {
-		var cols []*ast.Term
-		for _, c := range strings.Split(lv, "|") {
-			cols = append(cols, ast.StringTerm(c))
-		}
-		levels = append(levels, cols)
+		levels = append(levels, strings.Split(lv, "|"))
 	}
-	val, removed := ast.StringTerm(g.val), ast.StringTerm("removed")
-	keys := make([]string, len(levels))
-	rows.Foreach(func(k, v *ast.Term) {
-		row, ok := v.Value.(ast.Object)
-		if !ok {
-			return
-		}
-		if r := row.Get(removed); r != nil && !ast.NullTerm().Equal(r) {
-			return
-		}
-		for i, cols := range levels {
-			parts := make([]string, len(cols))
-			for j, c := range cols {
-				t, ok := text(row.Get(c))
-				if !ok {
-					return
-				}
-				parts[j] = t
-			}
-			keys[i] = strings.Join(parts, "|")
-		}
-		member, _ := text(k)
-		if g.val != "id" {
-			if member, ok = text(row.Get(val)); !ok {
-				return
-			}
+	parts := make([]string, 0, 4)
+next:
+	for id, v := range rows {
+		row, ok := v.(map[string]any)
+		if !ok || row["removed"] != nil {
+			continue
 		}
 		node := out
-		for _, key := range keys[:len(keys)-1] {
-			next, _ := node[key].(tree)
-			if next == nil {
-				next = tree{}
-				node[key] = next
+		for l, cols := range levels {
+			parts = parts[:0]
+			for _, c := range cols {
+				t, ok := text(row[c])
+				if !ok {
+					continue next
+				}
+				parts = append(parts, t)
 			}
-			node = next
+			key := strings.Join(parts, "|")
+			if l < len(levels)-1 {
+				child, _ := node[key].(tree)
+				if child == nil {
+					child = tree{}
+					node[key] = child
+				}
+				node = child
+				continue
+			}
+			member := id
+			if g.val != "id" {
+				if member, ok = text(row[g.val]); !ok {
+					continue next
+				}
+			}
+			set, _ := node[key].(map[string]struct{})
+			if set == nil {
+				set = map[string]struct{}{}
+				node[key] = set
+			}
+			set[member] = struct{}{}
 		}
-		last := keys[len(keys)-1]
-		set, _ := node[last].(map[string]struct{})
-		if set == nil {
-			set = map[string]struct{}{}
-			node[last] = set
-		}
-		set[member] = struct{}{}
-	})
+	}
 }
 
 // activeDomains groups the libvirt domains in an active state reported for
 // each live hypervisor host (lib.routing_hosts): host id → names, and name →
 // host ids.
-func activeDomains(root, db ast.Object) (byHost, hostsByName map[string]map[string]struct{}) {
+func activeDomains(root, db map[string]any) (byHost, hostsByName map[string]map[string]struct{}) {
 	byHost, hostsByName = map[string]map[string]struct{}{}, map[string]map[string]struct{}{}
-	facts, _ := root.Get(ast.StringTerm("hosts")).Value.(ast.Object)
-	if facts == nil || db == nil {
-		return
-	}
-	ht := db.Get(ast.StringTerm("host"))
-	if ht == nil {
-		return
-	}
-	hosts, _ := ht.Value.(ast.Object)
-	if hosts == nil {
-		return
-	}
-	hosts.Foreach(func(k, v *ast.Term) {
-		h, ok := v.Value.(ast.Object)
-		if !ok {
-			return
+	facts, _ := root["hosts"].(map[string]any)
+	hosts, _ := db["host"].(map[string]any)
+	for hid, v := range hosts {
+		h, ok := v.(map[string]any)
+		if !ok || h["removed"] != nil || h["type"] != "Routing" {
+			continue
 		}
-		if r := h.Get(ast.StringTerm("removed")); r != nil && !ast.NullTerm().Equal(r) {
-			return
-		}
-		if t, _ := text(h.Get(ast.StringTerm("type"))); t != "Routing" {
-			return
-		}
-		hid, _ := text(k)
-		list, ok := lookup(facts, h.Get(ast.StringTerm("uuid")), "domains", "domains").(*ast.Array)
-		if !ok {
-			return
-		}
-		list.Foreach(func(d *ast.Term) {
-			dom, ok := d.Value.(ast.Object)
-			if !ok {
-				return
-			}
-			state, _ := text(dom.Get(ast.StringTerm("state")))
-			name, ok := text(dom.Get(ast.StringTerm("name")))
+		uuid, _ := h["uuid"].(string)
+		hf, _ := facts[uuid].(map[string]any)
+		doms, _ := hf["domains"].(map[string]any)
+		list, _ := doms["domains"].([]any)
+		for _, d := range list {
+			dom, _ := d.(map[string]any)
+			state, _ := dom["state"].(string)
+			name, ok := text(dom["name"])
 			if !ok || !activeDomainStates[state] {
-				return
+				continue
 			}
 			add(byHost, hid, name)
 			add(hostsByName, name, hid)
-		})
-	})
+		}
+	}
 	return
 }
 
@@ -222,47 +198,22 @@ func add(m map[string]map[string]struct{}, k, member string) {
 	m[k][member] = struct{}{}
 }
 
-// lookup walks obj[first][path...], returning nil when any step is missing.
-func lookup(obj ast.Object, first *ast.Term, path ...string) ast.Value {
-	if first == nil {
-		return nil
-	}
-	t := obj.Get(first)
-	for _, p := range path {
-		if t == nil {
-			return nil
-		}
-		o, ok := t.Value.(ast.Object)
-		if !ok {
-			return nil
-		}
-		t = o.Get(ast.StringTerm(p))
-	}
-	if t == nil {
-		return nil
-	}
-	return t.Value
-}
-
 // text is lib.key: the sprintf("%v") text of a string, number or boolean;
 // false for null, absent and composite values.
-func text(t *ast.Term) (string, bool) {
-	if t == nil {
-		return "", false
-	}
-	switch v := t.Value.(type) {
-	case ast.String:
-		return string(v), true
-	case ast.Number:
-		if i, ok := v.Int64(); ok {
-			return fmt.Sprint(i), true
+func text(v any) (string, bool) {
+	switch v := v.(type) {
+	case string:
+		return v, true
+	case json.Number:
+		if i, err := v.Int64(); err == nil {
+			return strconv.FormatInt(i, 10), true
 		}
-		if f, ok := v.Float64(); ok {
+		if f, err := v.Float64(); err == nil {
 			return fmt.Sprint(f), true
 		}
 		return v.String(), true
-	case ast.Boolean:
-		return fmt.Sprint(bool(v)), true
+	case bool:
+		return strconv.FormatBool(v), true
 	}
 	return "", false
 }

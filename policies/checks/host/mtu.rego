@@ -40,13 +40,20 @@ traffic_bridge(facts, link) if {
 	startswith(link.name, "cloudbr")
 }
 
-bridge_mtus[[cid, l.name]] contains l.mtu if {
+# [cluster id, bridge] → MTUs seen on the cluster's hosts (an object
+# comprehension: a partial set with a composite key was much slower).
+bridge_mtus := {[cid, name]: mtus |
 	some cid, hids in lib.hosts_in_cluster
-	some hid in hids
-	facts := input.hosts[lib.routing_hosts[hid].uuid]
-	some l in facts.interfaces.links
-	traffic_bridge(facts, l)
+	links := [l | some hid in hids; some l in traffic_links(input.hosts[lib.routing_hosts[hid].uuid])]
+	some name in {l.name | some l in links}
+	mtus := {l.mtu | some l in links; l.name == name}
 }
+
+# A host's traffic bridge links, the bridge names computed once per host.
+traffic_links(facts) := [l | some l in facts.interfaces.links; l.name in bridges] if {
+	facts.agent_properties
+	bridges := traffic_bridges(facts)
+} else := [l | some l in facts.interfaces.links; traffic_bridge(facts, l)]
 
 deny contains f if {
 	some k, mtus in bridge_mtus

@@ -33,24 +33,31 @@ running_redundant := {id: r |
 }
 
 # A redundant pair is the routers of one VPC, or else of one guest network.
-refs := object.get(input.db, "router_network_ref", {})
-
-networks_of := {lib.key(rid): nets |
-	some rid in {ref.router_id | some ref in refs}
-	nets := {ref.network_id | some ref in refs; ref.router_id == rid}
+# Which routers claim PRIMARY per group, through the groupings of
+# domain_router by (redundant_state, vpc_id) and router_network_ref by network.
+vpc_primaries := {sprintf("vpc:%s", [vpc]): ids |
+	some k, members in lib.group("domain_router", "redundant_state|vpc_id", "id")
+	[state, vpc] := split(k, "|")
+	state == "PRIMARY"
+	ids := {id | some id, _ in members; running_redundant[id]}
 }
 
-groups := {id: group_set(id, r) | some id, r in running_redundant}
+network_primaries := {sprintf("network:%s", [net]): ids |
+	some net, routers in lib.group("router_network_ref", "network_id", "router_id")
+	ids := {id |
+		some id, _ in routers
+		r := running_redundant[id]
+		r.redundant_state == "PRIMARY"
+		object.get(r, "vpc_id", null) == null
+	}
+}
 
-group_set(_, r) := {sprintf("vpc:%v", [r.vpc_id])} if object.get(r, "vpc_id", null) != null
+primaries := object.union(vpc_primaries, network_primaries)
 
-group_set(id, r) := {sprintf("network:%v", [nid]) | some nid in object.get(networks_of, id, set())} if object.get(r, "vpc_id", null) == null
+groups_of(_, r) := {sprintf("vpc:%v", [r.vpc_id])} if object.get(r, "vpc_id", null) != null
 
-# Built once: which routers claim PRIMARY per group.
-primaries[g] contains id if {
-	some id, r in running_redundant
-	r.redundant_state == "PRIMARY"
-	some g in groups[id]
+groups_of(id, r) := {sprintf("network:%s", [n]) | some n, _ in object.get(lib.group("router_network_ref", "router_id", "network_id"), id, {})} if {
+	object.get(r, "vpc_id", null) == null
 }
 
 deny contains f if {
@@ -75,6 +82,6 @@ deny contains f if {
 		"severity": "medium",
 		"discriminator": r.redundant_state,
 		"message": sprintf("redundant router %s reports %s", [vm.instance_name, r.redundant_state]),
-		"evidence": {"redundant_state": r.redundant_state, "groups": sort(groups[id])},
+		"evidence": {"redundant_state": r.redundant_state, "groups": sort(groups_of(id, r))},
 	}
 }

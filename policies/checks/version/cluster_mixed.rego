@@ -43,13 +43,17 @@ component(h, "libvirt") := first_version(h, libvirt_pkgs)
 
 component(h, "cpu_model") := input.hosts[h.uuid].cpu.model
 
-seen[[cid, kind]] contains v if {
+# [cluster id, component] → values seen on the cluster's KVM hosts. An object
+# comprehension: a partial set with a composite key was ten times slower.
+seen := {[cid, kind]: values |
 	some cid, ids in lib.hosts_in_cluster
-	some hid in ids
-	h := lib.routing_hosts[hid]
-	h.hypervisor_type == "KVM"
 	some kind in ["qemu", "libvirt", "cpu_model"]
-	v := component(h, kind)
+	values := {v |
+		some hid in ids
+		h := lib.routing_hosts[hid]
+		h.hypervisor_type == "KVM"
+		v := component(h, kind)
+	}
 }
 
 deny contains f if {
