@@ -33,6 +33,19 @@ type Coverage struct {
 
 // ParseInput converts snapshot JSON.
 func ParseInput(b []byte) (*Input, error) {
+	// Decoded once to Go values (numbers kept as written), read for the
+	// parts Go needs, indexed, then converted: what ast.ValueFromReader
+	// does, with the rest in between instead of more passes over the JSON.
+	var doc any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	root, ok := doc.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("snapshot: not a JSON object")
+	}
 	var head struct {
 		Meta struct {
 			Collectors map[string]struct {
@@ -41,15 +54,12 @@ func ParseInput(b []byte) (*Input, error) {
 		} `json:"meta"`
 		Coverage map[string]Coverage `json:"coverage"`
 	}
-	if err := json.Unmarshal(b, &head); err != nil {
+	// Only meta and coverage, which are small, go through encoding/json again.
+	small, err := json.Marshal(map[string]any{"meta": root["meta"], "coverage": root["coverage"]})
+	if err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)
 	}
-	// Decoded once to Go values (numbers kept as written), indexed, then
-	// converted: what ast.ValueFromReader does, with the index in between.
-	var doc any
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if err := dec.Decode(&doc); err != nil {
+	if err := json.Unmarshal(small, &head); err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)
 	}
 	idx, err := buildIndex(doc)

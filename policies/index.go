@@ -71,19 +71,28 @@ func buildIndex(doc any) (ast.Value, error) {
 		return nil, fmt.Errorf("snapshot is not an object")
 	}
 	db, _ := root["db"].(map[string]any)
-	group := map[string]map[string]map[string]ast.Object{}
+	// One pass per table applies all its groupings: walking 100,000 rows
+	// once per grouping cost more in cache misses than the grouping itself.
+	byTable := map[string][]grouping{}
 	for _, g := range groupings {
-		out := tree{}
-		if rows, ok := db[g.table].(map[string]any); ok {
-			groupTable(rows, g, out)
+		byTable[g.table] = append(byTable[g.table], g)
+	}
+	group := map[string]map[string]map[string]ast.Object{}
+	for table, gs := range byTable {
+		outs := make([]tree, len(gs))
+		for i := range outs {
+			outs[i] = tree{}
 		}
-		if group[g.table] == nil {
-			group[g.table] = map[string]map[string]ast.Object{}
+		if rows, ok := db[table].(map[string]any); ok {
+			groupTable(rows, gs, outs)
 		}
-		if group[g.table][g.by] == nil {
-			group[g.table][g.by] = map[string]ast.Object{}
+		group[table] = map[string]map[string]ast.Object{}
+		for i, g := range gs {
+			if group[table][g.by] == nil {
+				group[table][g.by] = map[string]ast.Object{}
+			}
+			group[table][g.by][g.val] = outs[i].object()
 		}
-		group[g.table][g.by][g.val] = out.object()
 	}
 	byHost, hostsByName := activeDomains(root, db)
 	return ast.NewObject(
@@ -112,51 +121,56 @@ func (t tree) object() ast.Object {
 	return ast.NewObject(terms...)
 }
 
-func groupTable(rows map[string]any, g grouping, out tree) {
-	// levels[l] are the columns of level l ("a|b/c" is two levels).
-	var levels [][]string
-	for _, lv := range strings.Split(g.by, "/") {
-		levels = append(levels, strings.Split(lv, "|"))
+func groupTable(rows map[string]any, gs []grouping, outs []tree) {
+	// levels[i][l] are the columns of level l of grouping i ("a|b/c" is two
+	// levels).
+	levels := make([][][]string, len(gs))
+	for i, g := range gs {
+		for _, lv := range strings.Split(g.by, "/") {
+			levels[i] = append(levels[i], strings.Split(lv, "|"))
+		}
 	}
 	parts := make([]string, 0, 4)
-next:
 	for id, v := range rows {
 		row, ok := v.(map[string]any)
 		if !ok || row["removed"] != nil {
 			continue
 		}
-		node := out
-		for l, cols := range levels {
-			parts = parts[:0]
-			for _, c := range cols {
-				t, ok := text(row[c])
-				if !ok {
-					continue next
+	next:
+		for i, g := range gs {
+			node := outs[i]
+			for l, cols := range levels[i] {
+				parts = parts[:0]
+				for _, c := range cols {
+					t, ok := text(row[c])
+					if !ok {
+						continue next
+					}
+					parts = append(parts, t)
 				}
-				parts = append(parts, t)
-			}
-			key := strings.Join(parts, "|")
-			if l < len(levels)-1 {
-				child, _ := node[key].(tree)
-				if child == nil {
-					child = tree{}
-					node[key] = child
+				key := strings.Join(parts, "|")
+				if l < len(levels[i])-1 {
+					child, _ := node[key].(tree)
+					if child == nil {
+						child = tree{}
+						node[key] = child
+					}
+					node = child
+					continue
 				}
-				node = child
-				continue
-			}
-			member := id
-			if g.val != "id" {
-				if member, ok = text(row[g.val]); !ok {
-					continue next
+				member := id
+				if g.val != "id" {
+					if member, ok = text(row[g.val]); !ok {
+						continue next
+					}
 				}
+				set, _ := node[key].(map[string]struct{})
+				if set == nil {
+					set = map[string]struct{}{}
+					node[key] = set
+				}
+				set[member] = struct{}{}
 			}
-			set, _ := node[key].(map[string]struct{})
-			if set == nil {
-				set = map[string]struct{}{}
-				node[key] = set
-			}
-			set[member] = struct{}{}
 		}
 	}
 }
@@ -205,6 +219,9 @@ func text(v any) (string, bool) {
 	case string:
 		return v, true
 	case json.Number:
+		if plainInt(string(v)) {
+			return string(v), true // already what sprintf("%v") prints
+		}
 		if i, err := v.Int64(); err == nil {
 			return strconv.FormatInt(i, 10), true
 		}
@@ -265,4 +282,24 @@ func (e *Engine) withIndex(ctx context.Context, in *Input, f func(storage.Transa
 		return fmt.Errorf("index: %w", err)
 	}
 	return f(txn)
+}
+
+// plainInt reports a JSON integer literal ("-12", "0"), which JSON writes
+// without leading zeros, so its text is its decimal form.
+func plainInt(s string) bool {
+	if s == "-0" {
+		return false
+	}
+	if len(s) > 0 && s[0] == '-' {
+		s = s[1:]
+	}
+	if len(s) == 0 || len(s) > 18 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

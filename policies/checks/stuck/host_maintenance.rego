@@ -8,8 +8,10 @@
 #   lastUpdated. The finding says why the drain stalls: VMs on the host in a transitional
 #   state, open migration work items, and VMs whose volumes are on host-local storage
 #   (those cannot be live-migrated). Medium per the rubric: a resource stuck beyond its
-#   threshold. Source: ResourceState machine (states.md) and HighAvailabilityManager
-#   WorkType Migration.
+#   threshold. Without either timestamp the drain cannot be timed: such a host is reported
+#   at low severity so a NULL lastUpdated does not raise a false alarm the moment a host
+#   enters maintenance. Source: ResourceState machine (states.md) and
+#   HighAvailabilityManager WorkType Migration.
 # custom:
 #   id: CSA-STUCK-005
 #   severity: medium
@@ -70,7 +72,7 @@ stuck(id, h) if {
 }
 
 # Without any timestamp the drain cannot be timed; a host in PrepareForMaintenance
-# with nothing to migrate and no age is still worth a look.
+# with no age is still worth a look, at low severity (see severity).
 stuck(id, h) if {
 	h.resource_state == "PrepareForMaintenance"
 	not since(id, h)
@@ -84,6 +86,7 @@ deny contains f if {
 	local := sort([lib.live_vm(v).instance_name | some v in on_host; local_vms[v]])
 	f := {
 		"resource": lib.host_resource(id, h),
+		"severity": severity(id, h),
 		"message": sprintf("host %s is %s with %d VMs left (%d in transition, %d on local storage, %d open migration work items)", [h.name, h.resource_state, count(on_host), count(moving), count(local), count(object.get(migration_work, id, set()))]),
 		"evidence": {
 			"resource_state": h.resource_state, "since": since_or_null(id, h),
@@ -92,3 +95,8 @@ deny contains f if {
 		},
 	}
 }
+
+severity(id, h) := "low" if {
+	h.resource_state == "PrepareForMaintenance"
+	not since(id, h)
+} else := "medium"

@@ -32,3 +32,9 @@ test_error_in_maintenance_is_flagged_at_once if {
 test_enabled_host_is_quiet if {
 	count(check.deny) == 0 with input as testlib.snapshot(db("Enabled", "2026-11-22T07:00:00Z"))
 }
+
+test_untimed_prepare_for_maintenance_is_low if {
+	s := testlib.snapshot({"host": {"4": testlib.host(4, {"resource_state": "PrepareForMaintenance", "lastUpdated": null})}})
+	[f] := [f | some f in check.deny] with input as s
+	f.severity == "low"
+}
