@@ -251,6 +251,13 @@ ha_vm_ids := object.union(
 
 ha_vms := object.keys(ha_vm_ids)
 
+# Live host-local (scope HOST) primary storage pool ids, and the ids of VMs
+# (id → true) with a live volume on one of them: such VMs cannot live-migrate
+# and HA cannot restart them elsewhere.
+local_pools := {id | some id, p in object.get(input.db, "storage_pool", {}); p.removed == null; p.scope == "HOST"}
+
+vm_ids_on_local_pools := object.union_n([object.get(group("volumes", "pool_id", "instance_id"), pid, {}) | some pid in local_pools])
+
 # Live HA-enabled VM ids on a host, in any state or in one state.
 ha_vm_ids_on_host(hid) := object.union(
 	ids_where("vm_instance", "ha_enabled|host_id", sprintf("true|%v", [hid])),

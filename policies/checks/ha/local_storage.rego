@@ -23,15 +23,10 @@ package csaudit.checks.ha.local_storage
 
 import data.csaudit.lib
 
-local_pools := {id | some id, p in object.get(input.db, "storage_pool", {}); p.removed == null; p.scope == "HOST"}
-
-# VM id → true for VMs with a live volume on a local pool.
-local_instances := object.union_n([object.get(lib.group("volumes", "pool_id", "instance_id"), pid, {}) | some pid in local_pools])
-
 deny contains f if {
-	some id, _ in object.filter(local_instances, lib.ha_vms)
+	some id, _ in object.filter(lib.vm_ids_on_local_pools, lib.ha_vms)
 	vm := lib.live_vm(id)
-	pools := {pid | some pid in local_pools; object.get(lib.group("volumes", "pool_id", "instance_id"), pid, {})[id]}
+	pools := {pid | some pid in lib.local_pools; object.get(lib.group("volumes", "pool_id", "instance_id"), pid, {})[id]}
 	f := {
 		"resource": lib.vm_resource(id, vm),
 		"message": sprintf("%s is HA-enabled but has volumes on local storage pool(s) %v", [vm.instance_name, sort(pools)]),

@@ -47,10 +47,6 @@ migration_work[lib.key(w.host_id)] contains w.created if {
 	w.host_id != null
 }
 
-local_pools := {id | some id, p in object.get(input.db, "storage_pool", {}); p.removed == null; p.scope == "HOST"}
-
-local_vms := object.union_n([object.get(lib.group("volumes", "pool_id", "instance_id"), pid, {}) | some pid in local_pools])
-
 since(id, _) := t if {
 	t := min(migration_work[id])
 }
@@ -83,7 +79,7 @@ deny contains f if {
 	stuck(id, h)
 	on_host := object.keys(lib.vm_ids_on_host(id))
 	moving := sort([lib.live_vm(v).instance_name | some v in on_host; lib.live_vm(v).state in transitional])
-	local := sort([lib.live_vm(v).instance_name | some v in on_host; local_vms[v]])
+	local := sort([lib.live_vm(v).instance_name | some v in on_host; lib.vm_ids_on_local_pools[v]])
 	f := {
 		"resource": lib.host_resource(id, h),
 		"severity": severity(id, h),
