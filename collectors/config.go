@@ -13,6 +13,9 @@ import (
 // Config is csaudit's YAML configuration (DESIGN.md "Config file"). A section
 // that is present enables its collector.
 type Config struct {
+	// Name labels the audited cloud in reports ("prod-eu"); without it the
+	// report names the cloud by its zones.
+	Name      string              `yaml:"name"`
 	Database  *DatabaseConfig     `yaml:"database"`
 	API       *APIConfig          `yaml:"api"`
 	SSH       *SSHConfig          `yaml:"ssh"`

@@ -46,7 +46,9 @@ func Text(v any) string {
 
 // Meta describes the run that produced the snapshot.
 type Meta struct {
-	Tool        Tool      `json:"tool"`
+	Tool Tool `json:"tool"`
+	// Name is the config's name for the audited cloud, if it has one.
+	Name        string    `json:"name,omitempty"`
 	CollectedAt time.Time `json:"collected_at"`
 	// DBNow is UTC_TIMESTAMP() read inside the database transaction. Every age a
 	// check computes is measured against it, never against the evaluation clock.

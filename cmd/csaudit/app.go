@@ -235,6 +235,7 @@ func (a *app) collect(ctx context.Context, src sourceFlags, cfg *collectors.Conf
 	if err != nil {
 		return nil, fatal(err)
 	}
+	s.Meta.Name = cfg.Name
 	for _, e := range s.CollectorErrors {
 		a.log.Warn("collector error", "collector", e.Collector, "target", e.Target, "error", e.Error)
 	}

@@ -170,6 +170,22 @@ func target(s *collectors.Snapshot) report.Target {
 		t.CloudStackVersion = d.CSVersion
 		t.Database = fmt.Sprintf("%s:%d/%s", d.Hostname, d.Port, d.Schema)
 	}
+	t.Name = s.Meta.Name
+	if t.Name == "" {
+		// Operators know a cloud by its zones; the database address is the
+		// last resort (an inventory-only run has neither).
+		var zones []string
+		for _, row := range s.DB["data_center"] {
+			if n, ok := row.Get("name").(string); ok && n != "" && row.Get("removed") == nil {
+				zones = append(zones, n)
+			}
+		}
+		sort.Strings(zones)
+		t.Name = strings.Join(zones, ", ")
+	}
+	if t.Name == "" {
+		t.Name = t.Database
+	}
 	if t.CloudStackVersion == "" {
 		var vs []string
 		for _, row := range s.DB["version"] {

@@ -579,3 +579,25 @@ func TestLabPDFText(t *testing.T) {
 		t.Error("PDF text lacks the non-Latin host name узел-kvm-0007")
 	}
 }
+
+// The report names the cloud by the config's name, else by its live zones,
+// else by the database it was read from.
+func TestTargetName(t *testing.T) {
+	s := collectors.New(collectors.Tool{}, time.Time{})
+	s.Meta.Database = &collectors.DBIdentity{Hostname: "db1", Port: 3306, Schema: "cloud"}
+	if got := target(s).Name; got != "db1:3306/cloud" {
+		t.Errorf("no zones: name %q", got)
+	}
+	s.DB["data_center"] = collectors.Table{
+		"2": collectors.RowOf(map[string]any{"name": "zone-b"}),
+		"1": collectors.RowOf(map[string]any{"name": "zone-a"}),
+		"3": collectors.RowOf(map[string]any{"name": "old", "removed": "2025-01-01 00:00:00"}),
+	}
+	if got := target(s).Name; got != "zone-a, zone-b" {
+		t.Errorf("zones: name %q", got)
+	}
+	s.Meta.Name = "prod-eu"
+	if got := target(s).Name; got != "prod-eu" {
+		t.Errorf("config name: %q", got)
+	}
+}

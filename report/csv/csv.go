@@ -108,7 +108,7 @@ func Cell(s string) string {
 		if r == '\n' || r == '\t' {
 			return r
 		}
-		if unicode.IsControl(r) {
+		if unicode.IsControl(r) || report.Reorders(r) {
 			return -1
 		}
 		return r

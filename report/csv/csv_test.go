@@ -89,6 +89,8 @@ func TestCell(t *testing.T) {
 		{"\x1b[31mred", "[31mred"},
 		{"\x00=x", "'=x"},
 		{"узел-01", "узел-01"},
+		{"invoice\u202Efdp.exe", "invoicefdp.exe"},
+		{"\u2066=x\u2069", "'=x"},
 	} {
 		if got := Cell(tc.in); got != tc.want {
 			t.Errorf("Cell(%q) = %q, want %q", tc.in, got, tc.want)

@@ -117,7 +117,7 @@ func inert(r rune) rune {
 		return r
 	case r < 0x20, r >= 0x7F && r <= 0x9F:
 		return -1
-	case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == 0x200E, r == 0x200F, r == 0x061C:
+	case report.Reorders(r):
 		return -1
 	}
 	return r

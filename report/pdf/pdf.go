@@ -118,7 +118,7 @@ func (w *writer) text(s string) string {
 			return r
 		case r == '\t':
 			return ' '
-		case unicode.IsControl(r), r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == 0x200E, r == 0x200F, r == 0x061C:
+		case unicode.IsControl(r), report.Reorders(r):
 			return -1
 		case r > 0xFFFF || !w.cov.has(r):
 			// fpdf's font subsetter handles the Basic Multilingual Plane only.

@@ -25,6 +25,8 @@ const (
 	Greek    = "κόμβος"
 	// CJK is outside DejaVu Sans: the PDF shows '?' for it.
 	CJK = "vm-東京-01"
+	// Bidi holds a right-to-left override: shown raw it reads "vm-invoiceexe.pdf".
+	Bidi = "vm-invoice\u202Efdp.exe"
 )
 
 // Sample returns a small report that exercises every part of every format:
@@ -180,7 +182,7 @@ func Sample() *report.Report {
 			{
 				CheckID: "CS-INV-008", Title: "Inventory note", Category: "inventory", Severity: report.Info,
 				Resource:    report.Resource{Type: "vm", ID: "200", Name: CJK},
-				Message:     "Tab\there and a carriage\rreturn; emoji \U0001F600 and " + CJK,
+				Message:     "Tab\there and a carriage\rreturn; emoji \U0001F600 and " + CJK + "; " + Bidi,
 				Evidence:    map[string]any{"cluster": SVGName},
 				Remediation: report.Remediation{Summary: "None needed."},
 			},

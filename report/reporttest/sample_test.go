@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -94,6 +95,28 @@ func TestEveryFormatReRendersFromJSON(t *testing.T) {
 		}
 		if !bytes.Equal(a.Bytes(), b.Bytes()) {
 			t.Errorf("%s differs when rendered from the saved JSON:\n%s", name, cmp.Diff(a.String(), b.String()))
+		}
+	}
+}
+
+// No renderer passes on a bidirectional override from the cloud (the PDF's
+// text is compressed, so it is checked by its own tests' extraction).
+func TestNoFormatKeepsBidiControls(t *testing.T) {
+	// The JSON report is evidence and keeps the name exactly as collected.
+	var js bytes.Buffer
+	if err := report.WriteJSON(&js, reporttest.Sample()); err != nil || !strings.Contains(js.String(), reporttest.Bidi) {
+		t.Fatalf("the sample's JSON lacks the bidi name (err %v)", err)
+	}
+	for name, write := range renderers {
+		if name == "pdf" {
+			continue
+		}
+		var buf bytes.Buffer
+		if err := write(&buf, reporttest.Sample()); err != nil {
+			t.Fatal(err)
+		}
+		if i := strings.IndexFunc(buf.String(), report.Reorders); i >= 0 {
+			t.Errorf("%s keeps a bidi control: %q", name, buf.String()[max(0, i-20):min(buf.Len(), i+20)])
 		}
 	}
 }

@@ -240,15 +240,15 @@ func cleanValue(v any) any {
 	return v
 }
 
-// clean drops characters XML 1.0 cannot carry and other C0/C1 controls except
-// tab and newline: SARIF is JSON, which could escape them, but viewers render
+// clean drops characters XML 1.0 cannot carry, bidirectional controls and other
+// C0/C1 controls except tab and newline: SARIF is JSON, which could escape them, but viewers render
 // them raw and some converters feed SARIF into XML.
 func clean(s string) string {
 	return strings.Map(func(r rune) rune {
 		switch {
 		case r == '\t' || r == '\n':
 			return r
-		case r < 0x20, r >= 0x7F && r <= 0x9F, r >= 0xD800 && r <= 0xDFFF, r == 0xFFFE, r == 0xFFFF:
+		case r < 0x20, r >= 0x7F && r <= 0x9F, r >= 0xD800 && r <= 0xDFFF, r == 0xFFFE, r == 0xFFFF, report.Reorders(r):
 			return -1
 		}
 		return r

@@ -195,7 +195,7 @@ func Clean(s string) string {
 			return ' '
 		case unicode.IsControl(r):
 			return -1
-		case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == 0x200E, r == 0x200F, r == 0x061C:
+		case report.Reorders(r):
 			return -1
 		}
 		return r
