@@ -4,8 +4,10 @@
 package report
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -79,6 +81,10 @@ type Report struct {
 	Waivers         WaiverSummary    `json:"waivers"`
 	CollectorErrors []CollectorError `json:"collector_errors"`
 	Lab             bool             `json:"lab,omitempty"`
+	// PolicyParams are the thresholds the checks ran with (data.csaudit.params:
+	// the defaults with the config's policies.params applied), so a reader sees
+	// which limits a finding was measured against. Parameters are never secret.
+	PolicyParams map[string]any `json:"policy_params,omitempty"`
 }
 
 // Tool names csaudit and its version.
@@ -103,7 +109,10 @@ type Target struct {
 	Zones             int    `json:"zones"`
 	Clusters          int    `json:"clusters"`
 	Hosts             int    `json:"hosts"`
-	VMs               int    `json:"vms"`
+	// VMs counts user VMs; routers, SSVMs, console proxies and other system
+	// VMs are counted in SystemVMs.
+	VMs       int `json:"vms"`
+	SystemVMs int `json:"system_vms"`
 	Database          string `json:"database,omitempty"`
 }
 
@@ -133,7 +142,9 @@ type Check struct {
 	Requires     []string     `json:"requires,omitempty"`
 	Remediation  *Remediation `json:"remediation,omitempty"`
 	Findings     int          `json:"findings"`
-	// StatusReason explains error and skipped.
+	// StatusReason explains error and skipped; on fail it names the required
+	// facts that were missing or failed for some resources, so the findings
+	// may be incomplete.
 	StatusReason string `json:"status_reason,omitempty"`
 	Source       string `json:"source,omitempty"`
 }
@@ -164,11 +175,32 @@ type Resource struct {
 }
 
 // Remediation is what a person can do; commands are never run by csaudit.
+// Steps and Commands are always arrays in JSON, empty when there are none.
 type Remediation struct {
 	Summary  string    `json:"summary"`
-	Steps    []string  `json:"steps,omitempty"`
-	Commands []Command `json:"commands,omitempty"`
+	Steps    []string  `json:"steps"`
+	Commands []Command `json:"commands"`
 	FixID    string    `json:"fix_id,omitempty"`
+}
+
+// MarshalJSON writes nil Steps and Commands as [] (the contract shows arrays,
+// and consumers should not have to tell null from empty).
+func (r Remediation) MarshalJSON() ([]byte, error) {
+	type plain Remediation
+	p := plain(r)
+	if p.Steps == nil {
+		p.Steps = []string{}
+	}
+	if p.Commands == nil {
+		p.Commands = []Command{}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // commands hold && and <; WriteJSON keeps them readable too
+	if err := enc.Encode(p); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
 // Command is a command for a person to run: cmk, shell or sql.
@@ -226,12 +258,15 @@ func (r *Report) Finalize() {
 		f.ID = FindingID(f.CheckID, f.Resource, f.Discriminator)
 		seen[f.ID]++
 	}
-	// Two findings of one check on one resource without a discriminator would
-	// share an id; their messages tell them apart.
+	// Two findings of one check on one resource need a discriminator; the
+	// policy engine turns a check that omits it into status error (see
+	// policies.Evaluate), so this only guards reports assembled elsewhere. The
+	// evidence, not the message (which may state an age), tells them apart.
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		if seen[f.ID] > 1 {
-			f.ID = FindingID(f.CheckID, f.Resource, f.Discriminator+"\x00"+f.Message)
+			ev, _ := json.Marshal(f.Evidence) // map keys sorted: canonical
+			f.ID = FindingID(f.CheckID, f.Resource, f.Discriminator+"\x00"+string(ev))
 		}
 	}
 	SortFindings(r.Findings)

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -35,8 +36,10 @@ func TestFinalizeOrdersAndCounts(t *testing.T) {
 			{CheckID: "B", Severity: Low, Resource: Resource{Type: "vm", Name: "b"}, Message: "m"},
 			{CheckID: "B", Severity: Critical, Resource: Resource{Type: "vm", Name: "z"}, Message: "m"},
 			{CheckID: "A", Severity: Critical, Resource: Resource{Type: "vm", Name: "a"}, Message: "m"},
-			// Same check and resource, no discriminator: the message tells them apart.
-			{CheckID: "B", Severity: Low, Resource: Resource{Type: "vm", Name: "b"}, Message: "other"},
+			// Same check and resource, no discriminator (the policy engine
+			// refuses this; a hand-built report still gets unique ids): the
+			// evidence tells them apart, not the message, which may hold an age.
+			{CheckID: "B", Severity: Low, Resource: Resource{Type: "vm", Name: "b"}, Message: "other", Evidence: map[string]any{"path": "/x"}},
 		},
 	}
 	r.Finalize()
@@ -50,6 +53,15 @@ func TestFinalizeOrdersAndCounts(t *testing.T) {
 	}
 	if r.Findings[2].ID == r.Findings[3].ID {
 		t.Error("two findings share an id")
+	}
+	// The same findings with other messages (an age that grew) keep their ids.
+	again := &Report{Findings: []Finding{
+		{CheckID: "B", Severity: Low, Resource: Resource{Type: "vm", Name: "b"}, Message: "m, 2 hours later"},
+		{CheckID: "B", Severity: Low, Resource: Resource{Type: "vm", Name: "b"}, Message: "other, later", Evidence: map[string]any{"path": "/x"}},
+	}}
+	again.Finalize()
+	if again.Findings[0].ID != r.Findings[2].ID || again.Findings[1].ID != r.Findings[3].ID {
+		t.Error("finding ids changed with the message")
 	}
 	if r.Summary.Findings != 4 || r.Summary.BySeverity[Critical] != 2 || r.Summary.ChecksFailed != 1 || r.Summary.ChecksError != 1 {
 		t.Errorf("summary %+v", r.Summary)
@@ -95,5 +107,49 @@ func TestParseSeverity(t *testing.T) {
 	}
 	if _, err := ParseSeverity("severe"); err == nil {
 		t.Error("accepted severe")
+	}
+}
+
+// The contract shows remediation steps and commands as arrays: never null,
+// never left out.
+func TestRemediationArraysAlwaysPresent(t *testing.T) {
+	b, err := json.Marshal(Finding{Remediation: Remediation{Summary: "s"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"remediation":{"summary":"s","steps":[],"commands":[]}`) {
+		t.Errorf("got %s", b)
+	}
+	var buf strings.Builder
+	r := &Report{Findings: []Finding{{Remediation: Remediation{Commands: []Command{{Kind: "shell", Text: "a && b > c"}}}}}}
+	if err := WriteJSON(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `"text": "a && b > c"`) || !strings.Contains(buf.String(), `"steps": []`) {
+		t.Errorf("WriteJSON: %s", buf.String())
+	}
+}
+
+// A fail check whose findings are all waived passes only when its facts were
+// complete; with a fact missing it is an error, and the reason stays the
+// missing fact.
+func TestWaivedIncompleteCheckIsError(t *testing.T) {
+	ws, err := ParseWaivers([]byte("waivers:\n  - {check: C, resource: h, justification: j, approver: a, expires: 2099-01-01}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		check Check
+		want  Status
+	}{
+		{Check{ID: "C", Status: Fail}, Pass},
+		{Check{ID: "C", Status: Fail, StatusReason: "fact hosts.x was not collected"}, Error},
+		{Check{ID: "C", Status: Fail, NotEvaluated: []string{"h2"}, StatusReason: "fact hosts.x failed for 1 resource(s)"}, Error},
+	} {
+		r := &Report{Checks: []Check{tc.check}, Findings: []Finding{{CheckID: "C", Status: Open, Resource: Resource{Type: "host", Name: "h"}}}}
+		r.ApplyWaivers(ws, time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC))
+		if got := r.Checks[0]; got.Status != tc.want || got.StatusReason != tc.check.StatusReason {
+			t.Errorf("%+v: %s %q, want %s with the reason unchanged", tc.check, got.Status, got.StatusReason, tc.want)
+		}
 	}
 }
