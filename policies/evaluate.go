@@ -100,11 +100,14 @@ func collectorFor(fact string, c *Coverage) string {
 	return ""
 }
 
-// Evaluate runs every check and derives statuses: skipped when a required
-// collector was not selected; error when a required fact is missing entirely or
-// the check itself failed; fail with an open finding (resources a fact failed
-// for are listed in not_evaluated); error when a fact failed for some resource
-// and nothing was found elsewhere; pass otherwise. Missing data is never a pass.
+// Evaluate runs every check and derives statuses (DESIGN "Status"): skipped
+// when a required collector was not selected; error when the rule itself failed
+// (a runtime error, a malformed finding, two findings one id) — its findings
+// cannot be trusted then and are dropped; fail with an open finding, even when
+// a required fact is missing or failed for some resources (status_reason names
+// those facts, not_evaluated the resources); error when nothing was found and a
+// required fact is missing or partial; pass otherwise. Missing data is never a
+// pass, and never hides a finding that was made.
 func (e *Engine) Evaluate(ctx context.Context, in *Input) ([]report.Check, []report.Finding, error) {
 	raw, failed, err := e.raw(ctx, in)
 	if err != nil {
@@ -140,24 +143,23 @@ func (e *Engine) Evaluate(ctx context.Context, in *Input) ([]report.Check, []rep
 				}
 				fs = append(fs, f)
 			}
+			problems = append(problems, duplicates(ch, fs)...)
 		}
-		ne, partial, absent := notEvaluated(ch, in)
+		ne, incomplete := notEvaluated(ch, in)
 		rc.NotEvaluated = ne
 		switch {
-		case len(problems) > 0 || len(absent) > 0:
-			// Without a whole fact, or with a broken rule, what the check
-			// produced cannot be trusted either way: no pass, no findings.
+		case len(problems) > 0:
+			// A broken rule's output cannot be trusted either way: no pass,
+			// no findings.
 			rc.Status = report.Error
-			rc.StatusReason = strings.Join(append(append(problems, absent...), partial...), "; ")
+			rc.StatusReason = strings.Join(append(problems, incomplete...), "; ")
 			fs = nil
 		case len(fs) > 0:
 			rc.Status = report.Fail
-			if len(partial) > 0 {
-				rc.StatusReason = "partial: " + strings.Join(partial, "; ")
-			}
-		case len(partial) > 0:
+			rc.StatusReason = strings.Join(incomplete, "; ")
+		case len(incomplete) > 0:
 			rc.Status = report.Error
-			rc.StatusReason = strings.Join(partial, "; ")
+			rc.StatusReason = strings.Join(incomplete, "; ")
 		default:
 			rc.Status = report.Pass
 		}
@@ -165,6 +167,29 @@ func (e *Engine) Evaluate(ctx context.Context, in *Input) ([]report.Check, []rep
 		checks = append(checks, rc)
 	}
 	return checks, findings, nil
+}
+
+// duplicates reports findings of one check that would share a finding id: the
+// same resource without a discriminator that tells them apart. The finding id
+// must be equal across runs, so csaudit does not invent one from the message;
+// the check's author adds a discriminator (DESIGN "Finding id").
+func duplicates(ch *Check, fs []report.Finding) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, f := range fs {
+		id := report.FindingID(ch.ID, f.Resource, f.Discriminator)
+		if seen[id] {
+			what := fmt.Sprintf("%s %s", f.Resource.Type, f.Resource.Label())
+			if f.Discriminator != "" {
+				what += fmt.Sprintf(" (discriminator %q)", f.Discriminator)
+			}
+			out = append(out, fmt.Sprintf("check %s emitted two findings for %s without a distinguishing discriminator", ch.ID, what))
+			continue
+		}
+		seen[id] = true
+	}
+	sort.Strings(out)
+	return out
 }
 
 // unselected explains why a check is skipped: a collector it needs was not
@@ -187,20 +212,20 @@ func (e *Engine) unselected(ch *Check, in *Input) string {
 	return ""
 }
 
-// notEvaluated lists the resources a required fact failed for. partial explains
-// facts that failed for some resources; absent, facts that are missing entirely.
-func notEvaluated(ch *Check, in *Input) (resources, partial, absent []string) {
+// notEvaluated lists the resources a required fact failed for, and explains
+// every required fact that is missing entirely or failed for some resources.
+func notEvaluated(ch *Check, in *Input) (resources, incomplete []string) {
 	set := map[string]bool{}
 	for _, r := range ch.Requires {
 		c, ok := in.Coverage[r]
 		switch {
 		case !ok:
-			absent = append(absent, "fact "+r+" was not collected")
+			incomplete = append(incomplete, "fact "+r+" was not collected")
 			continue
 		case len(c.Collected) == 0 && len(c.Failed) > 0:
-			absent = append(absent, fmt.Sprintf("fact %s failed for every resource (%d)", r, len(c.Failed)))
+			incomplete = append(incomplete, fmt.Sprintf("fact %s failed for every resource (%d)", r, len(c.Failed)))
 		case len(c.Failed) > 0:
-			partial = append(partial, fmt.Sprintf("fact %s failed for %d resource(s)", r, len(c.Failed)))
+			incomplete = append(incomplete, fmt.Sprintf("fact %s failed for %d resource(s)", r, len(c.Failed)))
 		}
 		for res := range c.Failed {
 			set[res] = true
@@ -211,7 +236,7 @@ func notEvaluated(ch *Check, in *Input) (resources, partial, absent []string) {
 		resources = append(resources, r)
 	}
 	sort.Strings(resources)
-	return resources, partial, absent
+	return resources, incomplete
 }
 
 // toFinding validates one element of a deny set.

@@ -110,7 +110,8 @@ func (w *Waiver) matches(f *Finding) bool {
 
 // ApplyWaivers marks covered findings waived as of now, lists expired and unused
 // waivers, and turns a failed check whose findings are all waived into pass (or
-// error when some of its resources were not evaluated). Call Finalize afterwards.
+// error when a required fact was missing or failed for some of its resources:
+// its status reason, which names those facts, stays). Call Finalize afterwards.
 func (r *Report) ApplyWaivers(ws []Waiver, now time.Time) {
 	r.Waivers = WaiverSummary{Expired: []Waiver{}, Unused: []Waiver{}}
 	for i := range ws {
@@ -151,7 +152,10 @@ func (r *Report) ApplyWaivers(ws []Waiver, now time.Time) {
 		if c.Status != Fail || open[c.ID] {
 			continue
 		}
-		if len(c.NotEvaluated) > 0 {
+		// A fail check's StatusReason names the required facts that were
+		// missing or partial: with its findings waived, what is left is
+		// unevaluated data, which is never a pass.
+		if len(c.NotEvaluated) > 0 || c.StatusReason != "" {
 			c.Status = Error
 		} else {
 			c.Status = Pass
