@@ -135,6 +135,26 @@ ms_version := v if {
 
 ms_resource(id, m) := {"type": "management_server", "id": id, "uuid": m.uuid, "name": m.name}
 
+# The management server whose files the local collector read, joined to its
+# mshost row by host name (CloudStack names the row after the host): an exact
+# (case-insensitive) match first, else the first label, as /etc/hostname may
+# hold the FQDN. Without exactly one live row to join, the resource carries the
+# name only.
+local_ms_resource := ms_resource(local_ms_id, mshosts[local_ms_id]) if {
+	local_ms_id
+} else := {"type": "management_server", "name": local_hostname}
+
+local_hostname := object.get(input.local, "hostname", "local")
+
+local_ms_id := ids[0] if {
+	ids := [id | some id, m in mshosts; lower(m.name) == lower(local_hostname)]
+	count(ids) == 1
+} else := ids[0] if {
+	short := lower(split(local_hostname, ".")[0])
+	ids := [id | some id, m in mshosts; lower(split(m.name, ".")[0]) == short]
+	count(ids) == 1
+}
+
 pool_resource(id, p) := {"type": "storage_pool", "id": id, "uuid": p.uuid, "name": p.name}
 
 # Hypervisor host ids per cluster id.

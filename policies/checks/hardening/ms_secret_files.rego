@@ -24,6 +24,8 @@
 #   requires: [local.files]
 package csaudit.checks.hardening.ms_secret_files
 
+import data.csaudit.lib
+
 secret_files := {
 	"/etc/cloudstack/management/db.properties",
 	"/etc/cloudstack/management/key",
@@ -40,7 +42,7 @@ deny contains f if {
 	st.exists
 	too_open(st.perm)
 	f := {
-		"resource": {"type": "management_server", "name": object.get(input.local, "hostname", "local")},
+		"resource": lib.local_ms_resource,
 		"discriminator": path,
 		"message": sprintf("%s has mode %s (owner %s, group %s)", [path, st.mode, st.owner, st.group]),
 		"evidence": {"path": path, "mode": st.mode, "owner": st.owner, "group": st.group},

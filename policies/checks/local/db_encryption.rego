@@ -26,11 +26,13 @@
 #   requires: [local.db_properties]
 package csaudit.checks.local.db_encryption
 
+import data.csaudit.lib
+
 deny contains f if {
 	p := input.local.db_properties
 	[sev, why] := problem(p)
 	f := {
-		"resource": {"type": "management_server", "name": object.get(input.local, "hostname", "local")},
+		"resource": lib.local_ms_resource,
 		"severity": sev,
 		"message": sprintf("db.properties %s", [why]),
 		"evidence": {"encryption_type": p.encryption_type, "encryptor_version": object.get(p, "encryptor_version", null)},

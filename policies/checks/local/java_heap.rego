@@ -28,7 +28,7 @@ deny contains f if {
 	mb := input.local.java_heap.max_mb
 	mb < lib.params.java_heap_min_mb
 	f := {
-		"resource": {"type": "management_server", "name": object.get(input.local, "hostname", "local")},
+		"resource": lib.local_ms_resource,
 		"message": sprintf("management server heap is %d MB (want at least %d MB)", [mb, lib.params.java_heap_min_mb]),
 		"evidence": {"max_mb": mb},
 	}

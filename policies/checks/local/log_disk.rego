@@ -27,7 +27,7 @@ deny contains f if {
 	d := input.local.log_disk
 	d.free_pct < lib.params.log_disk_min_free_pct
 	f := {
-		"resource": {"type": "management_server", "name": object.get(input.local, "hostname", "local")},
+		"resource": lib.local_ms_resource,
 		"message": sprintf("%s has %v%% free (%d MB)", [object.get(d, "path", "/var/log/cloudstack"), d.free_pct, round(d.free_bytes / 1048576)]),
 		"evidence": {"path": object.get(d, "path", null), "free_pct": d.free_pct, "free_bytes": d.free_bytes},
 	}
