@@ -16,29 +16,52 @@ import (
 )
 
 // MaxSnapshotBytes caps a snapshot, compressed or not, after decompression.
-const MaxSnapshotBytes = 2 << 30
+// A generated 100,000-VM / 2,000-host cloud encodes to about 0.2 GB (README,
+// "Scale"), and evaluation holds the bytes, the decoded values and their Rego
+// form at once, so 1 GiB leaves room for several times that cloud while a
+// hostile or mistaken file is refused before it exhausts memory.
+const MaxSnapshotBytes = 1 << 30
 
 // ReadLimited reads at most limit bytes and decompresses gzip input (by magic
 // number, not by file name), failing when the decompressed size exceeds limit.
+// Errors leave the file name to the caller.
 func ReadLimited(r io.Reader, limit int64) ([]byte, error) {
 	br := bufio.NewReader(r)
 	var src io.Reader = br
+	gzipped := false
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		gz, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, fmt.Errorf("gzip: %w", err)
+			return nil, fmt.Errorf("truncated or corrupt gzip: %w", err)
 		}
 		defer gz.Close()
-		src = gz
+		src, gzipped = gz, true
 	}
 	b, err := io.ReadAll(io.LimitReader(src, limit+1))
 	if err != nil {
+		if gzipped {
+			return nil, fmt.Errorf("truncated or corrupt gzip: %w", err)
+		}
 		return nil, err
 	}
 	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("larger than the %d-byte limit", limit)
+		if gzipped {
+			return nil, fmt.Errorf("larger than the %s limit once decompressed", byteSize(limit))
+		}
+		return nil, fmt.Errorf("larger than the %s limit", byteSize(limit))
 	}
 	return b, nil
+}
+
+// byteSize writes a limit the way a person sets it: 1 GiB, 512 MiB or bytes.
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d-byte", n)
 }
 
 // ReadFileCapped reads a small local file (a key, a password, a properties
@@ -107,14 +130,19 @@ func (s *Snapshot) fill() {
 	}
 }
 
-// LoadSnapshot reads a snapshot file (plain or gzip). Errors name the file.
+// LoadSnapshot reads a snapshot file (plain or gzip) of at most
+// MaxSnapshotBytes once decompressed. Errors name the file.
 func LoadSnapshot(path string) (*Snapshot, []byte, error) {
+	return loadSnapshot(path, MaxSnapshotBytes)
+}
+
+func loadSnapshot(path string, limit int64) (*Snapshot, []byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("snapshot %s: %w", path, errors.Unwrap(err))
 	}
 	defer f.Close()
-	b, err := ReadLimited(f, MaxSnapshotBytes)
+	b, err := ReadLimited(f, limit)
 	if err != nil {
 		return nil, nil, fmt.Errorf("snapshot %s: %w", path, err)
 	}
