@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"sort"
 	"strings"
 	"time"
 
@@ -125,12 +126,14 @@ type sourceFlags struct {
 }
 
 func (s *sourceFlags) add(cmd *cobra.Command, withSnapshot bool) {
-	cmd.Flags().StringVar(&s.config, "config", "", "config file (YAML)")
-	cmd.Flags().StringVar(&s.collectors, "collectors", "", "comma list of collectors to run: "+strings.Join(collectors.Names, ","))
 	if withSnapshot {
+		cmd.Flags().StringVar(&s.config, "config", "", "config file (YAML); with --lab or --snapshot only its policies and waivers apply and nothing is collected")
 		cmd.Flags().BoolVar(&s.lab, "lab", false, "audit the embedded lab cloud (demo data)")
 		cmd.Flags().StringVar(&s.snapshot, "snapshot", "", "evaluate a saved snapshot instead of collecting")
+	} else {
+		cmd.Flags().StringVar(&s.config, "config", "", "config file (YAML)")
 	}
+	cmd.Flags().StringVar(&s.collectors, "collectors", "", "comma list of collectors to run: "+strings.Join(collectors.Names, ","))
 }
 
 // loadConfig reads --config, or returns an empty config.
@@ -140,7 +143,7 @@ func (a *app) loadConfig(path string) (*collectors.Config, error) {
 	}
 	cfg, err := collectors.LoadConfig(path)
 	if err != nil {
-		return nil, fatal(err)
+		return nil, fatal(readableYAML(err))
 	}
 	a.warnSecretConfig(cfg)
 	return cfg, nil
@@ -167,23 +170,28 @@ func resolve(cfg *collectors.Config, p string) string {
 	return filepath.Join(filepath.Dir(cfg.Path), p)
 }
 
+// checkSource rejects flag combinations before anything is loaded. --config
+// may accompany --lab or --snapshot: then only its policies and waivers apply.
+func checkSource(src sourceFlags) error {
+	switch {
+	case src.lab && src.snapshot != "":
+		return usageErr("use one of --lab and --snapshot")
+	case src.lab && src.collectors != "":
+		return usageErr("--collectors does not apply to --lab")
+	case src.snapshot != "" && src.collectors != "":
+		return usageErr("--collectors does not apply to --snapshot")
+	}
+	return nil
+}
+
 // snapshotFor produces the snapshot an audit evaluates: the lab, a saved file,
 // or a fresh collection. It returns the snapshot and its exact JSON bytes.
 func (a *app) snapshotFor(ctx context.Context, src sourceFlags, cfg *collectors.Config) (*collectors.Snapshot, []byte, error) {
-	n := 0
-	for _, set := range []bool{src.lab, src.snapshot != "", src.config != ""} {
-		if set {
-			n++
-		}
-	}
-	if n > 1 {
-		return nil, nil, usageErr("use one of --config, --lab and --snapshot")
+	if err := checkSource(src); err != nil {
+		return nil, nil, err
 	}
 	switch {
 	case src.lab:
-		if src.collectors != "" {
-			return nil, nil, usageErr("--collectors does not apply to --lab")
-		}
 		b := fixtures.Lab()
 		s, err := collectors.DecodeSnapshot(b)
 		if err != nil {
@@ -191,9 +199,6 @@ func (a *app) snapshotFor(ctx context.Context, src sourceFlags, cfg *collectors.
 		}
 		return s, b, nil
 	case src.snapshot != "":
-		if src.collectors != "" {
-			return nil, nil, usageErr("--collectors does not apply to --snapshot")
-		}
 		s, b, err := collectors.LoadSnapshot(src.snapshot)
 		if err != nil {
 			return nil, nil, fatal(err)
@@ -222,6 +227,9 @@ func (a *app) collect(ctx context.Context, src sourceFlags, cfg *collectors.Conf
 	if len(sel) == 0 {
 		return nil, usageErr("nothing to collect: give --config with a database, ssh, ipmi or local section, --collectors, --snapshot or --lab")
 	}
+	if err := sectionsFor(sel, cfg); err != nil {
+		return nil, err
+	}
 	r := &collectors.Runner{
 		Collectors: buildCollectors(cfg, a.progress),
 		Selected:   sel,
@@ -242,6 +250,28 @@ func (a *app) collect(ctx context.Context, src sourceFlags, cfg *collectors.Conf
 	return s, nil
 }
 
+// sectionsFor refuses a selected collector that cannot run without its config
+// section: without this, the run would only record a collector error and exit
+// 0 with nothing collected. ipmi (passive probes) and local (root /) have
+// usable defaults.
+func sectionsFor(sel map[string]bool, cfg *collectors.Config) error {
+	missing := func(n, section string) error {
+		if cfg.Path == "" {
+			return usageErr("collector %s is selected but no --config with a %s: section was given", n, section)
+		}
+		return usageErr("collector %s is selected but %s has no %s: section", n, cfg.Path, section)
+	}
+	for _, n := range selectedNames(sel) {
+		switch {
+		case n == collectors.NameDatabase && cfg.Database == nil:
+			return missing(n, "database")
+		case (n == collectors.NameHosts || n == collectors.NameLibvirt) && cfg.SSH == nil:
+			return missing(n, "ssh")
+		}
+	}
+	return nil
+}
+
 func selectedNames(sel map[string]bool) []string {
 	var out []string
 	for _, n := range collectors.Names {
@@ -258,6 +288,14 @@ func (a *app) engine(ctx context.Context, cfg *collectors.Config, dirs []string)
 	for _, d := range cfg.Policies.Dirs {
 		all = append(all, resolve(cfg, d))
 	}
+	// Parameters are validated here, where the config's name is known.
+	defaults, err := policies.DefaultParams()
+	if err != nil {
+		return nil, fatal(err)
+	}
+	if _, err := policies.MergeParams(defaults, cfg.Policies.Params); err != nil {
+		return nil, fatal(fmt.Errorf("config %s: %w", cfg.Path, err))
+	}
 	e, err := policies.New(ctx, policies.Options{Dirs: all, Params: cfg.Policies.Params})
 	if err != nil {
 		return nil, fatal(err)
@@ -265,8 +303,9 @@ func (a *app) engine(ctx context.Context, cfg *collectors.Config, dirs []string)
 	return e, nil
 }
 
-// writeOutputs renders every requested format into memory first, so a failing
-// renderer leaves no half-written set of files, then writes them atomically.
+// writeOutputs renders every requested format into memory first, then writes
+// the files into a temporary directory inside outDir and renames them into
+// place only when all are written: a failure leaves outDir as it was.
 func (a *app) writeOutputs(r *report.Report, fs []outputFormat, outDir string, extra map[string][]byte) error {
 	files := map[string][]byte{}
 	for name, b := range extra {
@@ -291,13 +330,8 @@ func (a *app) writeOutputs(r *report.Report, fs []outputFormat, outDir string, e
 		files[f.file] = []byte(buf.String())
 	}
 	if len(files) > 0 {
-		if err := os.MkdirAll(outDir, 0o755); err != nil {
-			return fatal(fmt.Errorf("--out %s: %w", outDir, err))
-		}
-		for name, b := range files {
-			if err := collectors.WriteFileAtomic(filepath.Join(outDir, name), b, 0o644); err != nil {
-				return fatal(fmt.Errorf("write %s: %w", filepath.Join(outDir, name), err))
-			}
+		if err := writeAll(outDir, files); err != nil {
+			return fatal(err)
 		}
 	}
 	for _, f := range fs {
@@ -311,6 +345,71 @@ func (a *app) writeOutputs(r *report.Report, fs []outputFormat, outDir string, e
 				return fatal(err)
 			}
 		}
+	}
+	return nil
+}
+
+// writeAll puts every file into dir or none of them. The files are written
+// (and synced) in a temporary directory inside dir, each target is checked to
+// be replaceable, and only then are they renamed into place; should a rename
+// still fail, the ones already moved are put back as they were. A dir this
+// call created is removed again on failure.
+func writeAll(dir string, files map[string][]byte) (err error) {
+	created := false
+	if _, statErr := os.Stat(dir); os.IsNotExist(statErr) {
+		created = true
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("--out %s: %w", dir, err)
+	}
+	tmp, err := os.MkdirTemp(dir, ".csaudit-out-*")
+	if err != nil {
+		return fmt.Errorf("--out %s: %w", dir, err)
+	}
+	defer func() {
+		os.RemoveAll(tmp)
+		if err != nil && created {
+			os.Remove(dir) // only succeeds when empty
+		}
+	}()
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := collectors.WriteFileAtomic(filepath.Join(tmp, name), files[name], 0o644); err != nil {
+			return fmt.Errorf("write %s: %w", filepath.Join(dir, name), err)
+		}
+		target := filepath.Join(dir, name)
+		if st, err := os.Lstat(target); err == nil && !st.Mode().IsRegular() {
+			return fmt.Errorf("write %s: exists and is not a regular file; nothing was written to %s", target, dir)
+		}
+	}
+	// Previous versions are kept as hard links until every rename succeeded.
+	type moved struct{ name, backup string }
+	var done []moved
+	for _, name := range names {
+		target := filepath.Join(dir, name)
+		backup := ""
+		if _, err := os.Lstat(target); err == nil {
+			backup = filepath.Join(tmp, name+".previous")
+			if err := os.Link(target, backup); err != nil {
+				backup = "" // no hard links here: the old file is replaced without a copy
+			}
+		}
+		if err := os.Rename(filepath.Join(tmp, name), target); err != nil {
+			for i := len(done) - 1; i >= 0; i-- {
+				t := filepath.Join(dir, done[i].name)
+				if done[i].backup != "" {
+					os.Rename(done[i].backup, t)
+				} else {
+					os.Remove(t)
+				}
+			}
+			return fmt.Errorf("write %s: %w; nothing was written to %s", target, err, dir)
+		}
+		done = append(done, moved{name, backup})
 	}
 	return nil
 }

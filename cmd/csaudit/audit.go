@@ -35,12 +35,20 @@ func (a *app) auditCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "audit",
 		Short: "Collect (or load) a snapshot, evaluate every check and write reports",
+		Long: `Collect (or load) a snapshot, evaluate every check and write reports.
+
+With --lab or --snapshot, --config contributes only its policies (dirs, params) and
+waivers: nothing is collected, so a saved snapshot re-evaluates with the thresholds
+and waivers it was audited with.`,
 		Example: `  csaudit audit --lab
   csaudit audit --config /etc/csaudit/config.yaml --format table,json,html --out /var/lib/csaudit/$(date +%F)
-  csaudit audit --snapshot csaudit-snapshot.json.gz --fail-on high`,
+  csaudit audit --snapshot csaudit-snapshot.json.gz --config /etc/csaudit/config.yaml --fail-on high`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if err := checkSource(src); err != nil {
+				return err
+			}
 			fs, err := parseFormats(formats)
 			if err != nil {
 				return err
@@ -111,7 +119,7 @@ func (a *app) loadWaivers(cfg *collectors.Config, flag string) ([]report.Waiver,
 	}
 	ws, err := report.LoadWaivers(path)
 	if err != nil {
-		return nil, fatal(err)
+		return nil, fatal(readableYAML(err))
 	}
 	return ws, nil
 }
@@ -136,10 +144,11 @@ func (a *app) evaluate(ctx context.Context, eng *policies.Engine, snap *collecto
 			CollectedAt: snap.Meta.CollectedAt,
 			DBNow:       snap.Meta.DBNow,
 		},
-		Target:   target(snap),
-		Checks:   checks,
-		Findings: findings,
-		Lab:      snap.Meta.Lab,
+		Target:       target(snap),
+		Checks:       checks,
+		Findings:     findings,
+		Lab:          snap.Meta.Lab,
+		PolicyParams: eng.Params(),
 	}
 	for _, e := range snap.CollectorErrors {
 		r.CollectorErrors = append(r.CollectorErrors, report.CollectorError(e))
@@ -160,11 +169,13 @@ func target(s *collectors.Snapshot) report.Target {
 		}
 		return n
 	}
+	user := func(r collectors.Row) bool { return r.Get("type") == "User" }
 	t := report.Target{
-		Zones:    live("data_center", nil),
-		Clusters: live("cluster", nil),
-		Hosts:    live("host", func(r collectors.Row) bool { return r.Get("type") == "Routing" }),
-		VMs:      live("vm_instance", nil),
+		Zones:     live("data_center", nil),
+		Clusters:  live("cluster", nil),
+		Hosts:     live("host", func(r collectors.Row) bool { return r.Get("type") == "Routing" }),
+		VMs:       live("vm_instance", user),
+		SystemVMs: live("vm_instance", func(r collectors.Row) bool { return !user(r) }),
 	}
 	if d := s.Meta.Database; d != nil {
 		t.CloudStackVersion = d.CSVersion

@@ -219,7 +219,10 @@ func TestFailOnError(t *testing.T) {
 	if err := json.Unmarshal(fixtures.Lab(), &snap); err != nil {
 		t.Fatal(err)
 	}
+	// async_job neither collected nor present: CSA-JOB-001 found nothing
+	// and cannot say so, so it is in error.
 	delete(snap["coverage"].(map[string]any), "db.async_job")
+	delete(snap["db"].(map[string]any), "async_job")
 	b, _ := json.Marshal(snap)
 	p := filepath.Join(t.TempDir(), "s.json")
 	if err := os.WriteFile(p, b, 0o600); err != nil {
@@ -228,12 +231,21 @@ func TestFailOnError(t *testing.T) {
 	if r := csaudit(t, "audit", "--snapshot", p); r.code() != 0 {
 		t.Fatalf("without --fail-on-error: exit %d", r.code())
 	}
-	r := csaudit(t, "audit", "--snapshot", p, "--fail-on-error")
+	out := t.TempDir()
+	r := csaudit(t, "audit", "--snapshot", p, "--fail-on-error", "--format", "table,json", "--out", out)
 	if r.code() != 1 {
 		t.Fatalf("with --fail-on-error: exit %d, want 1", r.code())
 	}
-	if !strings.Contains(r.stdout, "CSA-JOB-001") || !strings.Contains(r.stdout, "could not be evaluated") {
+	_, errorsSection, _ := strings.Cut(r.stdout, "could not be evaluated")
+	if !strings.Contains(errorsSection, "CSA-JOB-001") {
 		t.Errorf("the table does not show the check in error:\n%s", r.stdout)
+	}
+	rep, err := report.LoadJSON(filepath.Join(out, "csaudit-report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := rep.CheckByID("CSA-JOB-001"); c.Status != report.Error || c.StatusReason != "fact db.async_job was not collected" {
+		t.Errorf("CSA-JOB-001: %s %q", c.Status, c.StatusReason)
 	}
 }
 
@@ -248,7 +260,23 @@ func TestBadInputExits2(t *testing.T) {
 	}
 	badYAML := write("bad.yaml", "database: [unclosed\n")
 	unknownKey := write("unknown.yaml", "databse:\n  dsn: x\n")
+	nestedKey := write("nested.yaml", "name: lab\nssh:\n  user: root\n  bogus: 1\n")
+	wrongType := write("type.yaml", "ssh:\n  concurrency: many\n")
+	badDuration := write("duration.yaml", "ssh:\n  connect_timeout: [10s]\n")
+	unknownParam := write("param.yaml", "policies:\n  params:\n    no_such_param: 1\n")
+	wrongParam := write("paramtype.yaml", "policies:\n  params:\n    vm_stuck_minutes: ten\n")
+	noSSH := write("nossh.yaml", "name: lab\n")
 	badWaiver := write("waivers.yaml", "waivers:\n  - check: CSA-SET-001\n    resource: x\n")
+	waiverKey := write("waiverkey.yaml", "waivers:\n  - check: CSA-SET-001\n    resouce: x\n")
+	labOut := t.TempDir()
+	if r := csaudit(t, "audit", "--lab", "--format", "json", "--out", labOut); r.err != nil {
+		t.Fatal(r.err)
+	}
+	gz, err := os.ReadFile(filepath.Join(labOut, SnapshotFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	truncated := write("cut.json.gz", string(gz[:len(gz)/2]))
 	oldSnap := write("old.json", `{"schema": "csaudit.snapshot/v0"}`)
 	notJSON := write("junk.json", "not json")
 	badRego := filepath.Join(dir, "rego")
@@ -261,16 +289,27 @@ func TestBadInputExits2(t *testing.T) {
 		want string
 	}{
 		{[]string{"audit", "--config", filepath.Join(dir, "missing.yaml")}, "missing.yaml: no such file"},
-		{[]string{"audit", "--config", badYAML}, "bad.yaml"},
-		{[]string{"audit", "--config", unknownKey}, "databse"},
+		{[]string{"audit", "--config", badYAML}, badYAML + ": line 1: did not find expected"},
+		{[]string{"audit", "--config", unknownKey}, unknownKey + `: line 1: unknown field "databse"`},
+		{[]string{"audit", "--config", nestedKey}, nestedKey + `: line 4: unknown field "bogus"`},
+		{[]string{"audit", "--config", wrongType}, wrongType + ": line 2: want a number, got a string"},
+		{[]string{"audit", "--config", badDuration}, badDuration + ": line 2: want a string, got a list"},
+		{[]string{"audit", "--lab", "--config", unknownParam}, unknownParam + `: policies.params: unknown parameter "no_such_param"`},
+		{[]string{"audit", "--snapshot", truncated, "--config", wrongParam}, wrongParam + ": policies.params.vm_stuck_minutes: want a number"},
+		{[]string{"collect", "--config", noSSH, "--collectors", "hosts", "-o", filepath.Join(dir, "s.json")}, "collector hosts is selected but " + noSSH + " has no ssh: section"},
+		{[]string{"collect", "--collectors", "database", "-o", filepath.Join(dir, "s.json")}, "collector database is selected but no --config with a database: section was given"},
+		{[]string{"audit", "--config", noSSH, "--collectors", "libvirt"}, "no ssh: section"},
 		{[]string{"audit", "--lab", "--waivers", badWaiver}, "justification is required"},
+		{[]string{"audit", "--lab", "--waivers", waiverKey}, waiverKey + `: line 3: unknown field "resouce"`},
+		{[]string{"audit", "--snapshot", truncated}, truncated + ": truncated or corrupt gzip: unexpected EOF"},
 		{[]string{"audit", "--snapshot", oldSnap}, "csaudit.snapshot/v0"},
 		{[]string{"audit", "--snapshot", notJSON}, "junk.json"},
 		{[]string{"audit", "--lab", "--policy-dir", badRego}, "x.rego"},
 		{[]string{"audit", "--collectors", "database,bogus"}, `unknown collector "bogus"`},
 		{[]string{"audit", "--lab", "--format", "docx"}, `unknown format "docx"`},
 		{[]string{"audit", "--lab", "--format", "csv"}, "--out DIR is required"},
-		{[]string{"audit", "--lab", "--snapshot", oldSnap}, "one of"},
+		{[]string{"audit", "--lab", "--snapshot", oldSnap}, "use one of --lab and --snapshot"},
+		{[]string{"audit", "--snapshot", oldSnap, "--collectors", "database"}, "--collectors does not apply to --snapshot"},
 		{[]string{"collect"}, "-o SNAPSHOT"},
 		{[]string{"report", filepath.Join(dir, "nope.json")}, "nope.json"},
 		{[]string{"frobnicate"}, "unknown command"},
@@ -279,6 +318,14 @@ func TestBadInputExits2(t *testing.T) {
 		if r.code() != 2 || !strings.Contains(r.err.Error(), tc.want) {
 			t.Errorf("%v: exit %d, error %v; want 2 and an error containing %q", tc.args, r.code(), r.err, tc.want)
 		}
+		// Go's names for the decoder's types mean nothing to the person
+		// editing the file.
+		if r.err != nil && (strings.Contains(r.err.Error(), "collectors.") || strings.Contains(r.err.Error(), "report.") || strings.Contains(r.err.Error(), ": yaml: ")) {
+			t.Errorf("%v: error %q speaks Go", tc.args, r.err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "s.json")); !os.IsNotExist(err) {
+		t.Error("collect wrote a snapshot although a selected collector had no config section")
 	}
 }
 
@@ -599,5 +646,138 @@ func TestTargetName(t *testing.T) {
 	s.Meta.Name = "prod-eu"
 	if got := target(s).Name; got != "prod-eu" {
 		t.Errorf("config name: %q", got)
+	}
+}
+
+// target.vms counts user VMs; routers and system VMs are system_vms.
+func TestTargetVMs(t *testing.T) {
+	s := collectors.New(collectors.Tool{}, time.Time{})
+	s.DB["vm_instance"] = collectors.Table{
+		"1": collectors.RowOf(map[string]any{"type": "User"}),
+		"2": collectors.RowOf(map[string]any{"type": "User"}),
+		"3": collectors.RowOf(map[string]any{"type": "User", "removed": "2025-01-01 00:00:00"}),
+		"4": collectors.RowOf(map[string]any{"type": "DomainRouter"}),
+		"5": collectors.RowOf(map[string]any{"type": "SecondaryStorageVm"}),
+		"6": collectors.RowOf(map[string]any{"type": "ConsoleProxy"}),
+	}
+	if got := target(s); got.VMs != 2 || got.SystemVMs != 3 {
+		t.Errorf("vms %d, system_vms %d; want 2 and 3", got.VMs, got.SystemVMs)
+	}
+}
+
+// A saved snapshot re-evaluated with the config it was audited with gets the
+// same thresholds, custom checks and waivers; the config's collectors are not
+// run. The report records the thresholds in effect.
+func TestSnapshotWithConfig(t *testing.T) {
+	dir := t.TempDir()
+	saved := filepath.Join(dir, "first")
+	if r := csaudit(t, "audit", "--lab", "--format", "json", "--out", saved); r.err != nil {
+		t.Fatal(r.err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "rego"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	custom := `# METADATA
+# title: Custom note
+# description: d
+# custom:
+#   id: CSA-SITE-001
+#   severity: info
+#   category: site
+#   remediation: none
+#   references: [site]
+#   controls: []
+#   requires: [settings]
+package csaudit.checks.site.note
+
+deny contains {"resource": {"type": "cloud", "name": "lab"}, "message": "site check ran"}
+`
+	files := map[string]string{
+		"rego/note.rego": custom,
+		"waivers.yaml":   "waivers:\n  - {check: CSA-SET-001, resource: integration.api.port, justification: j, approver: a, expires: 2099-01-01}\n",
+		// The database section would be collected from without --snapshot;
+		// the address refuses connections, so a collection would show.
+		"config.yaml": "database:\n  dsn: \"audit@tcp(127.0.0.1:1)/cloud\"\nssh:\n  user: root\n" +
+			"policies:\n  dirs: [rego]\n  params:\n    java_heap_min_mb: 512\nwaivers: waivers.yaml\n",
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := filepath.Join(dir, "config.yaml")
+	first, err := report.LoadJSON(filepath.Join(saved, "csaudit-report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, src := range [][]string{{"--snapshot", filepath.Join(saved, SnapshotFile)}, {"--lab"}} {
+		out := t.TempDir()
+		args := append([]string{"audit", "--config", cfg, "--format", "json", "--out", out}, src...)
+		if r := csaudit(t, args...); r.err != nil {
+			t.Fatalf("%v: %v", args, r.err)
+		}
+		rep, err := report.LoadJSON(filepath.Join(out, "csaudit-report.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Snapshot.SHA256 != first.Snapshot.SHA256 || len(rep.CollectorErrors) != len(first.CollectorErrors) {
+			t.Errorf("%v: a different snapshot was evaluated (collected?): %s, %d collector errors", src, rep.Snapshot.SHA256, len(rep.CollectorErrors))
+		}
+		if c := rep.CheckByID("CSA-LOCAL-004"); c == nil || c.Status != report.Pass {
+			t.Errorf("%v: java_heap_min_mb 512 not applied: CSA-LOCAL-004 %+v", src, c)
+		}
+		if c := rep.CheckByID("CSA-SITE-001"); c == nil || c.Status != report.Fail {
+			t.Errorf("%v: the config's policy dir was not loaded: %+v", src, c)
+		}
+		if c := rep.CheckByID("CSA-SET-001"); c == nil || c.Status != report.Pass || rep.Summary.Waived != 1 {
+			t.Errorf("%v: the config's waivers were not applied: %+v, %d waived", src, c, rep.Summary.Waived)
+		}
+		if got := fmt.Sprint(rep.PolicyParams["java_heap_min_mb"]); got != "512" {
+			t.Errorf("%v: policy_params.java_heap_min_mb %s, want 512", src, got)
+		}
+		if got := fmt.Sprint(rep.PolicyParams["vm_stuck_minutes"]); got != "30" {
+			t.Errorf("%v: policy_params.vm_stuck_minutes %s, want the default 30", src, got)
+		}
+	}
+}
+
+// A report file that cannot be put in place (a directory holds its name) fails
+// the run and leaves --out as it was: no new file, no temporary left behind,
+// the previous report untouched.
+func TestOutputsAllOrNothing(t *testing.T) {
+	out := t.TempDir()
+	old := []byte(`{"previous": true}`)
+	if err := os.WriteFile(filepath.Join(out, "csaudit-report.json"), old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(out, "csaudit-report.pdf"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := csaudit(t, "audit", "--lab", "--format", "json,csv,pdf", "--out", out)
+	if r.code() != 2 || !strings.Contains(r.err.Error(), "csaudit-report.pdf") {
+		t.Fatalf("exit %d, %v; want 2 naming the PDF", r.code(), r.err)
+	}
+	ents, err := os.ReadDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	if got := strings.Join(names, " "); got != "csaudit-report.json csaudit-report.pdf" {
+		t.Errorf("--out holds %q after the failure, want only what was there", got)
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, "csaudit-report.json")); !bytes.Equal(b, old) {
+		t.Error("the previous report was replaced by a failed run")
+	}
+
+	// A missing --out that the failed run created is removed again.
+	fresh := filepath.Join(t.TempDir(), "new")
+	if err := writeAll(fresh, map[string][]byte{"a": nil, "b/c": nil}); err == nil {
+		t.Fatal("writing b/c succeeded")
+	}
+	if _, err := os.Stat(fresh); !os.IsNotExist(err) {
+		t.Errorf("%s left behind: %v", fresh, err)
 	}
 }
