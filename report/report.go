@@ -111,9 +111,9 @@ type Target struct {
 	Hosts             int    `json:"hosts"`
 	// VMs counts user VMs; routers, SSVMs, console proxies and other system
 	// VMs are counted in SystemVMs.
-	VMs       int `json:"vms"`
-	SystemVMs int `json:"system_vms"`
-	Database          string `json:"database,omitempty"`
+	VMs       int    `json:"vms"`
+	SystemVMs int    `json:"system_vms"`
+	Database  string `json:"database,omitempty"`
 }
 
 // Summary counts. Findings and BySeverity count waived findings too.
