@@ -77,7 +77,7 @@ type IPMIConfig struct {
 	Username                 string            `yaml:"username"`
 	PasswordFile             string            `yaml:"password_file"`
 	Password                 string            `yaml:"password"`
-	CipherSuite              int               `yaml:"cipher_suite"`
+	CipherSuite              *int              `yaml:"cipher_suite"` // nil: the default (3); 0 is refused
 	Timeout                  Duration          `yaml:"timeout"`
 	Concurrency              int               `yaml:"concurrency"`
 	Addresses                map[string]string `yaml:"addresses"`
@@ -151,6 +151,9 @@ func (c *Config) validate() error {
 	}
 	if i := c.IPMI; i != nil && i.Password != "" && i.PasswordFile != "" {
 		return errors.New("ipmi: set password or password_file, not both")
+	}
+	if i := c.IPMI; i != nil && i.CipherSuite != nil && *i.CipherSuite == 0 {
+		return errors.New("ipmi.cipher_suite: 0 is refused (no authentication: any password is accepted); leave it out for the default, 3")
 	}
 	for name := range c.Timeouts {
 		if !validName(name) {

@@ -305,7 +305,11 @@ type BMCFacts struct {
 	ReachDetail string  `json:"reach_detail,omitempty"` // e.g. port closed, no answer within 3s
 	RTTMS       float64 `json:"rtt_ms,omitempty"`
 	Pong        *bool   `json:"presence_pong,omitempty"`
-	IPMIv20     *bool   `json:"ipmi_v2,omitempty"`
+	// IPMIAnswering is false when the BMC answered the presence ping but not
+	// Get Channel Authentication Capabilities: the network stack is up, IPMI
+	// is not, and no login is tried.
+	IPMIAnswering *bool `json:"ipmi_answering,omitempty"`
+	IPMIv20       *bool `json:"ipmi_v2,omitempty"`
 	// Credentials names where the session credentials came from: config or
 	// cloudstack. The credentials themselves are never recorded.
 	Credentials   string `json:"credentials,omitempty"`

@@ -61,6 +61,16 @@ func TestAcceptanceFindingsFromRealBMCs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer silent.Close()
+	hung, err := testbed.StartPingOnlyPeer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hung.Close()
+	disabledRelay, err := testbed.StartUDPRelay(healthy.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer disabledRelay.Close()
 	closedPort, err := testbed.FreeUDPPort()
 	if err != nil {
 		t.Fatal(err)
@@ -82,19 +92,29 @@ func TestAcceptanceFindingsFromRealBMCs(t *testing.T) {
 		"wrongpw":  {otherpw.Addr(), "On"},
 		"mismatch": {poweroff.Addr(), "On"},
 		"nooobm":   {},
+		"hung":     {hung.Addr(), "On"},
+		"disabled": {disabledRelay.Addr(), "Disabled"},
 	}
 	id := 0
-	for _, name := range []string{"healthy", "closed", "silent", "wrongpw", "mismatch", "nooobm"} {
+	for _, name := range []string{"healthy", "closed", "silent", "wrongpw", "mismatch", "nooobm", "hung", "disabled"} {
 		id++
 		db["host"][fmt.Sprint(id)] = hostRow(id, name)
 		if b := bmcs[name]; b.addr != "" {
-			db["oobm"][fmt.Sprint(100+id)] = oobmRow(100+id, id, b.addr, b.power)
+			row := oobmRow(100+id, id, b.addr, b.power)
+			if name == "disabled" {
+				row = collectors.RowOf(map[string]any{
+					"id": float64(100 + id), "host_id": float64(id), "enabled": false, "driver": "ipmitool",
+					"address": row.Get("address"), "port": row.Get("port"), "power_state": "Disabled",
+					"update_time": "2026-11-22T09:00:00Z", "mgmt_server_id": nil, "update_count": float64(2),
+				})
+			}
+			db["oobm"][fmt.Sprint(100+id)] = row
 		}
 	}
 
 	const timeout = time.Second
 	cfg := &collectors.Config{IPMI: &collectors.IPMIConfig{
-		Enabled: true, Sessions: true, Username: "admin", Password: canary, CipherSuite: 3,
+		Enabled: true, Sessions: true, Username: "admin", Password: canary, CipherSuite: intp(3),
 		Timeout: collectors.Duration(timeout),
 	}}
 	r := &collectors.Runner{
@@ -144,6 +164,8 @@ func TestAcceptanceFindingsFromRealBMCs(t *testing.T) {
 		"wrongpw":  "CSA-OOBM-002:high",
 		"mismatch": "CSA-OOBM-004:medium",
 		"nooobm":   "CSA-OOBM-008:high",
+		"hung":     "CSA-OOBM-001:high", // answers the ping, not IPMI
+		"disabled": "CSA-OOBM-008:high", // Host-HA cluster: not CSA-OOBM-012 as well
 	}
 	for host, w := range want {
 		if !contains(got[host], w) {
@@ -152,6 +174,15 @@ func TestAcceptanceFindingsFromRealBMCs(t *testing.T) {
 	}
 	if h := snap.OOBM["uuid-healthy"]; h == nil || !isTrue(h.Reachable) || h.Auth != authOK || h.Power != "on" {
 		t.Errorf("healthy BMC facts: %+v", h)
+	}
+	if contains(got["disabled"], "CSA-OOBM-012:low") {
+		t.Errorf("a disabled row of a Host-HA host is reported twice: %v", got["disabled"])
+	}
+	if open, _ := disabledRelay.Counts(); open != 0 {
+		t.Errorf("a disabled oobm row was logged into (%d Open Session)", open)
+	}
+	if h := snap.OOBM["uuid-hung"]; h == nil || h.Auth != authNotTried || hung.Sources() != 1 {
+		t.Errorf("ping-only BMC: %+v, contacted from %d sockets", h, hung.Sources())
 	}
 	for _, c := range checks {
 		if strings.HasPrefix(c.ID, "CSA-OOBM-") && c.Status == report.Error {
@@ -169,7 +200,7 @@ func TestAcceptanceFindingsFromRealBMCs(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("collection with 5 BMCs (1 closed, 1 silent) took %s; findings: %v", elapsed, got)
+	t.Logf("collection with 7 BMCs (1 closed, 1 silent, 1 answering only the ping) took %s; findings: %v", elapsed, got)
 }
 
 func contains(s []string, v string) bool {

@@ -3,12 +3,15 @@ package ipmi
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -96,19 +99,19 @@ func readOOBMCredentials(ctx context.Context, mc *mysql.Config) ([]oobmCred, err
 	defer db.Close()
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("database %s@%s: %s", mc.User, mc.Addr, scrub(oneLine(err.Error()), mc.Passwd))
+		return nil, fmt.Errorf("database %s@%s: %s", mc.User, mc.Addr, dbError(err))
 	}
 	defer conn.Close()
 	_, _ = conn.ExecContext(ctx, "SET SESSION lock_wait_timeout = 10")
 	_, _ = conn.ExecContext(ctx, "SET SESSION max_statement_time = 10") // MariaDB; MySQL ignores the failure
 	tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
 	if err != nil {
-		return nil, fmt.Errorf("database: read-only transaction: %s", scrub(oneLine(err.Error()), mc.Passwd))
+		return nil, fmt.Errorf("database: read-only transaction: %s", dbError(err))
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only; Commit below ends it
 	rows, err := tx.QueryContext(ctx, "SELECT host_id, username, password FROM oobm WHERE host_id IS NOT NULL")
 	if err != nil {
-		return nil, fmt.Errorf("database: reading oobm credentials: %s", scrub(oneLine(err.Error()), mc.Passwd))
+		return nil, fmt.Errorf("database: reading oobm credentials: %s", dbError(err))
 	}
 	defer rows.Close()
 	var out []oobmCred
@@ -121,10 +124,42 @@ func readOOBMCredentials(ctx context.Context, mc *mysql.Config) ([]oobmCred, err
 		out = append(out, oobmCred{hostID: strconv.FormatInt(id, 10), user: user.String, password: pw.String})
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("database: reading oobm credentials: %s", scrub(oneLine(err.Error()), mc.Passwd))
+		return nil, fmt.Errorf("database: reading oobm credentials: %s", dbError(err))
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, errors.New("database: ending the read-only transaction failed")
 	}
 	return out, nil
+}
+
+// dbError names a database failure with a fixed text: the server's error
+// number and a name for the common ones, or the kind of network failure. Raw
+// driver text is not passed on, so no value from db.properties can reach an
+// error.
+func dbError(err error) string {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		names := map[uint16]string{
+			1044: "access denied to the database", 1045: "access denied (user or password)",
+			1049: "unknown database", 1142: "SELECT denied on a table", 1146: "table does not exist",
+			1969: "statement time limit reached", 1205: "lock wait timeout",
+		}
+		if n, ok := names[me.Number]; ok {
+			return fmt.Sprintf("server error %d (%s)", me.Number, n)
+		}
+		return fmt.Sprintf("server error %d", me.Number)
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), isTimeout(err):
+		return "timed out"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, mysql.ErrInvalidConn), errors.Is(err, driver.ErrBadConn):
+		return "connection lost"
+	}
+	var ne *net.OpError
+	if errors.As(err, &ne) {
+		return "network error (" + ne.Op + ")"
+	}
+	return "unexpected driver error"
 }

@@ -58,7 +58,7 @@ func csSetup(t *testing.T, mgmtKey string) (*collectors.DatabaseConfig, *collect
 func TestCloudStackCredentialsFromTheDatabase(t *testing.T) {
 	dbc, inv := csSetup(t, mgmtSecret)
 	c := New(&collectors.Config{Database: dbc, IPMI: &collectors.IPMIConfig{
-		Enabled: true, Sessions: true, UseCloudStackCredentials: true, CipherSuite: 3,
+		Enabled: true, Sessions: true, UseCloudStackCredentials: true, CipherSuite: intp(3),
 	}}).(*Collector)
 	p, _ := collect(t, c, inv)
 	if len(p.Errors) != 0 {
@@ -76,7 +76,7 @@ func TestCloudStackCredentialsFromTheDatabase(t *testing.T) {
 func TestCloudStackCredentialsWrongKeyIsACollectorError(t *testing.T) {
 	dbc, inv := csSetup(t, "not-the-key")
 	c := New(&collectors.Config{Database: dbc, IPMI: &collectors.IPMIConfig{
-		Enabled: true, Sessions: true, UseCloudStackCredentials: true, CipherSuite: 3,
+		Enabled: true, Sessions: true, UseCloudStackCredentials: true, CipherSuite: intp(3),
 	}}).(*Collector)
 	p, _ := collect(t, c, inv)
 	if len(p.Errors) != 1 || p.Errors[0].Target != "credentials" {

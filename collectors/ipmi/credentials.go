@@ -1,6 +1,7 @@
 package ipmi
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"sync"
@@ -77,20 +78,29 @@ func newBreaker() *breaker {
 }
 
 // acquire waits for a login slot. It returns false when the breaker is open
-// for this credential.
-func (b *breaker) acquire(c credential) bool {
+// for this credential, and an error when ctx ends first.
+func (b *breaker) acquire(ctx context.Context, c credential) (bool, error) {
 	k := c.key()
+	stop := context.AfterFunc(ctx, func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		b.cond.Broadcast()
+	})
+	defer stop()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.user[k] = c.User
 	for {
 		n := len(b.rejected[k])
 		if n >= breakerLimit {
-			return false
+			return false, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return false, err
 		}
 		if b.inflight[k] < breakerLimit-n {
 			b.inflight[k]++
-			return true
+			return true, nil
 		}
 		b.cond.Wait()
 	}

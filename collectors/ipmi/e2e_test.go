@@ -89,7 +89,7 @@ func TestEndToEndWithTheDatabaseCollector(t *testing.T) {
 	cfg := &collectors.Config{
 		Database: &collectors.DatabaseConfig{DSN: m.DSN("e2eauditor", "ipmilab"), PasswordFile: pwFile},
 		IPMI: &collectors.IPMIConfig{Enabled: true, Sessions: true, Username: "admin", Password: canary,
-			CipherSuite: 3, Timeout: collectors.Duration(time.Second)},
+			CipherSuite: intp(3), Timeout: collectors.Duration(time.Second)},
 	}
 	r := &collectors.Runner{
 		Collectors: []collectors.Collector{database.NewAt(cfg, labgen.DefaultNow), New(cfg)},

@@ -85,6 +85,9 @@ type bmc struct {
 	notProbed string
 	badAddr   string
 	cred      *credential
+	// disabled is set for an oobm row with enabled = 0: CloudStack does not
+	// use this BMC, so it gets the passive probes but no login.
+	disabled bool
 }
 
 func (c *Collector) timeout() time.Duration {
@@ -95,8 +98,8 @@ func (c *Collector) timeout() time.Duration {
 }
 
 func (c *Collector) suite() int {
-	if c.cfg.CipherSuite > 0 {
-		return c.cfg.CipherSuite
+	if c.cfg.CipherSuite != nil {
+		return *c.cfg.CipherSuite
 	}
 	return DefaultCipherSuite
 }
@@ -164,8 +167,15 @@ func (c *Collector) Collect(ctx context.Context, inv *collectors.Inventory) (*co
 			var o outcome
 			select {
 			case sem <- struct{}{}:
-				f, o = c.visit(ctx, first, brk)
+				var try bool
+				f, o, try = c.visit(ctx, first)
 				<-sem
+				if try {
+					// The concurrency slot is given back while waiting for the
+					// breaker, so that logins queued on one credential never
+					// hold up other BMCs' probes.
+					c.session(ctx, first, f, &o, brk, sem)
+				}
 			case <-ctx.Done():
 				f, o = c.unvisited(first, "the collector's deadline passed before this BMC was probed")
 			}
@@ -200,9 +210,11 @@ func (c *Collector) Collect(ctx context.Context, inv *collectors.Inventory) (*co
 // Cipher suite 0 (no authentication) is refused: a BMC that allows it accepts
 // any password, so a "successful" login would prove nothing.
 func (c *Collector) validate() error {
-	switch {
-	case c.cfg.CipherSuite < 0 || c.cfg.CipherSuite > 19:
-		return fmt.Errorf("ipmi.cipher_suite %d is not an IPMI cipher suite (1-19; default 3)", c.cfg.CipherSuite)
+	switch cs := c.cfg.CipherSuite; {
+	case cs != nil && *cs == 0:
+		return errors.New("ipmi.cipher_suite 0 is refused: suite 0 has no authentication, so a BMC that allows it accepts any password and a login proves nothing (use 3, the default, or 17)")
+	case cs != nil && (*cs < 0 || *cs > 19):
+		return fmt.Errorf("ipmi.cipher_suite %d is not an IPMI cipher suite (1-19; default 3)", *cs)
 	case c.cfg.Timeout < 0:
 		return errors.New("ipmi.timeout must not be negative")
 	case c.cfg.Concurrency < 0:
@@ -248,6 +260,11 @@ func byAddress(bmcs []bmc) [][]bmc {
 		}
 		idx[k] = len(out)
 		out = append(out, []bmc{b})
+	}
+	// The first of a group is probed and logged into for all: an enabled
+	// row first, so that one disabled row does not stop the login.
+	for _, g := range out {
+		sort.SliceStable(g, func(i, j int) bool { return !g[i].disabled && g[j].disabled })
 	}
 	return out
 }
@@ -318,8 +335,8 @@ func (c *Collector) unvisited(b bmc, why string) (*collectors.BMCFacts, outcome)
 	return f, o
 }
 
-// visit probes one BMC and, when sessions are on, logs in once.
-func (c *Collector) visit(ctx context.Context, b bmc, brk *breaker) (*collectors.BMCFacts, outcome) {
+// visit probes one BMC. It reports whether a login should follow.
+func (c *Collector) visit(ctx context.Context, b bmc) (*collectors.BMCFacts, outcome, bool) {
 	f := c.newFact(b)
 	var o outcome
 	if b.cred != nil {
@@ -330,12 +347,12 @@ func (c *Collector) visit(ctx context.Context, b bmc, brk *breaker) (*collectors
 	if b.notProbed != "" {
 		f.NotProbed = b.notProbed
 		o.note = fmt.Sprintf("%s: not probed: %s", b.key, b.notProbed)
-		return f, o
+		return f, o, false
 	}
 	if b.badAddr != "" {
 		f.Error = b.badAddr
 		o = outcome{reach: b.badAddr, defaults: o.defaults}
-		return f, o
+		return f, o, false
 	}
 	timeout := c.timeout()
 	pr := probe(ctx, b.addr, timeout)
@@ -343,14 +360,19 @@ func (c *Collector) visit(ctx context.Context, b bmc, brk *breaker) (*collectors
 		f2, o2 := c.unvisited(b, "the collector's deadline passed during the probe")
 		o2.defaults = o.defaults
 		f2.DefaultCreds, f2.DefaultVendor, f2.Credentials = f.DefaultCreds, f.DefaultVendor, f.Credentials
-		return f2, o2
+		return f2, o2, false
 	}
 	reachable := pr.Reachable()
 	f.Reachable = &reachable
 	pong := pr.Pong
 	f.Pong = &pong
+	answering := pr.Answered
+	f.IPMIAnswering = &answering
 	o.reach = collected
 	switch {
+	case reachable && !pr.Answered:
+		f.ReachDetail = fmt.Sprintf("answers the RMCP presence ping but not IPMI: no answer to Get Channel Authentication Capabilities within %s", timeout)
+		f.RTTMS = float64(pr.RTT.Microseconds()) / 1000
 	case reachable:
 		f.RTTMS = float64(pr.RTT.Microseconds()) / 1000
 	case pr.Refused:
@@ -376,27 +398,61 @@ func (c *Collector) visit(ctx context.Context, b bmc, brk *breaker) (*collectors
 	}
 
 	if !c.cfg.Sessions {
-		return f, o
+		return f, o, false
 	}
-	suite := c.suite()
 	switch {
 	case !reachable:
 		f.Auth, f.AuthDetail = authNotTried, "BMC unreachable"
 		o.auth = collected
-		return f, o
+		return f, o, false
+	case !pr.Answered:
+		// A login would only wait out the timeout again, and would hold a
+		// circuit-breaker slot of the credential while doing so.
+		f.Auth, f.AuthDetail = authNotTried, "IPMI not answering (presence ping only)"
+		o.auth = collected
+		return f, o, false
+	case b.disabled:
+		f.Auth, f.AuthDetail = authNotTried, "out-of-band management is disabled for this host in CloudStack"
+		o.auth = collected
+		return f, o, false
 	case b.cred == nil:
 		f.Auth, f.AuthDetail = authNotTried, "no credentials for this BMC"
 		o.auth, o.power = "no credentials for this BMC", "no credentials for this BMC"
-		return f, o
+		return f, o, false
 	}
-	if !brk.acquire(*b.cred) {
+	return f, o, true
+}
+
+// session logs in once, after a circuit-breaker slot and then a concurrency
+// slot are free; it holds the concurrency slot only for the login itself.
+func (c *Collector) session(ctx context.Context, b bmc, f *collectors.BMCFacts, o *outcome, brk *breaker, sem chan struct{}) {
+	deadline := func() {
+		why := "the collector's deadline passed before the session"
+		f.Auth, f.AuthDetail, f.Error = "", "", why
+		o.auth, o.power = why, why
+	}
+	ok, err := brk.acquire(ctx, *b.cred)
+	switch {
+	case err != nil:
+		deadline()
+		return
+	case !ok:
 		why := fmt.Sprintf("not tried: circuit breaker open after %d BMCs rejected these credentials", breakerLimit)
 		f.Auth, f.AuthDetail = authNotTried, why
 		o.auth, o.power = why, why
-		return f, o
+		return
 	}
+	select {
+	case sem <- struct{}{}:
+	case <-ctx.Done():
+		brk.release(*b.cred, "")
+		deadline()
+		return
+	}
+	suite := c.suite()
 	f.CipherSuite = &suite
-	sr := login(ctx, b.addr, *b.cred, suite, timeout)
+	sr := login(ctx, b.addr, *b.cred, suite, c.timeout())
+	<-sem
 	rejectedBy := ""
 	if sr.Auth == authFailed {
 		rejectedBy = b.key
@@ -413,7 +469,7 @@ func (c *Collector) visit(ctx context.Context, b bmc, brk *breaker) (*collectors
 		why := "the collector's deadline passed during the session"
 		f.Auth, f.AuthDetail, f.Error = "", "", why
 		o.auth, o.power = why, why
-		return f, o
+		return
 	}
 	f.Auth, f.AuthDetail = sr.Auth, sr.Detail
 	o.auth = collected
@@ -427,7 +483,6 @@ func (c *Collector) visit(ctx context.Context, b bmc, brk *breaker) (*collectors
 	case sr.Auth == authOK:
 		o.power = "chassis status could not be read: " + sr.Detail
 	}
-	return f, o
 }
 
 func boolp(b bool) *bool { return &b }
@@ -447,7 +502,8 @@ func (c *Collector) targets(inv *collectors.Inventory) []bmc {
 		if !ok || h.Get("removed") != nil {
 			continue
 		}
-		b := bmc{hostID: hid, name: str(h.Get("name")), key: str(h.Get("uuid")), driver: str(row.Get("driver"))}
+		b := bmc{hostID: hid, name: str(h.Get("name")), key: str(h.Get("uuid")), driver: str(row.Get("driver")),
+			disabled: !truthy(row.Get("enabled"))}
 		if b.key == "" {
 			b.key = b.name
 		}
@@ -539,6 +595,25 @@ func normalizeAddr(a string) (string, error) {
 		return "", fmt.Errorf("BMC address %q is not host or host:port", a)
 	}
 	return net.JoinHostPort(host, port), nil
+}
+
+// truthy reads a tinyint/boolean column as the database collector records it.
+func truthy(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return x
+	case float64:
+		return x != 0
+	case int64:
+		return x != 0
+	case int:
+		return x != 0
+	case string:
+		return x == "1" || strings.EqualFold(x, "true")
+	default:
+		s := fmt.Sprint(x)
+		return s == "1" || strings.EqualFold(s, "true")
+	}
 }
 
 func str(v any) string {

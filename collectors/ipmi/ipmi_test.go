@@ -87,6 +87,7 @@ func needSims(t *testing.T) {
 // host is one host of a test inventory with its BMC at addr.
 type host struct {
 	id, name, addr, driver, powerState string
+	disabled                           bool // oobm.enabled = 0
 }
 
 // inventory builds the stage-1 tables the collector reads: host and oobm rows
@@ -107,8 +108,12 @@ func inventory(hosts ...host) *collectors.Inventory {
 		if ps == "" {
 			ps = "On"
 		}
+		enabled := float64(1)
+		if h.disabled {
+			enabled = 0
+		}
 		db["oobm"][fmt.Sprint(100+i)] = collectors.RowOf(map[string]any{
-			"id": float64(100 + i), "host_id": json.Number(h.id), "enabled": float64(1), "driver": driver,
+			"id": float64(100 + i), "host_id": json.Number(h.id), "enabled": enabled, "driver": driver,
 			"address": ip, "port": port, "power_state": ps,
 		})
 	}
@@ -163,12 +168,14 @@ func keys[V any](m map[string]V) []string {
 	return out
 }
 
+func intp(n int) *int { return &n }
+
 func isTrue(b *bool) bool  { return b != nil && *b }
 func isFalse(b *bool) bool { return b != nil && !*b }
 
 func sessionsConfig(user, pw string) collectors.IPMIConfig {
 	return collectors.IPMIConfig{Enabled: true, Sessions: true, Username: user, Password: pw,
-		CipherSuite: 3, Timeout: collectors.Duration(time.Second)}
+		CipherSuite: intp(3), Timeout: collectors.Duration(time.Second)}
 }
 
 func TestHealthyBMC(t *testing.T) {
@@ -477,7 +484,7 @@ func TestPasswordFile(t *testing.T) {
 	}
 	// A relative password_file is resolved against the config file's directory.
 	c := New(&collectors.Config{Path: filepath.Join(dir, "csaudit.yaml"), IPMI: &collectors.IPMIConfig{
-		Enabled: true, Sessions: true, Username: "admin", PasswordFile: "bmc.pass", CipherSuite: 3,
+		Enabled: true, Sessions: true, Username: "admin", PasswordFile: "bmc.pass", CipherSuite: intp(3),
 	}}).(*Collector)
 	p, _ := collect(t, c, inventory(host{id: "1", name: "kvm1", addr: healthy.Addr()}))
 	if f := fact(t, p, "kvm1"); f.Auth != authOK {
@@ -489,9 +496,22 @@ func TestPasswordFile(t *testing.T) {
 }
 
 func TestInvalidSettingsAreACollectorFailure(t *testing.T) {
-	for _, cfg := range []collectors.IPMIConfig{{CipherSuite: 20}, {CipherSuite: -1}, {Concurrency: -1}} {
+	for _, cfg := range []collectors.IPMIConfig{{CipherSuite: intp(0)}, {CipherSuite: intp(20)}, {CipherSuite: intp(-1)}, {Concurrency: -1}} {
 		if _, err := newCollector(cfg).Collect(context.Background(), inventory()); err == nil {
 			t.Errorf("%+v accepted", cfg)
+		}
+	}
+	// In the config file: 0 is an error naming the key, left out is suite 3.
+	if _, err := collectors.ParseConfig([]byte("ipmi:\n  enabled: true\n  cipher_suite: 0\n")); err == nil || !strings.Contains(err.Error(), "ipmi.cipher_suite") {
+		t.Errorf("cipher_suite: 0 in the config: %v", err)
+	}
+	for yaml, want := range map[string]int{"ipmi:\n  enabled: true\n": DefaultCipherSuite, "ipmi:\n  cipher_suite: 17\n": 17} {
+		cfg, err := collectors.ParseConfig([]byte(yaml))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := New(cfg).(*Collector).suite(); got != want {
+			t.Errorf("%q gives suite %d, want %d", yaml, got, want)
 		}
 	}
 }
@@ -541,5 +561,130 @@ func TestSharedBMCIsLoggedIntoOnce(t *testing.T) {
 	}
 	if cv := p.Coverage[FactAuth]; len(cv.Collected) != 2 {
 		t.Errorf("both hosts are covered: %+v", cv)
+	}
+}
+
+// A BMC that answers the presence ping but not IPMI gets no login: a login
+// would wait out the timeout a second time while holding one of the
+// credential's circuit-breaker slots (3 in flight), which made 30 such BMCs
+// cost 10 timeouts.
+func TestPingOnlyPeersCostTheTimeoutOnce(t *testing.T) {
+	needSims(t)
+	const n, timeout = 30, time.Second
+	var hosts []host
+	var peers []*testbed.PingOnlyPeer
+	for i := range n {
+		p, err := testbed.StartPingOnlyPeer()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		peers = append(peers, p)
+		hosts = append(hosts, host{id: fmt.Sprint(100 + i), name: fmt.Sprintf("hung%02d", i), addr: p.Addr()})
+	}
+	relay, err := testbed.StartUDPRelay(healthy.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer relay.Close()
+	hosts = append(hosts, host{id: "1", name: "ok", addr: relay.Addr()})
+	cfg := sessionsConfig("admin", canary)
+	cfg.Timeout = collectors.Duration(timeout)
+	p, d := collect(t, newCollector(cfg), inventory(hosts...))
+	for i, peer := range peers {
+		name := fmt.Sprintf("hung%02d", i)
+		f := fact(t, p, name)
+		if !isTrue(f.Reachable) || !isTrue(f.Pong) || !isFalse(f.IPMIAnswering) || f.Auth != authNotTried ||
+			!strings.Contains(f.AuthDetail, "IPMI not answering") || !strings.Contains(f.ReachDetail, "not IPMI") {
+			t.Errorf("%s: reachable=%v pong=%v ipmi=%v auth=%q (%s) reach=%q", name, f.Reachable, f.Pong, f.IPMIAnswering, f.Auth, f.AuthDetail, f.ReachDetail)
+		}
+		if peer.Pongs() == 0 || peer.Sources() != 1 {
+			t.Errorf("%s: %d pongs, datagrams from %d sockets; want the prober's socket only (no session client)", name, peer.Pongs(), peer.Sources())
+		}
+	}
+	if f := fact(t, p, "ok"); f.Auth != authOK || !isTrue(f.IPMIAnswering) {
+		t.Errorf("healthy BMC among hung ones: auth=%q (%s) ipmi=%v", f.Auth, f.AuthDetail, f.IPMIAnswering)
+	}
+	if open, _ := relay.Counts(); open != 1 {
+		t.Errorf("healthy BMC: %d Open Session requests, want 1", open)
+	}
+	if cv := p.Coverage[FactAuth]; len(cv.Collected) != n+1 || len(cv.Failed) != 0 {
+		t.Errorf("oobm.auth coverage: %d collected, failed %v", len(cv.Collected), cv.Failed)
+	}
+	// About one timeout: generous slack for a loaded machine, far below the
+	// ten timeouts that queued logins cost.
+	if d > 3*timeout {
+		t.Errorf("%d ping-only BMCs took %s with a %s timeout", n, d, timeout)
+	}
+	t.Logf("%d ping-only peers + 1 healthy BMC, timeout %s: %s", n, timeout, d)
+}
+
+// Logins queued on the circuit breaker (at most 3 in flight per credential)
+// must not hold concurrency slots: other BMCs are probed at once.
+func TestQueuedLoginsDoNotDelayProbes(t *testing.T) {
+	needSims(t)
+	const timeout = time.Second
+	var hosts []host
+	// BMCs that answer IPMI v1.5 but never a session: each login waits out
+	// the timeout.
+	for i := range 9 {
+		r, err := testbed.StartUDPRelay(healthy.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		r.DropRMCPPlus()
+		hosts = append(hosts, host{id: fmt.Sprint(10 + i), name: fmt.Sprintf("a-nosession%d", i), addr: r.Addr()})
+	}
+	for i := range 4 {
+		s, err := testbed.StartSilentPeer()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		hosts = append(hosts, host{id: fmt.Sprint(30 + i), name: fmt.Sprintf("z-silent%d", i), addr: s.Addr()})
+	}
+	cfg := sessionsConfig("admin", canary)
+	cfg.Timeout = collectors.Duration(timeout)
+	cfg.Concurrency = 8
+	start := time.Now()
+	p, d := collect(t, newCollector(cfg), inventory(hosts...))
+	for i := range 4 {
+		f := fact(t, p, fmt.Sprintf("z-silent%d", i))
+		if wait := f.CollectedAt.Sub(start); wait > timeout/2 {
+			t.Errorf("%s was probed %s after the start: its probe waited behind queued logins", f.HostName, wait)
+		}
+		if !isFalse(f.Reachable) {
+			t.Errorf("%s: reachable=%v", f.HostName, f.Reachable)
+		}
+	}
+	for i := range 9 {
+		if f := fact(t, p, fmt.Sprintf("a-nosession%d", i)); f.Auth != authError {
+			t.Errorf("%s: auth=%q (%s)", f.HostName, f.Auth, f.AuthDetail)
+		}
+	}
+	t.Logf("9 session-dead BMCs (3 logins in flight) and 4 silent peers: %s", d)
+}
+
+// CloudStack does not use a BMC whose oobm row is disabled: csaudit probes it
+// passively (its exposure on the network is the same) but does not log in.
+func TestDisabledOOBMIsProbedButNotLoggedInto(t *testing.T) {
+	needSims(t)
+	relay, err := testbed.StartUDPRelay(healthy.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer relay.Close()
+	c := newCollector(sessionsConfig("admin", canary))
+	p, _ := collect(t, c, inventory(host{id: "1", name: "kvm1", addr: relay.Addr(), disabled: true}))
+	f := fact(t, p, "kvm1")
+	if !isTrue(f.Reachable) || f.AuthTypes == nil || f.Auth != authNotTried || !strings.Contains(f.AuthDetail, "disabled") || f.Power != "" {
+		t.Fatalf("disabled oobm: reachable=%v caps=%v auth=%q (%s) power=%q", f.Reachable, f.AuthTypes, f.Auth, f.AuthDetail, f.Power)
+	}
+	if open, rakp := relay.Counts(); open != 0 || rakp != 0 {
+		t.Fatalf("a disabled oobm row got %d Open Session / %d RAKP1 requests", open, rakp)
+	}
+	if cv := p.Coverage[FactAuthCaps]; len(cv.Collected) != 1 {
+		t.Errorf("capabilities coverage: %+v", cv)
 	}
 }

@@ -257,8 +257,12 @@ func probe(ctx context.Context, addr string, timeout time.Duration) (r probeResu
 		}
 		if first && r.Reachable() {
 			r.RTT = time.Since(start)
-			// A BMC that answered one probe answers the other at once; do
-			// not let a missing second answer cost the whole timeout.
+		}
+		if first && r.Answered && !r.Pong {
+			// Many BMCs do not implement the ASF ping: once IPMI answered,
+			// do not let a missing pong cost the whole timeout. A pong alone
+			// does not shorten the wait for IPMI, whose silence decides
+			// whether a login is tried.
 			if d := time.Now().Add(timeout / 3); d.Before(deadline) {
 				deadline = d
 			}

@@ -1,10 +1,12 @@
 package ipmi
 
 import (
+	"context"
 	"encoding/hex"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -106,7 +108,7 @@ func TestBreakerNeverAdmitsMoreThanTheLimit(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if !b.acquire(cr) {
+			if ok, err := b.acquire(context.Background(), cr); !ok || err != nil {
 				return
 			}
 			admitted.Add(1)
@@ -126,8 +128,28 @@ func TestBreakerNeverAdmitsMoreThanTheLimit(t *testing.T) {
 		t.Fatalf("admitted %d logins (max %d at once); want %d", admitted.Load(), maxInflight.Load(), breakerLimit)
 	}
 	// Another credential is unaffected.
-	if !b.acquire(credential{User: "admin", Password: "y"}) {
+	if ok, _ := b.acquire(context.Background(), credential{User: "admin", Password: "y"}); !ok {
 		t.Error("the breaker is per credential")
+	}
+}
+
+func TestBreakerWaitEndsWithTheContext(t *testing.T) {
+	b := newBreaker()
+	cr := credential{User: "admin", Password: "x"}
+	for range breakerLimit {
+		if ok, err := b.acquire(context.Background(), cr); !ok || err != nil {
+			t.Fatal("a free slot was not granted")
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	ok, err := b.acquire(ctx, cr)
+	if ok || err == nil {
+		t.Fatalf("a fourth login in flight was admitted: %v %v", ok, err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("waiting for a slot ignored the context for %s", d)
 	}
 }
 
