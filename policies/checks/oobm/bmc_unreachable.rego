@@ -3,8 +3,10 @@
 # description: >-
 #   The host's BMC answered neither an RMCP/ASF presence ping nor an unauthenticated Get
 #   Channel Authentication Capabilities within the collector timeout (or its UDP port is
-#   closed). CloudStack's ipmitool driver cannot read the power state or fence the host
-#   through it. Seed 002 names out-of-band fencing through IPMI (UDP 623) as what keeps a
+#   closed), or it answered only the presence ping: its network stack is up but its IPMI
+#   service is not (hung BMC firmware, or another device on the BMC's address). Either way
+#   CloudStack's ipmitool driver cannot read the power state or fence the host through it,
+#   and csaudit does not try a login. Seed 002 names out-of-band fencing through IPMI (UDP 623) as what keeps a
 #   failed host from running a VM twice. High for a Host-HA host (fencing is silently
 #   broken), medium otherwise. The probe runs from the auditor: confirm from the
 #   management server before acting, since the BMC network may be reachable only from
@@ -35,13 +37,24 @@ import data.csaudit.checks.oobm.index
 deny contains f if {
 	some key, b in input.oobm
 	b.reachable == false
-	f := {
-		"resource": index.fact_resource(key, b),
-		"severity": index.ha_severity(b.host_id),
-		"message": sprintf("BMC %s of host %s is unreachable: %s", [b.address, object.get(b, "host_name", key), object.get(b, "reach_detail", "no answer")]),
-		"evidence": {
-			"address": b.address, "reach_detail": object.get(b, "reach_detail", ""),
-			"host_ha": index.is_host_ha(b.host_id),
-		},
-	}
+	f := finding(key, b, "is unreachable")
+}
+
+deny contains f if {
+	some key, b in input.oobm
+	b.reachable == true
+	b.ipmi_answering == false
+	f := finding(key, b, "answers the network but not IPMI")
+}
+
+finding(key, b, what) := {
+	"resource": index.fact_resource(key, b),
+	"severity": index.ha_severity(b.host_id),
+	"message": sprintf("BMC %s of host %s %s: %s", [b.address, object.get(b, "host_name", key), what, object.get(b, "reach_detail", "no answer")]),
+	"evidence": {
+		"address": b.address, "reach_detail": object.get(b, "reach_detail", ""),
+		"presence_pong": object.get(b, "presence_pong", null),
+		"ipmi_answering": object.get(b, "ipmi_answering", null),
+		"host_ha": index.is_host_ha(b.host_id),
+	},
 }

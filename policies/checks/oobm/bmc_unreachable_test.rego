@@ -22,9 +22,21 @@ test_unreachable_host_ha_bmc_is_high if {
 	f.evidence.host_ha == true
 }
 
+test_ping_only_bmc_is_reported if {
+	snap := testdata.with_bmcs(testdata.snapshot({}), {"uuid-host-1": testdata.bmc(1, {
+		"reachable": true, "presence_pong": true, "ipmi_answering": false, "auth": "not_tried",
+		"reach_detail": "answers the RMCP presence ping but not IPMI",
+	})})
+	some f in check.deny with input as snap
+	f.severity == "medium"
+	contains(f.message, "answers the network but not IPMI")
+	f.evidence.ipmi_answering == false
+	count(check.deny) == 1 with input as snap
+}
+
 test_reachable_or_not_probed_bmc_is_quiet if {
 	snap := testdata.with_bmcs(testdata.snapshot({}), {
-		"uuid-host-1": testdata.bmc(1, {}),
+		"uuid-host-1": testdata.bmc(1, {"ipmi_answering": true}),
 		"uuid-host-2": {"host_id": "2", "address": "", "driver": "redfish", "not_probed": "driver redfish is not probed"},
 	})
 	count(check.deny) == 0 with input as snap

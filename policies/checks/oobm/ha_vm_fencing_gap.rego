@@ -27,17 +27,9 @@ package csaudit.checks.oobm.ha_vm_fencing_gap
 import data.csaudit.checks.oobm.index
 import data.csaudit.lib
 
-# HA-enabled VMs per cluster, through the hosts each runs on: per host, the
-# grouping by (ha_enabled, host_id).
-ha_vms_in_cluster := {cid: n |
-	some cid, hids in lib.hosts_in_cluster
-	n := sum([count(lib.ha_vm_ids_on_host(hid)) | some hid in hids])
-}
-
 deny contains f if {
 	some hid, h in lib.routing_hosts
-	h.cluster_id != null
-	vms := ha_vms_in_cluster[lib.key(h.cluster_id)]
+	vms := index.ha_vms(hid)
 	vms > 0
 	not index.enabled(hid)
 	not index.host_ha(hid)

@@ -3,8 +3,8 @@
 # description: >-
 #   The host is under Host-HA (ha_config enabled for the host, or cluster_details
 #   resourceHAEnabled=true for its cluster) but has no working OOBM: no oobm row, the row
-#   is disabled, its power state is not On/Off, or csaudit found the BMC unreachable or
-#   rejecting the credentials. Host-HA recovers and fences a host through OOBM; without it
+#   is disabled, its power state is not On/Off, or csaudit found the BMC unreachable, not
+#   answering IPMI, or rejecting the credentials. Host-HA recovers and fences a host through OOBM; without it
 #   the framework cannot fence, so HA is silently broken: high per the rubric. (VM-HA
 #   alone, where a cluster merely runs HA-enabled VMs, is CSA-OOBM-009 at medium.)
 # custom:
@@ -36,6 +36,8 @@ reason(hid) := "no oobm row" if {
 	not index.enabled(hid)
 } else := sprintf("BMC %s is unreachable", [index.fact_by_host[hid].address]) if {
 	index.fact_by_host[hid].reachable == false
+} else := sprintf("BMC %s answers the presence ping but not IPMI", [index.fact_by_host[hid].address]) if {
+	index.fact_by_host[hid].ipmi_answering == false
 } else := "the BMC rejected the credentials" if {
 	index.fact_by_host[hid].auth == "failed"
 } else := sprintf("power state is %v", [index.by_host[hid].power_state])

@@ -33,6 +33,13 @@ test_bmc_evidence_breaks_working_oobm if {
 	f.evidence.reason == "the BMC rejected the credentials"
 }
 
+test_ping_only_bmc_breaks_working_oobm if {
+	snap := testdata.with_bmcs(testdata.with_db(testdata.snapshot({}), ha_cluster), {"uuid-host-2": testdata.bmc(2, {"ipmi_answering": false})})
+	some f in check.deny with input as snap
+	f.resource.id == "2"
+	contains(f.evidence.reason, "not IPMI")
+}
+
 test_working_oobm_or_no_host_ha_is_quiet if {
 	count(check.deny) == 0 with input as testdata.with_db(testdata.snapshot({}), ha_cluster)
 	count(check.deny) == 0 with input as testdata.with_db(testdata.snapshot({}), {"host": {"3": testlib.host(3, {})}})

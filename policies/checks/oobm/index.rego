@@ -58,6 +58,9 @@ fact_by_host := {f.host_id: f |
 # What the collector saw makes OOBM "not working" for a host.
 bmc_broken(hid) if fact_by_host[hid].reachable == false
 
+# The BMC answered the presence ping but not IPMI.
+bmc_broken(hid) if fact_by_host[hid].ipmi_answering == false
+
 bmc_broken(hid) if fact_by_host[hid].auth == "failed"
 
 # Working OOBM as CloudStack sees it: an enabled row whose power state its
@@ -78,6 +81,20 @@ fact_resource(key, f) := lib.host_resource(f.host_id, lib.hosts[f.host_id]) if {
 ha_severity(hid) := "high" if {
 	host_ha(hid)
 } else := "medium"
+
+# HA-enabled VMs per cluster, through the hosts each runs on: per host, the
+# grouping by (ha_enabled, host_id).
+ha_vms_in_cluster := {cid: n |
+	some cid, hids in lib.hosts_in_cluster
+	n := sum([count(lib.ha_vm_ids_on_host(hid)) | some hid in hids])
+}
+
+# ha_vms(hid) is the number of HA-enabled VMs in the host's cluster.
+ha_vms(hid) := n if {
+	h := lib.routing_hosts[hid]
+	h.cluster_id != null
+	n := ha_vms_in_cluster[lib.key(h.cluster_id)]
+}
 
 # host_ha as a value for evidence (never undefined).
 is_host_ha(hid) if {

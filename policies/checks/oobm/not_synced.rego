@@ -1,15 +1,20 @@
 # METADATA
 # title: No live management server is syncing the host's OOBM power state
 # description: >-
-#   Out-of-band management is enabled, but the row's owner (oobm.mgmt_server_id) is empty
-#   or is not a management server that is Up with a fresh heartbeat, and update_time is
-#   older than param oobm_stale_minutes (default 10) against the database clock, or was
-#   never set. The issue asked for "update_time older than 10 minutes"; real CloudStack
-#   writes update_time only when the power state or the owner changes
-#   (OutOfBandManagementDaoImpl.updateState skips identical updates), so a stable host
-#   legitimately keeps an old update_time. This check therefore requires both: no live
-#   owner, and no update within the threshold. Medium: CloudStack's view of the power
-#   state is no longer maintained, which HA fencing relies on.
+#   Out-of-band management is enabled, but the row's owner (oobm.mgmt_server_id) is empty or
+#   is not a management server that is Up with a fresh heartbeat, and update_time is older
+#   than param oobm_stale_minutes (default 10) against the database clock, or was never set.
+#   How CloudStack syncs: every outofbandmanagement.background.task.execution.interval
+#   seconds, each management server queues a power STATUS query for the oobm rows it owns or
+#   that have no owner. The result is written only when it changes something:
+#   OutOfBandManagementDaoImpl.updateState returns without an UPDATE when the power state
+#   and the owner are the same as before, so update_time records the last change, not the
+#   last sync, and a host whose power state is stable legitimately keeps an old
+#   update_time. When a management server leaves the cluster its peers clear the owner
+#   (expireServerOwnership) and one of them takes the row over at its next sync. An old
+#   update_time alone is therefore no symptom; together with no live owner it means no
+#   server is syncing the row. Medium: CloudStack's view of the power state, which HA
+#   fencing relies on, is no longer maintained.
 # custom:
 #   id: CSA-OOBM-006
 #   severity: medium
@@ -22,7 +27,8 @@
 #       - kind: cmk
 #         text: cmk enable outofbandmanagementforhost hostid={uuid}
 #   references:
-#     - cloudstack:engine/schema/src/main/java/org/apache/cloudstack/outofbandmanagement/dao/OutOfBandManagementDaoImpl.java (updateState)
+#     - cloudstack:engine/schema/src/main/java/org/apache/cloudstack/outofbandmanagement/dao/OutOfBandManagementDaoImpl.java (updateState, findAllByManagementServer, expireServerOwnership)
+#     - cloudstack:server/src/main/java/org/apache/cloudstack/outofbandmanagement/OutOfBandManagementServiceImpl.java (OutOfBandManagementPowerStatePollTask)
 #     - cloudstack:settings.tsv outofbandmanagement.background.task.execution.interval
 #   controls: [availability, ha]
 #   requires: [db.oobm, db.host, db.mshost, settings]
