@@ -6,7 +6,10 @@
 #   for live migration. Anyone who reaches port 16509 controls every VM on the host.
 #   Medium when only configured (the firewall restricts or closes 16509, or nothing
 #   listens); critical when libvirtd listens on a non-loopback address and the firewall
-#   lets anyone reach 16509 (an unauthenticated hypervisor API reachable, per the rubric).
+#   lets anyone reach 16509 over that address family, IPv4 or IPv6 (an unauthenticated
+#   hypervisor API reachable, per the rubric). An indeterminate firewall verdict fails
+#   hosts.firewall for the host: the finding stays at medium, and the check's status says
+#   the firewall could not be evaluated there.
 #   Source: seeds 000/001 (port 16509, libvirt TCP), CloudStack KVM host setup (TLS on
 #   16514 since the CA framework).
 # custom:
@@ -44,16 +47,30 @@ tcp_enabled(facts) if {
 # libvirt's own default for auth_tcp is sasl; only an explicit none is open.
 no_auth(facts) if unquote(facts.libvirtd.values.auth_tcp) == "none"
 
-listening(facts) if {
+# As in open_ports: "::" and "*" take IPv4 too (Linux's default bindv6only=0).
+reaches(addr, _) if addr in {"*", "0.0.0.0", "::"}
+
+reaches(addr, "ipv4") if {
+	not contains(addr, ":")
+	addr != "0.0.0.0"
+	not startswith(addr, "127.")
+}
+
+reaches(addr, "ipv6") if {
+	contains(addr, ":")
+	not addr in {"::", "::1"}
+}
+
+listening(facts, fam) if {
 	some l in facts.listeners.listeners
 	l.port == 16509
-	not startswith(l.address, "127.")
-	l.address != "::1"
+	reaches(l.address, fam)
 }
 
 reachable(facts) if {
-	listening(facts)
-	facts.firewall.ports["16509"].verdict == "open"
+	some fam, key in {"ipv4": "ports", "ipv6": "ports6"}
+	listening(facts, fam)
+	facts.firewall[key]["16509"].verdict == "open"
 }
 
 severity(facts) := "critical" if reachable(facts)
@@ -71,12 +88,16 @@ deny contains f if {
 		"message": sprintf("libvirtd on %s accepts TCP without authentication (reachable from anywhere: %v)", [h.name, reachable(facts) == true]),
 		"evidence": {
 			"listen_tcp": object.get(facts.libvirtd.values, "listen_tcp", null), "auth_tcp": facts.libvirtd.values.auth_tcp,
-			"listening": listening_or_false(facts), "firewall_16509": object.get(facts.firewall.ports, ["16509", "verdict"], "unknown"),
+			"listening": listening_or_false(facts), "firewall_16509": object.get(facts, ["firewall", "ports", "16509", "verdict"], "unknown"),
+			"firewall6_16509": object.get(facts, ["firewall", "ports6", "16509", "verdict"], "unknown"),
 		},
 	}
 }
 
-listening_or_false(facts) if listening(facts)
+listening_or_false(facts) if {
+	some fam in ["ipv4", "ipv6"]
+	listening(facts, fam)
+}
 
 default listening_or_false(_) := false
 
