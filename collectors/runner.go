@@ -67,6 +67,8 @@ type Target struct {
 type Inventory struct {
 	Selected map[string]bool
 	DBNow    *time.Time
+	// Database is the stage 1 database identity, with its clock offset.
+	Database *DBIdentity
 	Hosts    []Target
 	DB       map[string]Table
 	Settings map[string]Setting
@@ -133,6 +135,7 @@ func (r *Runner) Run(ctx context.Context) (*Snapshot, error) {
 		}
 		if stage == StageTargets {
 			inv.DBNow = snap.Meta.DBNow
+			inv.Database = snap.Meta.Database
 			inv.DB = snap.DB
 			inv.Settings = snap.Settings
 			if r.Selected[NameDatabase] && snap.DB["host"] != nil {

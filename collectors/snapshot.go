@@ -76,6 +76,12 @@ type DBIdentity struct {
 	CanWrite  bool     `json:"can_write"`
 	Account   string   `json:"account,omitempty"`
 	CSVersion string   `json:"cloudstack_version,omitempty"`
+	// ClockOffsetMS is the database server's clock (UTC_TIMESTAMP(6)) minus
+	// the auditor's, read between two auditor timestamps; host clock offsets
+	// are referenced to it. ClockUncertaintyMS is half that query's round
+	// trip. Both are 0 when the session clock was pinned (lab).
+	ClockOffsetMS      *float64 `json:"clock_offset_ms,omitempty"`
+	ClockUncertaintyMS *float64 `json:"clock_uncertainty_ms,omitempty"`
 }
 
 // CollectorRun records whether a collector was selected and how its run went.
@@ -243,8 +249,12 @@ type PackagesFact struct {
 // ClockFact is time sync status and offset against the database clock.
 type ClockFact struct {
 	FactMeta
-	Synchronized *bool   `json:"synchronized,omitempty"`
-	OffsetMS     float64 `json:"offset_ms"`
+	Synchronized *bool `json:"synchronized,omitempty"`
+	// OffsetMS is the host clock minus the reference clock: the database's
+	// when Reference is "database" (the offset against the auditor plus
+	// meta.database.clock_offset_ms subtracted), else the auditor's.
+	OffsetMS  float64 `json:"offset_ms"`
+	Reference string  `json:"reference,omitempty"`
 }
 
 // SSHFact is the SSH round-trip time to the host.

@@ -94,6 +94,9 @@ type reader struct {
 	cols   map[string]map[string]colInfo // table → column → type
 	sizes  collectors.Table
 	clock  time.Time
+	// The server clock against ours (readClock); offErr says why it is unknown.
+	offset, offUnc *float64
+	offErr         string
 }
 
 type colInfo struct {
@@ -152,6 +155,44 @@ func (r *reader) session(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// readClock measures the server's clock against the auditor's: UTC_TIMESTAMP(6)
+// read between two local timestamps, offset against their midpoint, and the
+// uncertainty half the round trip; the best of three reads is kept. With the
+// session clock pinned (NewAt) the server answers the pin, which stands for
+// the auditor's clock, so the offset is 0 by construction.
+func (r *reader) readClock(ctx context.Context) {
+	best := time.Duration(-1)
+	for range 3 {
+		var s string
+		t0 := time.Now()
+		err := r.conn.QueryRowContext(ctx, "SELECT DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%dT%H:%i:%s.%fZ')").Scan(&s)
+		t1 := time.Now()
+		if err != nil {
+			r.offErr = "UTC_TIMESTAMP(6): " + err.Error()
+			return
+		}
+		db, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			r.offErr = fmt.Sprintf("UTC_TIMESTAMP(6) %q: %v", s, err)
+			return
+		}
+		rtt := t1.Sub(t0)
+		if best >= 0 && rtt >= best {
+			continue
+		}
+		best = rtt
+		var off, unc float64
+		if r.clock.IsZero() {
+			mid := t0.Add(rtt / 2).Round(0) // wall clock: db carries no monotonic reading
+			off = float64(db.Sub(mid).Microseconds()) / 1000
+			unc = float64((rtt / 2).Microseconds()) / 1000
+		} else {
+			off = float64(db.Sub(r.clock).Microseconds()) / 1000
+		}
+		r.offset, r.offUnc = &off, &unc
+	}
 }
 
 // loadSchemaInfo learns which allowlisted tables and columns this version has
@@ -215,6 +256,7 @@ func (r *reader) readSnapshot(ctx context.Context) error {
 		return fmt.Errorf("database %s: UTC_TIMESTAMP() %q: %v", r.where, now, err)
 	}
 	r.part.DBNow = &t
+	r.readClock(ctx)
 	if err := r.readVersion(ctx); err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/csaudit/csaudit/collectors"
 	"github.com/csaudit/csaudit/fixtures/labgen"
@@ -114,6 +115,10 @@ func TestCollectLabWithSelectOnlyAccount(t *testing.T) {
 	}
 	if p.DBNow == nil || !p.DBNow.Equal(labgen.DefaultNow) {
 		t.Errorf("db_now = %v, want the pinned clock %v", p.DBNow, labgen.DefaultNow)
+	}
+	// The pinned clock stands for the auditor's: offset 0, deterministic.
+	if d := p.Database; d == nil || d.ClockOffsetMS == nil || *d.ClockOffsetMS != 0 || d.ClockUncertaintyMS == nil || *d.ClockUncertaintyMS != 0 {
+		t.Errorf("pinned database clock: %+v", d)
 	}
 	// Every live VM, host (all types), volume, pool, job, management server.
 	for table, q := range map[string]string{
@@ -401,4 +406,49 @@ func TestClearErrors(t *testing.T) {
 			t.Error(err)
 		}
 	})
+}
+
+// The database clock against the auditor's, read from a real server: the
+// same machine's clock through New (offset within its uncertainty), and a
+// session clock set 5 s ahead (the sign and size of a real skew).
+func TestDatabaseClockOffset(t *testing.T) {
+	m := labDB(t)
+	p, err := New(config(t, m, "auditor", auditPW, "lab")).Collect(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := p.Database
+	if d == nil || d.ClockOffsetMS == nil || d.ClockUncertaintyMS == nil {
+		t.Fatalf("database clock not recorded: %+v", d)
+	}
+	off, unc := *d.ClockOffsetMS, *d.ClockUncertaintyMS
+	t.Logf("same machine: offset %.3f ms ± %.3f ms", off, unc)
+	if unc <= 0 || unc > 500 || off > unc+5 || off < -unc-5 {
+		t.Errorf("same clock measured as %.3f ms ± %.3f ms", off, unc)
+	}
+
+	db, err := m.Root("lab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ahead := time.Now().Add(5 * time.Second)
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("SET SESSION timestamp = %d.%06d", ahead.Unix(), ahead.Nanosecond()/1000)); err != nil {
+		t.Fatal(err)
+	}
+	r := &reader{conn: conn, part: &collectors.Part{}}
+	r.readClock(ctx)
+	if r.offErr != "" || r.offset == nil {
+		t.Fatalf("readClock: %q", r.offErr)
+	}
+	// The pinned session clock stands still while ours runs on.
+	if *r.offset > 5000 || *r.offset < 4500 {
+		t.Errorf("a clock 5 s ahead measured as %.3f ms", *r.offset)
+	}
 }

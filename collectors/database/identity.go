@@ -56,6 +56,10 @@ func (r *reader) identity(ctx context.Context) {
 		note("connected as CloudStack's own account %q: a dedicated read-only account is safer (GRANT SELECT, SHOW VIEW ON `%s`.*)", id.Account, r.schema)
 	}
 	id.Replica = r.replica(ctx, note)
+	id.ClockOffsetMS, id.ClockUncertaintyMS = r.offset, r.offUnc
+	if r.offErr != "" {
+		note("database clock not read (host clock offsets cannot be referenced to it): %s", r.offErr)
+	}
 	r.part.Database = id
 
 	vars, store := collectors.Table{}, collectors.NewRows()

@@ -6,10 +6,12 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
@@ -27,6 +29,15 @@ func TestFaults(t *testing.T) {
 	flood := startHost(t, testbed.HostConfig{SSHDConfig: []string{"ForceCommand printf '@@csaudit cpu '; yes | tr -d '\\n'"}})
 	binary := startHost(t, testbed.HostConfig{SSHDConfig: []string{"ForceCommand head -c 4096 /dev/urandom"}})
 	reset := startHost(t, testbed.HostConfig{SSHDConfig: []string{"ForceCommand printf '@@csaudit nft '; head -c 65536 /dev/zero | tr '\\0' A; kill -9 $PPID"}})
+	// Correctly framed, but the cpu, props and iptables sections carry bytes
+	// that are not UTF-8.
+	framed := filepath.Join(t.TempDir(), "framed.out")
+	if err := os.WriteFile(framed, []byte("@@csaudit clock "+b64("1700000000.25\n")+" 0\n@@csaudit agent "+b64("active\n")+" 0\n"+
+		"@@csaudit cpu "+b64("model name\t: Xeon\xff\xfe\n")+" 0\n@@csaudit props "+b64("host=10.0.0.\xc3\n")+" 0\n"+
+		"@@csaudit iptables "+b64("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment \"caf\xe9\" -j ACCEPT\nCOMMIT\n")+" 0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	nonUTF8 := startHost(t, testbed.HostConfig{SSHDConfig: []string{"ForceCommand cat " + framed}})
 	changed := startHost(t, testbed.HostConfig{})
 	free, err := testbed.FreePort()
 	if err != nil {
@@ -37,7 +48,7 @@ func TestFaults(t *testing.T) {
 	pub, _, _ := ed25519.GenerateKey(rand.Reader)
 	other, _ := ssh.NewPublicKey(pub)
 	var kh strings.Builder
-	for _, h := range []*testbed.Host{good, hang, flood, binary, reset} {
+	for _, h := range []*testbed.Host{good, hang, flood, binary, reset, nonUTF8} {
 		kh.WriteString(knownhosts.Line([]string{h.Addr}, h.HostKey) + "\n")
 	}
 	kh.WriteString(knownhosts.Line([]string{"127.0.0.1:" + strconv.Itoa(free)}, other) + "\n")
@@ -51,7 +62,7 @@ func TestFaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, h := range []*testbed.Host{hang, flood, binary, reset, changed} {
+	for _, h := range []*testbed.Host{hang, flood, binary, reset, nonUTF8, changed} {
 		if err := os.WriteFile(h.Dir+"/ssh/authorized_keys", pubKey, 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -70,6 +81,7 @@ func TestFaults(t *testing.T) {
 		{UUID: "changed", Name: "changed", Address: changed.Addr, Hypervisor: "KVM"},
 		{UUID: "refused", Name: "refused", Address: "127.0.0.1:" + strconv.Itoa(free), Hypervisor: "KVM"},
 		{UUID: "unknown", Name: "unknown", Address: "127.0.0.9:22", Hypervisor: "KVM"},
+		{UUID: "non-utf8", Name: "non-utf8", Address: nonUTF8.Addr, Hypervisor: "KVM"},
 	}
 	check := func(part *collectors.Part, want map[string]string) {
 		t.Helper()
@@ -115,9 +127,29 @@ func TestFaults(t *testing.T) {
 		"unknown": "not in known_hosts",
 	})
 
-	// Run 2: every host. Faults in the output need the output to arrive,
-	// and this machine needs 0.1-0.3 s per sshd session (more under load),
-	// so the command timeout is longer; the healthy host must be unaffected.
+	// Run 2: the hosts whose fault is in the output, still with 0.5 s
+	// timeouts: each fault is detected as it streams in, not by the timer.
+	start = time.Now()
+	part, err = New(cfg).Collect(context.Background(), &collectors.Inventory{Hosts: []collectors.Target{
+		targets[2], targets[3], targets[4], targets[8]}})
+	took = time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("4 hosts with faulty output, 0.5 s timeouts, in %s", took)
+	if took > 3*time.Second {
+		t.Errorf("collection took %s with 0.5 s timeouts", took)
+	}
+	check(part, map[string]string{
+		"flood":  "exceeds",
+		"binary": "framing",
+		"reset":  "closed before",
+	})
+	checkNonUTF8(t, part)
+
+	// Run 3: every host at once; the healthy one is a real script run on a
+	// real sshd (0.1-0.3 s per session here, more under load), so the command
+	// timeout is longer. It must be collected among the faulty ones.
 	cfg.SSH.CommandTimeout = collectors.Duration(3 * time.Second)
 	start = time.Now()
 	part, err = New(cfg).Collect(context.Background(), &collectors.Inventory{Hosts: targets})
@@ -137,9 +169,39 @@ func TestFaults(t *testing.T) {
 		"reset":   "closed before",
 		"changed": "does not match known_hosts",
 	})
+	checkNonUTF8(t, part)
 	b, _ := json.Marshal(part)
 	if strings.Contains(string(b), canary) {
 		t.Fatal("secret leaked")
+	}
+}
+
+// checkNonUTF8: the host with framed non-UTF-8 sections is collected; the
+// facts from those sections fail in coverage with a reason and are absent,
+// the firewall verdict is indeterminate, and nothing mangled reaches JSON.
+func checkNonUTF8(t *testing.T, part *collectors.Part) {
+	t.Helper()
+	h := part.Hosts["non-utf8"]
+	if h == nil || h.Agent == nil || h.Agent.State != StateActive {
+		t.Fatalf("framed non-UTF-8 host: facts %+v, errors %+v", h, part.Errors)
+	}
+	for _, f := range []string{FactCPU, FactProperties, FactFirewall} {
+		if r := part.Coverage[f].Failed["non-utf8"]; !strings.Contains(r, "not valid UTF-8") {
+			t.Errorf("%s: coverage failure %q", f, r)
+		}
+	}
+	if h.CPU != nil || h.Properties != nil {
+		t.Errorf("facts from non-UTF-8 output: cpu %+v, properties %+v", h.CPU, h.Properties)
+	}
+	if h.Firewall == nil || h.Firewall.Ports["16509"].Verdict != VerdictIndeterminate {
+		t.Errorf("firewall = %+v", h.Firewall)
+	}
+	b, err := json.Marshal(part)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !utf8.Valid(b) || strings.Contains(string(b), `\ufffd`) {
+		t.Error("mangled text in the collected part")
 	}
 }
 

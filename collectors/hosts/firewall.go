@@ -788,6 +788,8 @@ func evalFamily(ipt, nft *section, iptName string, v6 bool) familyEval {
 			err = errors.New(name + " output exceeds its size limit")
 		case s.RC == 126:
 			err = errors.New(name + " needs root or a sudoers entry for the audit user")
+		case s.NotUTF8:
+			err = errors.New(name + " " + errNotUTF8.Error())
 		case s.RC != 0:
 			err = fmt.Errorf("%s exited with status %d", name, s.RC)
 		default:

@@ -8,7 +8,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -114,25 +116,33 @@ func (c *Collector) Collect(ctx context.Context, inv *collectors.Inventory) (*co
 			total++
 		}
 	}
+	// Hosts skipped on cancellation count too, so the line reaches total.
+	progress := func(err error) {
+		if c.Progress == nil {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		done++
+		if err != nil {
+			failed++
+		}
+		c.Progress(done, total, failed)
+	}
 	c.pool.EachKVM(ctx, inv, func(i int, t collectors.Target) {
 		results[i] = c.collectHost(ctx, t, inv)
-		if c.Progress != nil {
-			mu.Lock()
-			done++
-			if results[i].err != nil {
-				failed++
-			}
-			c.Progress(done, total, failed)
-			mu.Unlock()
-		}
-	}, func(i int, err error) { results[i] = hostResult{err: err} })
+		progress(results[i].err)
+	}, func(i int, err error) {
+		results[i] = hostResult{err: err}
+		progress(err)
+	})
 	for i, t := range inv.Hosts {
 		id := HostKey(t)
 		if !IsKVM(t) {
-			for _, f := range Facts {
-				part.Coverage[f].Notes = append(part.Coverage[f].Notes,
-					fmt.Sprintf("%s (%s): SSH facts are not supported for hypervisor %s", t.Name, id, orUnknown(t.Hypervisor)))
-			}
+			// One note per host: none of its SSH facts apply, and no check
+			// expects them (they join KVM hosts only).
+			part.Coverage[FactSSH].Notes = append(part.Coverage[FactSSH].Notes,
+				fmt.Sprintf("%s (%s): SSH facts are not supported for hypervisor %s", t.Name, id, orUnknown(t.Hypervisor)))
 			continue
 		}
 		r := results[i]
@@ -201,9 +211,23 @@ func (c *Collector) collectHost(ctx context.Context, t collectors.Target, inv *c
 		return hostResult{err: fmt.Errorf("%s: %w", conn.Addr, err)}
 	}
 	at := c.now().UTC()
-	facts, failed := buildFacts(secs, at, start, conn)
+	facts, failed := buildFacts(secs, at, start, conn, dbClock(inv))
 	facts.HostID, facts.Name, facts.Address, facts.Hypervisor = t.ID, t.Name, conn.Addr, t.Hypervisor
 	return hostResult{facts: facts, failed: failed}
+}
+
+// clockRef is what a host's clock offset is referenced to.
+type clockRef struct {
+	dbOffsetMS *float64 // the database clock minus the auditor's; nil: unknown
+	dbSelected bool     // the database collector ran, so its clock was wanted
+}
+
+func dbClock(inv *collectors.Inventory) clockRef {
+	r := clockRef{dbSelected: inv.Selected[collectors.NameDatabase]}
+	if inv.Database != nil {
+		r.dbOffsetMS = inv.Database.ClockOffsetMS
+	}
+	return r
 }
 
 // sectionData returns a section's output or why it cannot be used.
@@ -214,6 +238,9 @@ func sectionData(secs map[string]section, name string, okRC ...int) ([]byte, int
 	}
 	if s.Truncated {
 		return nil, s.RC, fmt.Errorf("output exceeds %d bytes", sectionLimits[name])
+	}
+	if s.NotUTF8 {
+		return nil, s.RC, errNotUTF8
 	}
 	if s.RC == 127 {
 		return nil, s.RC, errors.New("command not installed on the host")
@@ -231,7 +258,7 @@ func sectionData(secs map[string]section, name string, okRC ...int) ([]byte, int
 
 // buildFacts turns the sections into facts; failed maps a coverage fact to
 // the reason it is missing.
-func buildFacts(secs map[string]section, at, start time.Time, conn *Conn) (*collectors.HostFacts, map[string]string) {
+func buildFacts(secs map[string]section, at, start time.Time, conn *Conn, ref clockRef) (*collectors.HostFacts, map[string]string) {
 	h := &collectors.HostFacts{}
 	failed := map[string]string{}
 	meta := collectors.FactMeta{CollectedAt: at}
@@ -239,6 +266,8 @@ func buildFacts(secs map[string]section, at, start time.Time, conn *Conn) (*coll
 
 	if s, ok := secs[secAgent]; !ok {
 		fail(FactAgent, "systemctl", errors.New("section missing"))
+	} else if s.NotUTF8 {
+		fail(FactAgent, "systemctl", errNotUTF8)
 	} else if st, err := parseAgent(s.Out, s.RC); err != nil {
 		fail(FactAgent, "systemctl", err)
 	} else {
@@ -297,13 +326,23 @@ func buildFacts(secs map[string]section, at, start time.Time, conn *Conn) (*coll
 	} else {
 		fw.FactMeta = meta
 		h.Firewall = fw
+		// The verdicts stay as evidence, but a port the interpreter could
+		// not decide fails the fact for this host: its checks then report
+		// error, never a pass.
+		if why := indeterminate(fw); why != "" {
+			failed[FactFirewall] = "indeterminate: " + why
+		}
 	}
 
 	if lb, _, err := sectionData(secs, secLink); err != nil {
 		fail(FactInterfaces, "ip link", err)
 	} else {
-		ab, _, _ := sectionData(secs, secAddr)
-		if links, err := parseLinks(lb, ab); err != nil {
+		// Without `ip -j addr` the links carry no addresses; with mangled
+		// text they are not trusted at all.
+		ab, _, aerr := sectionData(secs, secAddr)
+		if errors.Is(aerr, errNotUTF8) {
+			fail(FactInterfaces, "ip addr", aerr)
+		} else if links, err := parseLinks(lb, ab); err != nil {
 			fail(FactInterfaces, "ip", err)
 		} else {
 			h.Interfaces = &collectors.InterfacesFact{FactMeta: meta, Links: links}
@@ -346,19 +385,29 @@ func buildFacts(secs map[string]section, at, start time.Time, conn *Conn) (*coll
 	}
 
 	// The clock section runs first and is the first output line: the host
-	// read its clock about half a round trip before that line arrived. The
-	// offset is against the auditor's clock (accurate to about ±RTT/2).
+	// read its clock about half a round trip before that line arrived. That
+	// gives the offset against the auditor's clock (±RTT/2); the database
+	// collector's offset against the same clock (±its own half round trip)
+	// is subtracted, so offset_ms is against the database's clock.
 	if b, _, err := sectionData(secs, secClock); err != nil {
 		fail(FactClock, "date", err)
 	} else if ht, err := parseClock(b); err != nil {
 		fail(FactClock, "date", err)
 	} else {
-		cf := &collectors.ClockFact{FactMeta: meta}
-		ref := conn.FirstLine.Add(-conn.RTT / 2)
+		cf := &collectors.ClockFact{FactMeta: meta, Reference: "auditor"}
+		at := conn.FirstLine.Add(-conn.RTT / 2)
 		if conn.FirstLine.IsZero() {
-			ref = start.Add(conn.RTT * 3 / 2)
+			at = start.Add(conn.RTT * 3 / 2)
 		}
-		cf.OffsetMS = float64(ht.Sub(ref).Microseconds()) / 1000
+		cf.OffsetMS = float64(ht.Sub(at.Round(0)).Microseconds()) / 1000
+		switch {
+		case ref.dbOffsetMS != nil:
+			cf.OffsetMS = math.Round((cf.OffsetMS-*ref.dbOffsetMS)*1000) / 1000
+			cf.Reference = "database"
+		case ref.dbSelected:
+			// Kept as evidence; the skew against the database is unknown.
+			failed[FactClock] = "database clock unknown: offset_ms is against the auditor's clock"
+		}
 		if b, _, err := sectionData(secs, secTimeSync); err == nil {
 			if syn, _, err := parseTimeSync(b); err == nil {
 				cf.Synchronized = syn
@@ -372,4 +421,23 @@ func buildFacts(secs map[string]section, at, start time.Time, conn *Conn) (*coll
 		h.SSH.Error = "host key was not in known_hosts and was accepted (ssh.accept_new_host_keys): " + conn.NewKey
 	}
 	return h, failed
+}
+
+var errNotUTF8 = errors.New("output is not valid UTF-8")
+
+// indeterminate names the audited ports (IPv4 and IPv6) whose verdict is
+// indeterminate, with the interpreter's reasons; "" when every port is decided.
+func indeterminate(fw *collectors.FirewallFact) string {
+	var out []string
+	for _, fam := range []struct {
+		name  string
+		ports map[string]collectors.PortVerdict
+	}{{"IPv4", fw.Ports}, {"IPv6", fw.Ports6}} {
+		for _, p := range AuditedPorts {
+			if v, ok := fam.ports[strconv.Itoa(p)]; ok && v.Verdict == VerdictIndeterminate {
+				out = append(out, fmt.Sprintf("port %d (%s): %s", p, fam.name, v.Reason))
+			}
+		}
+	}
+	return strings.Join(out, "; ")
 }

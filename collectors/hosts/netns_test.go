@@ -2,6 +2,7 @@ package hosts
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,6 +31,11 @@ func TestHostInNetworkNamespace(t *testing.T) {
 		{"iptables", "-A", "INPUT", "-p", "tcp", "--dport", "16509", "-j", "DROP"},
 		{"iptables", "-A", "INPUT", "-p", "tcp", "-m", "recent", "--rcheck", "--dport", "8250", "-j", "DROP"},
 		{"iptables", "-P", "INPUT", "DROP"},
+		// IPv6 left open for libvirt TCP: closed on v4, reachable on v6.
+		{"ip6tables", "-A", "INPUT", "-i", "lo", "-j", "ACCEPT"},
+		{"ip6tables", "-A", "INPUT", "-p", "tcp", "--dport", "16509", "-j", "ACCEPT"},
+		{"ip6tables", "-A", "INPUT", "-s", "2001:db8::/64", "-p", "tcp", "--dport", "22", "-j", "ACCEPT"},
+		{"ip6tables", "-P", "INPUT", "DROP"},
 	} {
 		if err := ns.Run(cmd...); err != nil {
 			t.Fatal(err)
@@ -67,6 +73,17 @@ func TestHostInNetworkNamespace(t *testing.T) {
 			t.Errorf("port %s = %+v, want %s", port, got, v)
 		}
 	}
+	want6 := map[string]string{"22": VerdictRestricted, "16509": VerdictOpen, "16514": VerdictClosed, "8250": VerdictClosed}
+	for port, v := range want6 {
+		if got := hf.Firewall.Ports6[port]; got.Verdict != v {
+			t.Errorf("IPv6 port %s = %+v, want %s", port, got, v)
+		}
+	}
+	// 8250's verdict is indeterminate: the fact stays as evidence, and
+	// coverage fails it for this host so its checks cannot pass.
+	if r := part.Coverage[FactFirewall].Failed["ns-host"]; !strings.HasPrefix(r, "indeterminate: port 8250 (IPv4): ") {
+		t.Errorf("hosts.firewall coverage failure = %q", r)
+	}
 	if hf.Address != "192.0.2.11:22" {
 		t.Errorf("address = %s (ssh.addresses not applied)", hf.Address)
 	}
@@ -93,6 +110,12 @@ func TestHostInNetworkNamespaceNft(t *testing.T) {
 		{"nft", "add rule inet audit input tcp dport 22 accept"},
 		{"nft", "add rule inet audit input jump cs"},
 		{"nft", "add rule inet audit input ip saddr 169.254.0.0/16 drop"},
+		// IPv6 16509 is allowed from a prefix by the inet table, then
+		// rate-limited by an ip6 one: not modelled, so indeterminate.
+		{"nft", "insert rule inet audit cs ip6 saddr 2001:db8::/64 tcp dport 16509 accept"},
+		{"nft", "add table ip6 extra"},
+		{"nft", "add chain ip6 extra input { type filter hook input priority 10 ; policy accept ; }"},
+		{"nft", "add rule ip6 extra input tcp dport 16509 limit rate 5/second accept"},
 	} {
 		if err := ns.Run(cmd...); err != nil {
 			t.Fatal(err)
@@ -118,6 +141,16 @@ func TestHostInNetworkNamespaceNft(t *testing.T) {
 		if got := hf.Firewall.Ports[port]; got.Verdict != v {
 			t.Errorf("port %s = %+v, want %s", port, got, v)
 		}
+	}
+	if v := hf.Firewall.Ports6["16509"]; v.Verdict != VerdictIndeterminate {
+		t.Errorf("IPv6 16509 = %+v, want indeterminate", v)
+	}
+	if v := hf.Firewall.Ports6["22"]; v.Verdict != VerdictOpen {
+		t.Errorf("IPv6 22 = %+v (inet accepts it, the ip6 table accepts by policy)", v)
+	}
+	r := part.Coverage[FactFirewall].Failed["ns-nft"]
+	if !strings.HasPrefix(r, "indeterminate: port 16509 (IPv6): ") || !strings.Contains(r, "rate limit") || strings.Contains(r, "IPv4") {
+		t.Errorf("hosts.firewall coverage failure = %q", r)
 	}
 	if ll := hf.Firewall.LinkLocalDropped; ll == nil || !*ll {
 		t.Errorf("link_local_dropped = %v", ll)

@@ -120,8 +120,12 @@ func TestCollectAgainstSSHD(t *testing.T) {
 	if part.Hosts["host-uuid-2"] != nil {
 		t.Error("facts invented for a XenServer host")
 	}
-	if n := part.Coverage[FactAgent].Notes; len(n) != 1 || !strings.Contains(n[0], "not supported") {
+	// One note for the XenServer host, not one per fact.
+	if n := part.Coverage[FactSSH].Notes; len(n) != 1 || !strings.Contains(n[0], "xen-1 (host-uuid-2): SSH facts are not supported") {
 		t.Errorf("xen note = %v", n)
+	}
+	if n := part.Coverage[FactAgent].Notes; len(n) != 0 {
+		t.Errorf("xen note repeated under %s: %v", FactAgent, n)
 	}
 	if hf.Agent == nil || hf.Agent.State != StateUnknownNoSystemd {
 		t.Errorf("agent = %+v (PID 1 is not systemd here)", hf.Agent)
@@ -159,7 +163,7 @@ func TestCollectAgainstSSHD(t *testing.T) {
 		t.Errorf("cpu = %+v", hf.CPU)
 	}
 	// Same machine, same clock: the offset is measurement error only.
-	if hf.Clock == nil || hf.Clock.OffsetMS > 100 || hf.Clock.OffsetMS < -100 {
+	if hf.Clock == nil || hf.Clock.OffsetMS > 100 || hf.Clock.OffsetMS < -100 || hf.Clock.Reference != "auditor" {
 		t.Errorf("clock = %+v (same machine: offset should be near 0)", hf.Clock)
 	}
 	t.Logf("clock offset %.1f ms, rtt %.1f ms", hf.Clock.OffsetMS, hf.SSH.RTTMS)

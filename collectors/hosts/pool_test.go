@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -85,7 +86,18 @@ func TestCancelledRun(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	part, err := New(cfg).Collect(ctx, &collectors.Inventory{Hosts: targets})
+	c := New(cfg).(*Collector)
+	// Hosts skipped on cancellation count in the progress too, so the
+	// terminal line reaches done == total (and its final newline).
+	var mu sync.Mutex
+	calls, lastDone, lastTotal, lastFailed := 0, 0, 0, 0
+	c.Progress = func(done, total, failed int) {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		lastDone, lastTotal, lastFailed = max(lastDone, done), total, max(lastFailed, failed)
+	}
+	part, err := c.Collect(ctx, &collectors.Inventory{Hosts: targets})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,6 +106,9 @@ func TestCancelledRun(t *testing.T) {
 	}
 	if len(part.Hosts)+len(part.Errors) != 40 || len(part.Errors) == 0 {
 		t.Errorf("%d hosts, %d errors", len(part.Hosts), len(part.Errors))
+	}
+	if calls != 40 || lastDone != 40 || lastTotal != 40 || lastFailed != len(part.Errors) {
+		t.Errorf("progress: %d calls, last %d/%d done, %d failed; want 40 calls, 40/40, %d failed", calls, lastDone, lastTotal, lastFailed, len(part.Errors))
 	}
 }
 

@@ -56,7 +56,7 @@ func TestLabHostsRoundTrip(t *testing.T) {
 	opts := cmp.Options{
 		cmpopts.IgnoreTypes(collectors.FactMeta{}),
 		cmpopts.IgnoreFields(collectors.HostFacts{}, "HostID", "Name", "Address", "Hypervisor", "SSH", "Domains"),
-		cmpopts.IgnoreFields(collectors.ClockFact{}, "OffsetMS"),
+		cmpopts.IgnoreFields(collectors.ClockFact{}, "OffsetMS", "Reference"),
 		// The lab has no IPv6 verdicts; collected ones come from an empty
 		// nft ruleset (all open) and are compared in the firewall tests.
 		cmpopts.IgnoreFields(collectors.FirewallFact{}, "Backend", "Ports6"),

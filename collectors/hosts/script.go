@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Section names of the batched script, in the order it runs them.
@@ -198,6 +199,10 @@ type section struct {
 	Out       []byte
 	RC        int
 	Truncated bool
+	// NotUTF8: the output is not valid UTF-8. The tools audited print
+	// UTF-8 (or ASCII); anything else is not parsed, so no fact carries
+	// mangled text.
+	NotUTF8 bool
 }
 
 var errFraming = errors.New("script output is not in the expected framing")
@@ -237,6 +242,7 @@ func splitSections(b []byte) (map[string]section, error) {
 		if len(data) > limit {
 			sec.Out, sec.Truncated = data[:limit], true
 		}
+		sec.NotUTF8 = !utf8.Valid(sec.Out)
 		out[name] = sec
 	}
 	return out, nil
