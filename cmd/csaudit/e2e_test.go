@@ -2,11 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"database/sql"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +19,8 @@ import (
 	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/csaudit/csaudit/collectors"
+	"github.com/csaudit/csaudit/collectors/hosts"
+	"github.com/csaudit/csaudit/fixtures"
 	"github.com/csaudit/csaudit/fixtures/labgen"
 	"github.com/csaudit/csaudit/fixtures/testbed"
 	"github.com/csaudit/csaudit/report"
@@ -216,6 +221,83 @@ func TestAuditAgainstRealPeers(t *testing.T) {
 	canary.CheckDir(t, out)
 	canary.Check(t, "stdout", []byte(r.stdout))
 	canary.Check(t, "stderr", []byte(r.stderr))
+
+	// `csaudit collect` alone records the host's agent state, firewall,
+	// listeners, MTU, file modes and domains, and nothing for the others.
+	snapFile := filepath.Join(dir, "collected.json")
+	c := csaudit(t, "collect", "--config", cfg, "-o", snapFile)
+	if c.err != nil {
+		t.Fatalf("collect: %v\n%s", c.err, c.stderr)
+	}
+	s, raw, err := collectors.LoadSnapshot(snapFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCollectedHost(t, s, target, h.Addr, []string{nameB, rogue})
+	for _, o := range append([]hostRow{changed}, kvm[2:]...) {
+		if s.Hosts[o.uuid] != nil {
+			t.Errorf("collect: facts recorded for %s, which failed", o.name)
+		}
+	}
+	canary.Check(t, "collected snapshot", raw)
+}
+
+// checkCollectedHost asserts what the issue's acceptance names for the
+// audited host: agent state, firewall, listeners, MTU, file modes, domains.
+func checkCollectedHost(t *testing.T, s *collectors.Snapshot, target hostRow, sshAddr string, running []string) {
+	t.Helper()
+	hf := s.Hosts[target.uuid]
+	if hf == nil {
+		t.Fatalf("collect: no facts for %s; errors %+v", target.name, s.CollectorErrors)
+	}
+	if hf.Agent == nil || hf.Agent.State != "unknown-no-systemd" {
+		t.Errorf("agent = %+v (the test host has no systemd)", hf.Agent)
+	}
+	if hf.Firewall == nil || len(hf.Firewall.Ports) != 4 || hf.Firewall.Ports["16509"].Verdict == "" || hf.Firewall.Backend == "" {
+		t.Errorf("firewall = %+v", hf.Firewall)
+	}
+	// The test host shares this machine's network namespace (libvirtd is
+	// configured for TCP but started without --listen): its sshd is the
+	// listener to find.
+	sshd := false
+	if hf.Listeners != nil {
+		for _, l := range hf.Listeners.Listeners {
+			sshd = sshd || strconv.Itoa(l.Port) == port(sshAddr) && l.Process == "sshd"
+		}
+	}
+	if !sshd {
+		t.Errorf("listeners lack the host's sshd on %s: %+v", sshAddr, hf.Listeners)
+	}
+	if hf.Libvirtd == nil || hf.Libvirtd.Values["listen_tcp"] != "1" {
+		t.Errorf("libvirtd.conf = %+v", hf.Libvirtd)
+	}
+	mtu := map[string]int{}
+	if hf.Interfaces != nil {
+		for _, l := range hf.Interfaces.Links {
+			mtu[l.Name] = l.MTU
+		}
+	}
+	if mtu["lo"] <= 0 {
+		t.Errorf("interfaces without an MTU for lo: %+v", hf.Interfaces)
+	}
+	if hf.Files == nil || hf.Files.Files["/etc/cloudstack/agent/agent.properties"].Mode != "0666" ||
+		hf.Files.Files["/root/.ssh/id_rsa.cloud"].Mode != "0644" {
+		t.Errorf("file modes = %+v", hf.Files)
+	}
+	states := map[string]string{}
+	if hf.Domains != nil {
+		for _, d := range hf.Domains.Domains {
+			states[d.Name] = d.State
+		}
+	}
+	for _, n := range running {
+		if states[n] != "running" {
+			t.Errorf("domain %s = %q, want running (domains %+v)", n, states[n], hf.Domains)
+		}
+	}
+	if hf.Clock == nil || hf.Clock.Reference != "database" || s.Meta.Database == nil || s.Meta.Database.ClockOffsetMS == nil {
+		t.Errorf("clock not referenced to the database's: %+v, meta.database %+v", hf.Clock, s.Meta.Database)
+	}
 }
 
 func TestMain(m *testing.M) {
@@ -345,4 +427,125 @@ func TestAuditGeneratedLab(t *testing.T) {
 	if rep.Target.Hosts < 12 || rep.Target.VMs < 50 || rep.Target.SystemVMs < 2 { // vms: live user VMs only
 		t.Errorf("target %+v", rep.Target)
 	}
+}
+
+// TestFirewallVerdictStatuses takes two lab hosts through simulated SSH and
+// the whole audit: host A's IPv4 firewall has a rule on 16509 the interpreter
+// cannot read (indeterminate), host B is closed on IPv4 but open on IPv6
+// with libvirtd on [::]:16509. The open-ports check must never pass A: alone
+// it is an error naming hosts.firewall; with B it fails on B (IPv6) and
+// lists A as not evaluated.
+func TestFirewallVerdictStatuses(t *testing.T) {
+	lab, err := collectors.DecodeSnapshot(fixtures.Lab())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var uuids []string
+	for u, h := range lab.Hosts {
+		if h.Agent != nil && h.Listeners != nil {
+			uuids = append(uuids, u)
+		}
+	}
+	sort.Strings(uuids)
+	if len(uuids) < 2 {
+		t.Fatal("the lab has fewer than two hosts with SSH facts")
+	}
+	closed := func() map[string]collectors.PortVerdict {
+		return map[string]collectors.PortVerdict{"22": {Verdict: "closed"}, "8250": {Verdict: "closed"}, "16509": {Verdict: "closed"}, "16514": {Verdict: "closed"}}
+	}
+	a, b := *lab.Hosts[uuids[0]], *lab.Hosts[uuids[1]]
+	a.Firewall = &collectors.FirewallFact{Ports: closed(), Ports6: closed()}
+	a.Firewall.Ports["16509"] = collectors.PortVerdict{Verdict: "indeterminate"}
+	b.Firewall = &collectors.FirewallFact{Ports: closed(), Ports6: closed()}
+	b.Firewall.Ports6["16509"] = collectors.PortVerdict{Verdict: "open"}
+	lb := *b.Listeners
+	lb.Listeners = append(slices.Clone(lb.Listeners), collectors.Listener{Address: "::", Port: 16509, Process: "libvirtd"})
+	b.Listeners = &lb
+	facts := []*collectors.HostFacts{&a, &b}
+
+	sim, err := testbed.StartSim(testbed.SimConfig{N: 2, Dir: t.TempDir(),
+		Output: func(i int, _ string) ([]byte, int) { return hosts.RenderOutput(facts[i], time.Now()), 0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	no := false
+	cfg := &collectors.Config{SSH: &collectors.SSHConfig{User: "root", IdentityFiles: []string{sim.ClientKeyFile},
+		KnownHosts: sim.KnownHostsFile, UseAgent: &no}}
+
+	audit := func(n int) report.Check {
+		t.Helper()
+		var targets []collectors.Target
+		for i := range n {
+			h := lab.Hosts[uuids[i]]
+			targets = append(targets, collectors.Target{ID: h.HostID, UUID: uuids[i], Name: h.Name, Address: sim.Addrs[i], Hypervisor: "KVM"})
+		}
+		part, err := hosts.New(cfg).Collect(context.Background(), &collectors.Inventory{Hosts: targets})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The lab with only these hosts' SSH facts and coverage.
+		s, err := collectors.DecodeSnapshot(fixtures.Lab())
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Hosts = part.Hosts
+		for _, f := range hosts.Facts {
+			s.Coverage[f] = part.Coverage[f]
+		}
+		js, err := s.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "snap.json"), js, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := csaudit(t, "audit", "--snapshot", filepath.Join(dir, "snap.json"), "--format", "json", "--out", dir)
+		if r.err != nil && r.code() != 0 {
+			t.Fatalf("audit: %v\n%s", r.err, r.stderr)
+		}
+		rep, err := report.LoadJSON(filepath.Join(dir, "csaudit-report.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range rep.Checks {
+			if c.ID == "CSA-HOST-006" {
+				var fs []report.Finding
+				for _, f := range rep.Findings {
+					if f.CheckID == c.ID {
+						fs = append(fs, f)
+					}
+				}
+				t.Logf("%d host(s): %s (%s), not evaluated %v, %d finding(s)", n, c.Status, c.StatusReason, c.NotEvaluated, len(fs))
+				if n == 2 && (len(fs) != 1 || fs[0].Resource.UUID != uuids[1] || fs[0].Discriminator != "16509" ||
+					fs[0].Severity != report.High || !slices.Equal(anyStrings(fs[0].Evidence["families"]), []string{"ipv6"})) {
+					t.Errorf("findings with the IPv6-open host: %+v", fs)
+				}
+				return c
+			}
+		}
+		t.Fatal("CSA-HOST-006 not in the report")
+		return report.Check{}
+	}
+
+	c := audit(1)
+	if c.Status != report.Error || !slices.Equal(c.NotEvaluated, []string{uuids[0]}) || !strings.Contains(c.StatusReason, "hosts.firewall") {
+		t.Errorf("indeterminate 16509 alone: status %s (%s), not evaluated %v; want error naming hosts.firewall", c.Status, c.StatusReason, c.NotEvaluated)
+	}
+	c = audit(2)
+	if c.Status != report.Fail || !slices.Equal(c.NotEvaluated, []string{uuids[0]}) || !strings.Contains(c.StatusReason, "partial") {
+		t.Errorf("with the IPv6-open host: status %s (%s), not evaluated %v; want fail, partial, A not evaluated", c.Status, c.StatusReason, c.NotEvaluated)
+	}
+}
+
+func anyStrings(v any) []string {
+	var out []string
+	if xs, ok := v.([]any); ok {
+		for _, x := range xs {
+			s, _ := x.(string)
+			out = append(out, s)
+		}
+	}
+	return out
 }

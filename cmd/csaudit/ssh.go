@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"regexp"
 
 	"github.com/spf13/cobra"
 
@@ -54,9 +56,30 @@ Exits 0 when every host answered, 1 when some did not (the file holds the others
 	}
 	scan.Flags().StringVar(&config, "config", "", "config file (ssh section; database or inventory for the targets)")
 	scan.Flags().StringVar(&out, "out", "", "known_hosts file to write")
-	cmd.AddCommand(scan)
+	var user string
+	sudo := &cobra.Command{
+		Use:   "sudoers",
+		Short: "Print the sudoers drop-in for a non-root audit user",
+		Long: `Prints the drop-in that allows the audit user exactly the host script's privileged
+reads (iptables-save, ip6tables-save, nft, the agent.properties allowlist grep, test and stat
+of the audited files) and nothing else. Install it as /etc/sudoers.d/csaudit, mode 0440, and
+check it with visudo -cf. It follows this csaudit version's script: regenerate after upgrades.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !sudoUser.MatchString(user) {
+				return usageErr("--user %q: a login name ([a-z_][a-z0-9_-]*, at most 32 characters) is required", user)
+			}
+			_, err := io.WriteString(a.stdout, hosts.Sudoers(user))
+			return err
+		},
+	}
+	sudo.Flags().StringVar(&user, "user", "", "the audit user's login name (ssh.user)")
+	cmd.AddCommand(scan, sudo)
 	return cmd
 }
+
+// sudoUser is a portable login name: nothing sudoers would read as syntax.
+var sudoUser = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
 
 // keyscanTargets lists the hosts: from the database when configured, else the inventory.
 func (a *app) keyscanTargets(ctx context.Context, cfg *collectors.Config) ([]collectors.Target, error) {

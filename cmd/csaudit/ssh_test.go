@@ -53,3 +53,40 @@ func TestSSHKeyscan(t *testing.T) {
 		t.Errorf("without --out: exit %d", r.code())
 	}
 }
+
+// TestSudoersDocUpToDate: docs/hosts.md shows exactly what
+// `csaudit ssh sudoers --user csaudit` prints (-update rewrites the block).
+func TestSudoersDocUpToDate(t *testing.T) {
+	r := csaudit(t, "ssh", "sudoers", "--user", "csaudit")
+	if r.err != nil {
+		t.Fatalf("ssh sudoers: %v\n%s", r.err, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "/usr/sbin/ip6tables-save, \\\n") || !strings.HasSuffix(r.stdout, "csaudit ALL=(root) NOPASSWD: CSAUDIT_READ\n") {
+		t.Errorf("unexpected drop-in:\n%s", r.stdout)
+	}
+	const doc = "../../docs/hosts.md"
+	b, err := os.ReadFile(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const begin, end = "<!-- sudoers:begin -->\n```sudoers\n", "```\n<!-- sudoers:end -->"
+	i, j := strings.Index(string(b), begin), strings.Index(string(b), end)
+	if i < 0 || j < i {
+		t.Fatalf("%s: no sudoers block between %q and %q", doc, begin, end)
+	}
+	got := string(b[i+len(begin) : j])
+	if got != r.stdout {
+		if *update {
+			if err := os.WriteFile(doc, []byte(string(b[:i+len(begin)])+r.stdout+string(b[j:])), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		t.Errorf("%s's sudoers block differs from `csaudit ssh sudoers --user csaudit` (run with -update):\n--- doc\n%s--- command\n%s", doc, got, r.stdout)
+	}
+	for _, bad := range []string{"", "root,ALL", "a:b", "Name With Space", strings.Repeat("x", 33)} {
+		if r := csaudit(t, "ssh", "sudoers", "--user", bad); r.code() != 2 || r.stdout != "" {
+			t.Errorf("--user %q: exit %d, stdout %q", bad, r.code(), r.stdout)
+		}
+	}
+}
