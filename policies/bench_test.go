@@ -132,6 +132,23 @@ func scaleSnapshot(e *Engine, nVM int) []byte {
 			addVM("User", "Running", host, nil)
 		}
 	}
+	// libvirt drift for CSA-DRIFT-002: a copy of every 2,000th VM on the next
+	// host, the incoming side of a migration and a foreign guest on every
+	// 50th host, a domain of every 3,000th Stopped VM.
+	for id := 1; id < vmID; id++ {
+		row := db["vm_instance"][fmt.Sprint(id)].(map[string]any)
+		host := row["last_host_id"].(int)
+		dom := map[string]any{"name": row["instance_name"], "uuid": row["uuid"], "state": "running", "reason": "booted"}
+		switch {
+		case id%2000 == 0 && row["state"] == "Running":
+			domains[1+host%nHosts] = append(domains[1+host%nHosts], dom)
+		case id%50 == 0 && row["state"] == "Running":
+			domains[1+host%nHosts] = append(domains[1+host%nHosts], map[string]any{"name": row["instance_name"], "uuid": row["uuid"], "state": "paused", "reason": "migration"},
+				map[string]any{"name": fmt.Sprintf("guest-%d", id), "uuid": fmt.Sprintf("guest-%d", id), "state": "running"})
+		case id%3000 == 8 && row["state"] == "Stopped":
+			domains[host] = append(domains[host], dom)
+		}
+	}
 	for j := 1; j <= nVM/20; j++ {
 		status, ms := 1, msid
 		if j%50 == 0 {

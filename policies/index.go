@@ -24,9 +24,9 @@ import (
 // grouping is lib.group(table, by, val): the table's live rows (removed null
 // or absent) grouped by the text of column by (null skipped), each group an
 // object from row key to true (val "id") or from the text of column val to
-// true. A composite by ("a|b") joins the columns' texts with "|" and skips
-// rows with a null in any of them; "a/b" nests: groups by a, each holding
-// groups by b.
+// true. A composite by or val ("a|b") joins the columns' texts with "|" and
+// skips rows with a null in any of them; a by "a/b" nests: groups by a, each
+// holding groups by b.
 type grouping struct{ table, by, val string }
 
 // groupings lists every lib.group the policies use; a call with another
@@ -38,8 +38,8 @@ var groupings = []grouping{
 	{"vm_instance", "host_id", "id"},
 	{"vm_instance", "ha_enabled", "id"},
 	{"vm_instance", "instance_name", "id"},
-	{"vm_instance", "host_id", "instance_name"},
-	{"vm_instance", "state", "instance_name"},
+	{"vm_instance", "uuid", "id"},
+	{"vm_instance", "host_id", "uuid|instance_name"},
 	{"vm_instance", "power_state", "id"},
 	{"vm_instance", "power_host", "id"},
 	{"volumes", "state", "id"},
@@ -59,6 +59,10 @@ var groupings = []grouping{
 // process (virDomainIsActive): running, paused, blocked, being shut down,
 // suspended to memory. lib.rego's active_domain_states is the same set.
 var activeDomainStates = map[string]bool{"running": true, "paused": true, "blocked": true, "shutdown": true, "pmsuspended": true}
+
+// migrationReasons mark a paused or running domain as one side of a migration
+// in flight (lib.rego's domain_migration_reasons).
+var migrationReasons = map[string]bool{"migration": true, "postcopy": true, "postcopy_failed": true}
 
 var trueTerm = ast.BooleanTerm(true)
 
@@ -94,11 +98,11 @@ func buildIndex(doc any) (ast.Value, error) {
 			group[table][g.by][g.val] = outs[i].object()
 		}
 	}
-	byHost, hostsByName := activeDomains(root, db)
+	running, migrating := activeDomains(root, db)
 	return ast.NewObject(
 		[2]*ast.Term{ast.StringTerm("group"), ast.NewTerm(nest3(group))},
-		[2]*ast.Term{ast.StringTerm("active_domains_by_host"), ast.NewTerm(nest2(byHost))},
-		[2]*ast.Term{ast.StringTerm("active_domain_hosts"), ast.NewTerm(nest2(hostsByName))},
+		[2]*ast.Term{ast.StringTerm("running_domains_by_host"), ast.NewTerm(nest2(running))},
+		[2]*ast.Term{ast.StringTerm("migrating_domains_by_host"), ast.NewTerm(nest2(migrating))},
 	), nil
 }
 
@@ -125,9 +129,13 @@ func groupTable(rows map[string]any, gs []grouping, outs []tree) {
 	// levels[i][l] are the columns of level l of grouping i ("a|b/c" is two
 	// levels).
 	levels := make([][][]string, len(gs))
+	vals := make([][]string, len(gs))
 	for i, g := range gs {
 		for _, lv := range strings.Split(g.by, "/") {
 			levels[i] = append(levels[i], strings.Split(lv, "|"))
+		}
+		if g.val != "id" {
+			vals[i] = strings.Split(g.val, "|")
 		}
 	}
 	parts := make([]string, 0, 4)
@@ -137,7 +145,7 @@ func groupTable(rows map[string]any, gs []grouping, outs []tree) {
 			continue
 		}
 	next:
-		for i, g := range gs {
+		for i := range gs {
 			node := outs[i]
 			for l, cols := range levels[i] {
 				parts = parts[:0]
@@ -159,10 +167,16 @@ func groupTable(rows map[string]any, gs []grouping, outs []tree) {
 					continue
 				}
 				member := id
-				if g.val != "id" {
-					if member, ok = text(row[g.val]); !ok {
-						continue next
+				if vals[i] != nil {
+					parts = parts[:0]
+					for _, c := range vals[i] {
+						t, ok := text(row[c])
+						if !ok {
+							continue next
+						}
+						parts = append(parts, t)
 					}
+					member = strings.Join(parts, "|")
 				}
 				set, _ := node[key].(map[string]struct{})
 				if set == nil {
@@ -176,10 +190,10 @@ func groupTable(rows map[string]any, gs []grouping, outs []tree) {
 }
 
 // activeDomains groups the libvirt domains in an active state reported for
-// each live hypervisor host (lib.routing_hosts): host id → names, and name →
-// host ids.
-func activeDomains(root, db map[string]any) (byHost, hostsByName map[string]map[string]struct{}) {
-	byHost, hostsByName = map[string]map[string]struct{}{}, map[string]map[string]struct{}{}
+// each live hypervisor host (lib.routing_hosts) by host id, as "uuid|name"
+// keys (lib.domain_key): those running, and those in a migration.
+func activeDomains(root, db map[string]any) (running, migrating map[string]map[string]struct{}) {
+	running, migrating = map[string]map[string]struct{}{}, map[string]map[string]struct{}{}
 	facts, _ := root["hosts"].(map[string]any)
 	hosts, _ := db["host"].(map[string]any)
 	for hid, v := range hosts {
@@ -194,12 +208,18 @@ func activeDomains(root, db map[string]any) (byHost, hostsByName map[string]map[
 		for _, d := range list {
 			dom, _ := d.(map[string]any)
 			state, _ := dom["state"].(string)
-			name, ok := text(dom["name"])
+			name, ok := dom["name"].(string)
 			if !ok || !activeDomainStates[state] {
 				continue
 			}
-			add(byHost, hid, name)
-			add(hostsByName, name, hid)
+			uuid, _ := dom["uuid"].(string)
+			reason, _ := dom["reason"].(string)
+			k := strings.ToLower(uuid) + "|" + name
+			if (state == "paused" || state == "running") && migrationReasons[reason] {
+				add(migrating, hid, k)
+			} else {
+				add(running, hid, k)
+			}
 		}
 	}
 	return

@@ -194,7 +194,8 @@ job_cancel_minutes := to_number(setting("job.cancel.threshold.minutes"))
 # objects from member to true, so object.remove/object.filter work on them.
 
 # group(table, by, val): the table's live rows grouped by the text of column
-# by; each group maps the row key (val "id") or the text of column val to true.
+# by; each group maps the row key (val "id") or the text of column(s) val to
+# true.
 # rego_group is the reference definition; it rescans the rows per group, which
 # is fine for unit-test inputs only.
 group(table, by, val) := g if {
@@ -234,10 +235,9 @@ live_rows(table) := {id: r | some id, r in object.get(input.db, table, {}); obje
 
 member(id, _, "id") := {id}
 
-member(_, r, val) := {key(r[val])} if {
-	val != "id"
-	r[val] != null
-}
+# A composite val ("uuid|instance_name") joins the columns' texts like a
+# composite by.
+member(_, r, val) := {group_key(r, val)} if val != "id"
 
 # ids_where: keys of the live rows of table whose column by is value, as an
 # object from key to true.
@@ -303,21 +303,46 @@ offering_ram_mb(o) := to_number(input.db.service_offering[o].ram_size) if {
 } else := 0
 
 # libvirt domains in an active state (a QEMU process exists) on each live
-# hypervisor host whose domains were collected: host id → {name: true}, and
-# name → {host id: true}.
+# hypervisor host whose domains were collected, by host id, as "uuid|name" keys
+# (domain_key): those that run, and those that are one side of a migration in
+# flight (paused for an incoming migration, or either side of a post-copy
+# one), which count neither as running nor as absent. The libvirt collector
+# records reasons as words (collectors/libvirt ReasonName); a daemon without
+# bulk stats gives no reason, and such a domain counts as running.
 active_domain_states := {"running", "paused", "blocked", "shutdown", "pmsuspended"}
 
-active_domains_by_host := x if {
-	x := data.csaudit.index.active_domains_by_host
-} else := {hid: names |
-	some hid, h in routing_hosts
-	names := {d.name: true | some d in input.hosts[h.uuid].domains.domains; d.state in active_domain_states}
-	count(names) > 0
+domain_migration_reasons := {"migration", "postcopy", "postcopy_failed"}
+
+domain_in_migration(d) if {
+	d.state in {"paused", "running"}
+	object.get(d, "reason", "") in domain_migration_reasons
 }
 
-active_domain_hosts := x if {
-	x := data.csaudit.index.active_domain_hosts
-} else := {name: hids |
-	some name in {n | some names in active_domains_by_host; some n, _ in names}
-	hids := {hid: true | some hid, names in active_domains_by_host; names[name]}
+# libvirt prints uuids in lower case; the name is matched as is.
+domain_key(d) := concat("|", [lower(domain_uuid(d)), d.name])
+
+domain_uuid(d) := d.uuid if {
+	is_string(d.uuid)
+} else := ""
+
+running_domains_by_host := x if {
+	x := data.csaudit.index.running_domains_by_host
+} else := {hid: keys |
+	some hid, h in routing_hosts
+	keys := {domain_key(d): true | some d in input.hosts[h.uuid].domains.domains; is_string(d.name); d.state in active_domain_states; not domain_in_migration(d)}
+	count(keys) > 0
 }
+
+migrating_domains_by_host := x if {
+	x := data.csaudit.index.migrating_domains_by_host
+} else := {hid: keys |
+	some hid, h in routing_hosts
+	keys := {domain_key(d): true | some d in input.hosts[h.uuid].domains.domains; is_string(d.name); d.state in active_domain_states; domain_in_migration(d)}
+	count(keys) > 0
+}
+
+# Seconds within which a DB/hypervisor disagreement may be a change caught
+# mid-collection: param drift_grace_seconds, else 2 x ping.interval, the age at
+# which CloudStack itself declares a VM missing from its host's power report
+# (VirtualMachinePowerStateSyncImpl).
+drift_grace_seconds := param_or("drift_grace_seconds", 2 * to_number(setting("ping.interval")))
