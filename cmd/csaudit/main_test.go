@@ -236,7 +236,7 @@ func TestFailOnError(t *testing.T) {
 	if r.code() != 1 {
 		t.Fatalf("with --fail-on-error: exit %d, want 1", r.code())
 	}
-	_, errorsSection, _ := strings.Cut(r.stdout, "could not be evaluated")
+	_, errorsSection, _ := strings.Cut(r.stdout, "did not evaluate every resource")
 	if !strings.Contains(errorsSection, "CSA-JOB-001") {
 		t.Errorf("the table does not show the check in error:\n%s", r.stdout)
 	}

@@ -68,22 +68,24 @@ func WriteOptions(w io.Writer, r *report.Report, o Options) error {
 		p.linef("")
 	}
 
+	// A failed check may have skipped resources whose facts are missing too;
+	// an auditor must see that its findings are not the whole picture.
 	var bad []report.Check
 	for _, c := range r.Checks {
-		if c.Status == report.Error {
+		if c.Status == report.Error || c.Status == report.Fail && (len(c.NotEvaluated) > 0 || c.StatusReason != "") {
 			bad = append(bad, c)
 		}
 	}
 	if len(bad) > 0 {
-		p.linef("Checks that could not be evaluated (status error — missing data is never a pass):")
+		p.linef("Checks that did not evaluate every resource (missing data is never a pass):")
 		tb := newTable(w)
-		tb.Header("CHECK", "TITLE", "WHY", "NOT EVALUATED")
+		tb.Header("CHECK", "STATUS", "TITLE", "WHY", "NOT EVALUATED")
 		for _, c := range bad {
 			ne := strings.Join(c.NotEvaluated, ", ")
 			if len(c.NotEvaluated) > 5 {
 				ne = strings.Join(c.NotEvaluated[:5], ", ") + fmt.Sprintf(" … (+%d)", len(c.NotEvaluated)-5)
 			}
-			if err := tb.Append(Clean(c.ID), wrap(Clean(c.Title), 40), wrap(Clean(c.StatusReason), 50), wrap(Clean(ne), 40)); err != nil {
+			if err := tb.Append(Clean(c.ID), string(c.Status), wrap(Clean(c.Title), 36), wrap(Clean(c.StatusReason), 44), wrap(Clean(ne), 38)); err != nil {
 				return err
 			}
 		}

@@ -16,7 +16,7 @@ func TestPlainHasNoEscapes(t *testing.T) {
 	if strings.ContainsAny(out, "\x1b\x07\u202e") {
 		t.Error("escape or control characters in plain output")
 	}
-	for _, want := range []string{"Collector errors:", "could not be evaluated", "Expired waivers", "Unused waivers", "узел-01"} {
+	for _, want := range []string{"Collector errors:", "did not evaluate every resource", "Expired waivers", "Unused waivers", "узел-01"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)
 		}
