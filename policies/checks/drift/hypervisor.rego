@@ -57,11 +57,14 @@ grace := lib.drift_grace_seconds
 collected := {hid | some hid, h in lib.routing_hosts; input.hosts[h.uuid].domains.domains}
 
 # Host id → seconds between the database read (db_now) and the read of the
-# host's domains, for the hosts read further apart than the window.
+# host's domains, for the hosts read further apart than the window. The read
+# time is on the auditor's clock; the database collector's measured offset
+# puts it on the database's.
 read_apart[hid] := s if {
 	some hid in collected
 	t := input.hosts[lib.routing_hosts[hid].uuid].domains.collected_at
-	s := abs(time.parse_rfc3339_ns(t) - lib.db_now_ns) / 1000000000
+	offset_ns := object.get(input.meta, ["database", "clock_offset_ms"], 0) * 1000000
+	s := abs((time.parse_rfc3339_ns(t) + offset_ns) - lib.db_now_ns) / 1000000000
 	s > grace
 }
 

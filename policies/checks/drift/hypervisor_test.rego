@@ -224,6 +224,25 @@ test_host_read_soon_after_db_keeps_severity if {
 	kinds(host2_read_at(snap({}, [dom("i-2-7-VM")], [dom("i-2-7-VM")]), "2026-11-22T10:01:30Z")) == {"running-twice": "critical"}
 }
 
+test_read_time_is_put_on_the_database_clock if {
+	# Host 2 read at 10:05 on the auditor's clock, which is 290 s behind the
+	# database's: 10:09:50 on the database's clock, 590 s after db_now (host
+	# 1, read at 10:00:02, moves to 10:04:52).
+	s := host2_read_at(snap({}, [dom("i-2-7-VM")], [dom("i-2-7-VM")]), "2026-11-22T10:05:00Z")
+	auditor_behind := object.union(s, {"meta": object.union(s.meta, {"database": {"clock_offset_ms": 290000}})})
+	some f in check.deny with input as auditor_behind
+	f.evidence.info_because == [
+		"libvirt on kvm-1 was read 292 s apart from the database, more than the 120 s grace window",
+		"libvirt on kvm-2 was read 590 s apart from the database, more than the 120 s grace window",
+	]
+
+	# 290 s ahead instead: host 2's read lands 10 s after db_now, inside the
+	# window, and host 1's (09:55:12) is the one read apart.
+	auditor_ahead := object.union(s, {"meta": object.union(s.meta, {"database": {"clock_offset_ms": -290000}})})
+	some g in check.deny with input as auditor_ahead
+	g.evidence.info_because == ["libvirt on kvm-1 was read 288 s apart from the database, more than the 120 s grace window"]
+}
+
 test_uninvolved_late_host_does_not_lower if {
 	# Host 2 was read late, but the drift is on host 1 alone.
 	kinds(host2_read_at(snap({}, [], []), "2026-11-22T10:05:00Z")) == {"missing": "medium"}
