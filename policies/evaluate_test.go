@@ -17,14 +17,8 @@ import (
 // found: the lab's critical double-running VM stays a finding (fail), and the
 // reason names the fact, so --fail-on critical still fails.
 func TestMissingFactKeepsFindings(t *testing.T) {
-	e, err := New(context.Background(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var snap map[string]any
-	if err := json.Unmarshal(fixtures.Lab(), &snap); err != nil {
-		t.Fatal(err)
-	}
+	e := defaultEngine(t)
+	snap := labDoc(t)
 	delete(snap["coverage"].(map[string]any), "libvirt.domains")
 	b, _ := json.Marshal(snap)
 	in, err := ParseInput(b)

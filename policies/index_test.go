@@ -35,10 +35,7 @@ func regoValue(t *testing.T, e *Engine, in *Input, expr string) ast.Value {
 // TestIndexMatchesRego: the Go index and lib's Rego definitions agree on the
 // lab and on a generated cloud (faults, routers, system VMs, domains).
 func TestIndexMatchesRego(t *testing.T) {
-	e, err := New(context.Background(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := defaultEngine(t)
 	// A snapshot with the corner cases the generated clouds lack: removed
 	// rows, nulls, a composite key or value with a null part, a table without
 	// a removed column, booleans and numbers as group keys, domains in and

@@ -30,10 +30,7 @@ var labFaulty = map[string]bool{
 // TestLabHealthyResourcesStayQuiet: no check files a finding of medium or above
 // on a lab resource that was not seeded with a problem.
 func TestLabHealthyResourcesStayQuiet(t *testing.T) {
-	e, err := New(context.Background(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := defaultEngine(t)
 	in, err := ParseInput(fixtures.Lab())
 	if err != nil {
 		t.Fatal(err)
@@ -53,10 +50,7 @@ func TestLabHealthyResourcesStayQuiet(t *testing.T) {
 // family of checks (a folder under checks/), and no check is in error: the
 // lab has every fact, and its one unreachable host is listed, not guessed.
 func TestLabEveryFamilyFails(t *testing.T) {
-	e, err := New(context.Background(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := defaultEngine(t)
 	got := evalJSON(t, e, fixtures.Lab())
 	failing := map[string][]string{}
 	for _, ch := range e.Checks() {

@@ -10,6 +10,26 @@ import (
 	"github.com/csaudit/csaudit/report"
 )
 
+// defaultEngine compiles the embedded checks with default options.
+func defaultEngine(t testing.TB) *Engine {
+	t.Helper()
+	e, err := New(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// labDoc decodes the embedded lab snapshot for a test to change.
+func labDoc(t testing.TB) map[string]any {
+	t.Helper()
+	var snap map[string]any
+	if err := json.Unmarshal(fixtures.Lab(), &snap); err != nil {
+		t.Fatal(err)
+	}
+	return snap
+}
+
 func evalJSON(t *testing.T, e *Engine, b []byte) map[string]report.Check {
 	t.Helper()
 	in, err := ParseInput(b)
@@ -59,10 +79,7 @@ func removeFact(snap map[string]any, fact string) {
 // something (DESIGN "Status": a finding is never hidden), never pass; either
 // way its reason names the missing fact.
 func TestMissingFactsAreErrors(t *testing.T) {
-	e, err := New(context.Background(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := defaultEngine(t)
 	needers := map[string][]string{}
 	for _, ch := range e.Checks() {
 		for _, fact := range ch.Requires {
@@ -71,10 +88,7 @@ func TestMissingFactsAreErrors(t *testing.T) {
 	}
 	for fact, ids := range needers {
 		t.Run(fact, func(t *testing.T) {
-			var snap map[string]any
-			if err := json.Unmarshal(fixtures.Lab(), &snap); err != nil {
-				t.Fatal(err)
-			}
+			snap := labDoc(t)
 			removeFact(snap, fact)
 			b, err := json.Marshal(snap)
 			if err != nil {
@@ -100,14 +114,8 @@ func TestMissingFactsAreErrors(t *testing.T) {
 
 // TestUnselectedCollectorSkips marks a collector unselected: its checks are skipped.
 func TestUnselectedCollectorSkips(t *testing.T) {
-	e, err := New(context.Background(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var snap map[string]any
-	if err := json.Unmarshal(fixtures.Lab(), &snap); err != nil {
-		t.Fatal(err)
-	}
+	e := defaultEngine(t)
+	snap := labDoc(t)
 	snap["meta"].(map[string]any)["collectors"].(map[string]any)["hosts"] = map[string]any{"selected": false}
 	b, _ := json.Marshal(snap)
 	got := evalJSON(t, e, b)
@@ -121,10 +129,7 @@ func TestUnselectedCollectorSkips(t *testing.T) {
 
 // TestLabPartialFailure: one host failed over SSH, so host-fact checks list it.
 func TestLabPartialFailure(t *testing.T) {
-	e, err := New(context.Background(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := defaultEngine(t)
 	got := evalJSON(t, e, fixtures.Lab())
 	c := got["CSA-HOST-002"]
 	if c.Status != report.Fail || len(c.NotEvaluated) != 1 {
@@ -135,14 +140,8 @@ func TestLabPartialFailure(t *testing.T) {
 // TestRuntimeErrorIsolated: a check that fails at runtime errors alone; the
 // single query falls back to evaluating packages one by one.
 func TestRuntimeErrorIsolated(t *testing.T) {
-	e, err := New(context.Background(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var snap map[string]any
-	if err := json.Unmarshal(fixtures.Lab(), &snap); err != nil {
-		t.Fatal(err)
-	}
+	e := defaultEngine(t)
+	snap := labDoc(t)
 	// A non-numeric overcommit ratio makes to_number fail (strict built-in errors).
 	st := snap["settings"].(map[string]any)["mem.overprovisioning.factor"].(map[string]any)
 	st["overrides"].(map[string]any)["cluster"].(map[string]any)["3"] = "lots"
@@ -160,14 +159,8 @@ func TestRuntimeErrorIsolated(t *testing.T) {
 // selected=false, e.g. BMC logins while ipmi.sessions is off) skips the checks
 // that need it instead of failing them.
 func TestUnselectedFactSkips(t *testing.T) {
-	e, err := New(context.Background(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var snap map[string]any
-	if err := json.Unmarshal(fixtures.Lab(), &snap); err != nil {
-		t.Fatal(err)
-	}
+	e := defaultEngine(t)
+	snap := labDoc(t)
 	snap["coverage"].(map[string]any)["db.async_job"].(map[string]any)["selected"] = false
 	b, _ := json.Marshal(snap)
 	c := evalJSON(t, e, b)["CSA-JOB-001"]

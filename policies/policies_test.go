@@ -78,10 +78,7 @@ func TestEveryCheckHasTests(t *testing.T) {
 			}
 		}
 	}
-	e, err := New(context.Background(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := defaultEngine(t)
 	for _, c := range e.Checks() {
 		if n := tests[strings.TrimSuffix(c.File, ".rego")]; n < 2 {
 			t.Errorf("%s (%s): %d test rules beside it, want at least a passing and a failing case", c.ID, c.File, n)
@@ -90,10 +87,7 @@ func TestEveryCheckHasTests(t *testing.T) {
 }
 
 func TestMetadataComplete(t *testing.T) {
-	e, err := New(context.Background(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := defaultEngine(t)
 	if len(e.Checks()) < 10 {
 		t.Fatalf("%d checks, want at least 10", len(e.Checks()))
 	}
@@ -197,10 +191,7 @@ var updateDocs = flag.Bool("update", false, "rewrite docs/checks.md")
 
 // TestChecksDocUpToDate fails when docs/checks.md differs from the METADATA.
 func TestChecksDocUpToDate(t *testing.T) {
-	e, err := New(context.Background(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := defaultEngine(t)
 	var b strings.Builder
 	if err := e.WriteCatalog(&b); err != nil {
 		t.Fatal(err)
