@@ -89,6 +89,9 @@ func (c *Collector) Stage() int { return collectors.StageTargets }
 type result struct {
 	fact *collectors.DomainsFact
 	err  error
+	// socketErr is why the socket failed when virsh answered instead: a
+	// coverage note, so the operator learns the socket path is broken.
+	socketErr error
 }
 
 // Collect lists the domains of every KVM host.
@@ -127,6 +130,9 @@ func (c *Collector) Collect(ctx context.Context, inv *collectors.Inventory) (*co
 			cv.Failed[hosts.HostKey(t)] = r.err.Error()
 			continue
 		}
+		if r.socketErr != nil {
+			cv.Notes = append(cv.Notes, fmt.Sprintf("%s (%s): domains from the virsh -r fallback; the libvirt socket failed: %v", t.Name, hosts.HostKey(t), r.socketErr))
+		}
 		part.Hosts[hosts.HostKey(t)] = &collectors.HostFacts{HostID: t.ID, Name: t.Name, Address: c.pool.Address(t), Hypervisor: t.Hypervisor, Domains: r.fact}
 		cv.Collected = append(cv.Collected, hosts.HostKey(t))
 	}
@@ -163,7 +169,7 @@ func (c *Collector) collectHost(ctx context.Context, t collectors.Target, inv *c
 	if doms == nil {
 		doms = []collectors.Domain{} // a host without VMs: [], as the snapshot schema says, not null
 	}
-	return result{fact: &collectors.DomainsFact{FactMeta: collectors.FactMeta{CollectedAt: time.Now().UTC()}, Source: source, Domains: doms}}
+	return result{fact: &collectors.DomainsFact{FactMeta: collectors.FactMeta{CollectedAt: time.Now().UTC()}, Source: source, Domains: doms}, socketErr: rpcErr}
 }
 
 // viaSocket lists domains with two RPCs whatever their number: the domain
@@ -224,7 +230,7 @@ func listDomains(l *golibvirt.Libvirt) ([]collectors.Domain, error) {
 		} {
 			ds, _, lerr := l.ConnectListAllDomains(1, f.flag)
 			if lerr != nil {
-				return nil, fmt.Errorf("domain states: %w", err)
+				return nil, fmt.Errorf("domain states: %w (bulk stats: %v)", lerr, err)
 			}
 			for _, d := range ds {
 				byUUID[d.UUID] = sr{f.state, -1}

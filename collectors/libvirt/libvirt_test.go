@@ -120,6 +120,10 @@ func TestVirshFallback(t *testing.T) {
 	if d.Source != "virsh" {
 		t.Errorf("source = %s", d.Source)
 	}
+	// The socket's failure is not dropped: the operator learns why.
+	if n := part.Coverage[FactDomains].Notes; len(n) != 1 || !strings.Contains(n[0], "kvm-h1 (h1)") || !strings.Contains(n[0], "forwarding "+DefaultSocket) {
+		t.Errorf("coverage notes = %q", n)
+	}
 	if diff := cmp.Diff(wantDomains, d.Domains); diff != "" {
 		t.Error(diff)
 	}
