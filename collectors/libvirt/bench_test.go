@@ -2,6 +2,7 @@ package libvirt
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -17,10 +18,17 @@ import (
 
 // BenchmarkCollect1000WithLibvirt runs both stage-2 SSH collectors on one
 // pool against 1,000 simulated hosts with 20 ms latency: the batched script
-// (output captured from the testbed's sshd) and the domain list through the
-// virsh fallback (the simulator refuses socket forwarding), 20 domains each.
+// (output captured from the testbed's sshd) and 20 domains per host, either
+// through the virsh fallback (the simulator refuses socket forwarding) or
+// through go-libvirt over the forwarded socket to one real libvirtd shared by
+// every host (forwarded replies delayed by the same latency).
 // go test -run '^$' -bench Collect1000WithLibvirt -benchtime 1x ./collectors/libvirt/
 func BenchmarkCollect1000WithLibvirt(b *testing.B) {
+	b.Run("virsh", func(b *testing.B) { benchCollect1000(b, false) })
+	b.Run("forwarded", func(b *testing.B) { benchCollect1000(b, true) })
+}
+
+func benchCollect1000(b *testing.B, forward bool) {
 	script, err := os.ReadFile(filepath.Join("..", "hosts", "testdata", "script_testbed.out"))
 	if err != nil {
 		b.Fatal(err)
@@ -31,20 +39,41 @@ func BenchmarkCollect1000WithLibvirt(b *testing.B) {
 			UUID: "6f0d2a0e-1111-4a4a-9a9a-0000000001" + strconv.Itoa(10+i), State: "running", Reason: "booted"})
 	}
 	virsh := RenderVirsh(doms)
-	sim, err := testbed.StartSim(testbed.SimConfig{N: 1000, Latency: 20 * time.Millisecond, Dir: b.TempDir(),
+	simCfg := testbed.SimConfig{N: 1000, Latency: 20 * time.Millisecond, Dir: b.TempDir(),
 		Output: func(_ int, cmd string) ([]byte, int) {
 			if strings.HasPrefix(cmd, "virsh -r ") {
 				return virsh, 0
 			}
 			return script, 0
-		}})
+		}}
+	source := "virsh"
+	var uri string
+	if forward {
+		tds := make([]testbed.TestDomain, len(doms))
+		for i, d := range doms {
+			tds[i] = testbed.TestDomain{Name: d.Name, UUID: d.UUID}
+		}
+		d, err := testbed.StartLibvirtd(b.TempDir(), testbed.LibvirtConfig{},
+			map[string]testbed.File{"/etc/libvirt/node.xml": {Data: testbed.NodeXML(tds)}})
+		if errors.Is(err, testbed.ErrMissing) {
+			testbed.Missing(b, err)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer d.Stop()
+		sock := filepath.Join(d.Run, "libvirt-sock-ro")
+		simCfg.Socket = func(int, string) string { return sock }
+		source, uri = "libvirt", "test:///etc/libvirt/node.xml"
+	}
+	sim, err := testbed.StartSim(simCfg)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer sim.Close()
 	no := false
 	cfg := &collectors.Config{SSH: &collectors.SSHConfig{User: "root", IdentityFiles: []string{sim.ClientKeyFile},
-		KnownHosts: sim.KnownHostsFile, UseAgent: &no}}
+		KnownHosts: sim.KnownHostsFile, UseAgent: &no}, Libvirt: &collectors.LibvirtConfig{URI: uri}}
 	var targets []collectors.Target
 	for i, a := range sim.Addrs {
 		targets = append(targets, collectors.Target{UUID: "u" + strconv.Itoa(i), Name: "kvm-" + strconv.Itoa(i), Address: a, Hypervisor: "KVM"})
@@ -65,7 +94,7 @@ func BenchmarkCollect1000WithLibvirt(b *testing.B) {
 		if hp == nil || lp == nil || len(hp.Errors)+len(lp.Errors) != 0 || len(hp.Hosts) != 1000 || len(lp.Hosts) != 1000 {
 			b.Fatalf("incomplete: %v %v", hp != nil && len(hp.Errors) == 0, lp != nil && len(lp.Errors) == 0)
 		}
-		if lp.Hosts["u7"].Domains.Source != "virsh" || len(lp.Hosts["u7"].Domains.Domains) != 20 {
+		if lp.Hosts["u7"].Domains.Source != source || len(lp.Hosts["u7"].Domains.Domains) != 20 {
 			b.Fatalf("domains: %+v", lp.Hosts["u7"].Domains)
 		}
 		b.ReportMetric(took.Seconds(), "s/1000hosts")
