@@ -781,3 +781,15 @@ func TestOutputsAllOrNothing(t *testing.T) {
 		t.Errorf("%s left behind: %v", fresh, err)
 	}
 }
+
+// A YAML message the rewriter does not know still never quotes the value.
+func TestYAMLMessagesDropValues(t *testing.T) {
+	for _, e := range []string{
+		"line 5: cannot decode !!str `hunter2` as a !!timestamp",
+		"line 2: cannot unmarshal !!str `hunter2` into int",
+	} {
+		if got := yamlLine(e); strings.Contains(got, "hunter2") || !strings.HasPrefix(got, "line ") {
+			t.Errorf("yamlLine(%q) = %q", e, got)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 var (
 	yamlUnknownField = regexp.MustCompile("^line (\\d+): field (.+) not found in type \\S+$")
 	yamlWrongType    = regexp.MustCompile("^line (\\d+): cannot unmarshal (!!\\w+)(?: `.*`)? into (\\S+)$")
+	yamlQuoted       = regexp.MustCompile("`[^`]*`")
 )
 
 // readableYAML rewrites the YAML decoder's messages inside err (which names the
@@ -45,7 +46,8 @@ func yamlLine(e string) string {
 	if m := yamlWrongType.FindStringSubmatch(e); m != nil {
 		return "line " + m[1] + ": want " + goKind(m[3]) + ", got " + yamlKind(m[2])
 	}
-	return e
+	// Other messages quote the offending value in backquotes: drop it.
+	return yamlQuoted.ReplaceAllString(e, "a value")
 }
 
 // goKind says in YAML terms what a Go type accepts.
