@@ -427,17 +427,8 @@ func TestDatabaseClockOffset(t *testing.T) {
 		t.Errorf("same clock measured as %.3f ms ± %.3f ms", off, unc)
 	}
 
-	db, err := m.Root("lab")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	ctx := context.Background()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := rootConn(t, m)
 	ahead := time.Now().Add(5 * time.Second)
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf("SET SESSION timestamp = %d.%06d", ahead.Unix(), ahead.Nanosecond()/1000)); err != nil {
 		t.Fatal(err)

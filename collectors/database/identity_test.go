@@ -2,9 +2,12 @@ package database
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/csaudit/csaudit/fixtures/testbed"
 )
 
 func TestCanWriteAndRedactGrant(t *testing.T) {
@@ -53,21 +56,29 @@ func TestCloudAccountWarning(t *testing.T) {
 	}
 }
 
-// TestLockWaitTimeout: a table locked by someone else fails alone after the
-// session's lock_wait_timeout; every other table is still collected.
-func TestLockWaitTimeout(t *testing.T) {
-	m := labDB(t)
+// rootConn is one root session on the lab schema, for a test that changes
+// what the collector's own session will meet (locks, the session clock).
+func rootConn(t *testing.T, m *testbed.MariaDB) *sql.Conn {
+	t.Helper()
 	db, err := m.Root("lab")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	ctx := context.Background()
-	conn, err := db.Conn(ctx)
+	t.Cleanup(func() { db.Close() })
+	conn, err := db.Conn(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// TestLockWaitTimeout: a table locked by someone else fails alone after the
+// session's lock_wait_timeout; every other table is still collected.
+func TestLockWaitTimeout(t *testing.T) {
+	m := labDB(t)
+	ctx := context.Background()
+	conn := rootConn(t, m)
 	if _, err := conn.ExecContext(ctx, "LOCK TABLES router_health_check WRITE"); err != nil {
 		t.Fatal(err)
 	}
