@@ -793,3 +793,17 @@ func TestYAMLMessagesDropValues(t *testing.T) {
 		}
 	}
 }
+
+// The test harness (real peers, process groups) must never be linked into the
+// binary operators run; labgen once pulled it in through a shared helper.
+func TestBinaryDoesNotLinkTestHarness(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, p := range strings.Fields(string(out)) {
+		if strings.HasSuffix(p, "/fixtures/testbed") || strings.HasSuffix(p, "/report/reporttest") {
+			t.Errorf("csaudit links %s", p)
+		}
+	}
+}
