@@ -105,7 +105,8 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return fmt.Errorf("line %d: %q is not a duration like 10s or 2m", n.Line, s)
+		// The value is not quoted: a misplaced secret must not reach an error.
+		return fmt.Errorf("line %d: want a duration like 10s or 2m", n.Line)
 	}
 	*d = Duration(v)
 	return nil

@@ -145,12 +145,13 @@ func (e *Engine) Evaluate(ctx context.Context, in *Input) ([]report.Check, []rep
 			}
 			problems = append(problems, duplicates(ch, fs)...)
 		}
-		ne, incomplete := notEvaluated(ch, in)
+		ne, incomplete, absent := notEvaluated(ch, in)
 		rc.NotEvaluated = ne
 		switch {
-		case len(problems) > 0:
-			// A broken rule's output cannot be trusted either way: no pass,
-			// no findings.
+		case len(problems) > 0 || absent:
+			// A broken rule's output cannot be trusted either way, and a rule
+			// whose fact is wholly missing reads an empty table: its "not
+			// found" findings would be invented. No pass, no findings.
 			rc.Status = report.Error
 			rc.StatusReason = strings.Join(append(problems, incomplete...), "; ")
 			fs = nil
@@ -214,16 +215,18 @@ func (e *Engine) unselected(ch *Check, in *Input) string {
 
 // notEvaluated lists the resources a required fact failed for, and explains
 // every required fact that is missing entirely or failed for some resources.
-func notEvaluated(ch *Check, in *Input) (resources, incomplete []string) {
+func notEvaluated(ch *Check, in *Input) (resources, incomplete []string, absent bool) {
 	set := map[string]bool{}
 	for _, r := range ch.Requires {
 		c, ok := in.Coverage[r]
 		switch {
 		case !ok:
 			incomplete = append(incomplete, "fact "+r+" was not collected")
+			absent = true
 			continue
 		case len(c.Collected) == 0 && len(c.Failed) > 0:
 			incomplete = append(incomplete, fmt.Sprintf("fact %s failed for every resource (%d)", r, len(c.Failed)))
+			absent = true
 		case len(c.Failed) > 0:
 			incomplete = append(incomplete, fmt.Sprintf("fact %s failed for %d resource(s)", r, len(c.Failed)))
 		}
@@ -236,7 +239,7 @@ func notEvaluated(ch *Check, in *Input) (resources, incomplete []string) {
 		resources = append(resources, r)
 	}
 	sort.Strings(resources)
-	return resources, incomplete
+	return resources, incomplete, absent
 }
 
 // toFinding validates one element of a deny set.

@@ -13,53 +13,73 @@ import (
 	"github.com/csaudit/csaudit/report"
 )
 
-// A required fact missing from the coverage does not hide what the check
-// found: the lab's critical double-running VM stays a finding (fail), and the
-// reason names the fact, so --fail-on critical still fails.
+// A fact missing for some resources does not hide what the check found on
+// the others: the lab's critical double-running VM stays a finding (fail) and
+// the reason names the fact. A fact missing entirely is an error without
+// findings: rules read an empty table then, and "not found" would be invented.
 func TestMissingFactKeepsFindings(t *testing.T) {
 	e := defaultEngine(t)
-	snap := labDoc(t)
-	delete(snap["coverage"].(map[string]any), "libvirt.domains")
-	b, _ := json.Marshal(snap)
-	in, err := ParseInput(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checks, findings, err := e.Evaluate(context.Background(), in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c report.Check
-	for _, x := range checks {
-		if x.ID == "CSA-DRIFT-002" {
-			c = x
+	eval := func(snap map[string]any) (report.Check, []report.Finding) {
+		t.Helper()
+		b, _ := json.Marshal(snap)
+		in, err := ParseInput(b)
+		if err != nil {
+			t.Fatal(err)
 		}
+		checks, findings, err := e.Evaluate(context.Background(), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c report.Check
+		for _, x := range checks {
+			if x.ID == "CSA-DRIFT-002" {
+				c = x
+			}
+		}
+		var own []report.Finding
+		for _, f := range findings {
+			if f.CheckID == c.ID {
+				own = append(own, f)
+			}
+		}
+		return c, own
 	}
-	if c.Status != report.Fail || !strings.Contains(c.StatusReason, "libvirt.domains was not collected") {
-		t.Fatalf("CSA-DRIFT-002: %s %q, want fail naming libvirt.domains", c.Status, c.StatusReason)
+
+	absent := labDoc(t)
+	delete(absent["coverage"].(map[string]any), "libvirt.domains")
+	if c, fs := eval(absent); c.Status != report.Error || len(fs) != 0 || !strings.Contains(c.StatusReason, "libvirt.domains was not collected") {
+		t.Errorf("fact absent: %s %q with %d findings, want error naming libvirt.domains and none", c.Status, c.StatusReason, len(fs))
+	}
+
+	partial := labDoc(t)
+	cov := partial["coverage"].(map[string]any)["libvirt.domains"].(map[string]any)
+	failed, _ := cov["failed"].(map[string]any)
+	if failed == nil {
+		failed = map[string]any{}
+		cov["failed"] = failed
+	}
+	failed["some-other-host-uuid"] = "connection refused"
+	c, fs := eval(partial)
+	if c.Status != report.Fail || !strings.Contains(c.StatusReason, "libvirt.domains failed for") {
+		t.Fatalf("fact partial: %s %q, want fail naming libvirt.domains", c.Status, c.StatusReason)
 	}
 	critical := false
-	for _, f := range findings {
-		critical = critical || f.CheckID == "CSA-DRIFT-002" && f.Severity == report.Critical && f.Resource.Name == "i-4-56-VM"
+	for _, f := range fs {
+		critical = critical || f.Severity == report.Critical && f.Resource.Name == "i-4-56-VM"
 	}
 	if !critical {
-		t.Error("the critical finding on i-4-56-VM vanished with the missing fact")
+		t.Error("the critical finding on i-4-56-VM vanished with a partial fact")
 	}
 
 	// All of those findings waived: what is left is unevaluated, an error whose
 	// reason is the missing fact, not a pass.
-	r := &report.Report{Checks: []report.Check{c}}
-	for _, f := range findings {
-		if f.CheckID == c.ID {
-			r.Findings = append(r.Findings, f)
-		}
-	}
+	r := &report.Report{Checks: []report.Check{c}, Findings: fs}
 	ws, err := report.ParseWaivers([]byte("waivers:\n  - {check: CSA-DRIFT-002, resource: \"*\", justification: j, approver: a, expires: 2099-01-01}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.ApplyWaivers(ws, time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC))
-	if got := r.Checks[0]; got.Status != report.Error || got.StatusReason != "fact libvirt.domains was not collected" {
+	if got := r.Checks[0]; got.Status != report.Error || !strings.Contains(got.StatusReason, "libvirt.domains failed for") {
 		t.Errorf("all findings waived: %s %q, want error with the missing fact as reason", got.Status, got.StatusReason)
 	}
 }

@@ -354,10 +354,13 @@ func (r *Report) HasOpenAtOrAbove(min Severity) bool {
 	return false
 }
 
-// HasCheckErrors reports whether a check ended in status error.
+// HasCheckErrors reports whether a check ended in status error, or failed
+// with resources it could not evaluate.
 func (r *Report) HasCheckErrors() bool {
 	for _, c := range r.Checks {
-		if c.Status == Error {
+		// A failed check that skipped resources for missing facts was not
+		// fully evaluated either.
+		if c.Status == Error || c.Status == Fail && len(c.NotEvaluated) > 0 {
 			return true
 		}
 	}

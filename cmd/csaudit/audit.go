@@ -102,7 +102,7 @@ and waivers it was audited with.`,
 	cmd.Flags().StringVar(&formats, "format", "table", "comma list of formats: "+formatNames())
 	cmd.Flags().StringVar(&out, "out", "", "directory for report files and "+SnapshotFile)
 	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 1 when an unwaived finding is at or above this severity")
-	cmd.Flags().BoolVar(&failOnError, "fail-on-error", false, "exit 1 when a check could not be evaluated (status error)")
+	cmd.Flags().BoolVar(&failOnError, "fail-on-error", false, "exit 1 when a check could not evaluate every resource (status error, or fail with resources not evaluated)")
 	cmd.Flags().StringVar(&waivers, "waivers", "", "waiver file (YAML); overrides the config's waivers")
 	cmd.Flags().StringArrayVar(&policyDirs, "policy-dir", nil, "extra directory of Rego checks (repeatable)")
 	cmd.Flags().StringVar(&history, "history", "", "append this run's summary to DIR/history.jsonl")

@@ -807,3 +807,24 @@ func TestBinaryDoesNotLinkTestHarness(t *testing.T) {
 		}
 	}
 }
+
+// A secret misplaced in a config (an alias-looking password, a tagged value,
+// a secret where a duration belongs) never reaches the error message.
+func TestConfigErrorsNeverQuoteValues(t *testing.T) {
+	for _, body := range []string{
+		"database:\n  dsn: x\n  password: *Hunter2Secret\n",
+		"database:\n  dsn: !!int Hunter2Secret\n",
+		"timeouts:\n  database: Hunter2Secret\n",
+		"database: {dsn: 'Hunter2Secret\n",
+	} {
+		p := filepath.Join(t.TempDir(), "c.yaml")
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := csaudit(t, "audit", "--config", p)
+		msg := fmt.Sprint(r.err)
+		if r.code() != 2 || strings.Contains(r.stdout+r.stderr+msg, "Hunter2") || !strings.Contains(msg, "c.yaml") {
+			t.Errorf("%q: exit %d, error %q", body, r.code(), msg)
+		}
+	}
+}

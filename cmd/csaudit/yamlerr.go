@@ -15,7 +15,7 @@ import (
 var (
 	yamlUnknownField = regexp.MustCompile("^line (\\d+): field (.+) not found in type \\S+$")
 	yamlWrongType    = regexp.MustCompile("^line (\\d+): cannot unmarshal (!!\\w+)(?: `.*`)? into (\\S+)$")
-	yamlQuoted       = regexp.MustCompile("`[^`]*`")
+	yamlQuoted       = regexp.MustCompile("`[^`]*`|'[^']*'|\"[^\"]*\"")
 )
 
 // readableYAML rewrites the YAML decoder's messages inside err (which names the
@@ -35,8 +35,9 @@ func readableYAML(err error) error {
 		prefix := strings.TrimSuffix(msg, te.Error())
 		return errors.New(prefix + strings.Join(lines, "; "))
 	}
-	// Syntax errors read "yaml: line 3: did not find expected key".
-	return errors.New(strings.Replace(msg, ": yaml: ", ": ", 1))
+	// Syntax and decode errors read "yaml: line 3: did not find expected
+	// key", but some quote what they met (an alias name, a value): drop it.
+	return errors.New(yamlQuoted.ReplaceAllString(strings.Replace(msg, ": yaml: ", ": ", 1), "a value"))
 }
 
 func yamlLine(e string) string {

@@ -47,8 +47,10 @@ tcp_enabled(facts) if {
 # libvirt's own default for auth_tcp is sasl; only an explicit none is open.
 no_auth(facts) if unquote(facts.libvirtd.values.auth_tcp) == "none"
 
-# As in open_ports: "::" and "*" take IPv4 too (Linux's default bindv6only=0).
-reaches(addr, _) if addr in {"*", "0.0.0.0", "::"}
+# As in open_ports: "::" and "*" take IPv4 too (Linux's default bindv6only=0), "0.0.0.0" is IPv4 only.
+reaches(addr, _) if addr in {"*", "::"}
+
+reaches("0.0.0.0", "ipv4")
 
 reaches(addr, "ipv4") if {
 	not contains(addr, ":")

@@ -33,8 +33,11 @@ families := {"ipv4": "ports", "ipv6": "ports6"}
 label := {"ipv4": "IPv4", "ipv6": "IPv6"}
 
 # A listener is reachable over a family on a wildcard or a non-loopback address
-# of that family; "::" and "*" take IPv4 too (Linux's default bindv6only=0).
-reaches(addr, _) if addr in {"*", "0.0.0.0", "::"}
+# of that family; "::" and "*" take IPv4 too (Linux's default bindv6only=0),
+# "0.0.0.0" is IPv4 only.
+reaches(addr, _) if addr in {"*", "::"}
+
+reaches("0.0.0.0", "ipv4")
 
 reaches(addr, "ipv4") if {
 	not contains(addr, ":")

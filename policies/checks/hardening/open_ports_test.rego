@@ -54,3 +54,9 @@ test_loopback_listener_is_low if {
 	some f in check.deny with input as snap6("closed", "open", {}, "127.0.0.1")
 	f.severity == "low"
 }
+
+# libvirtd on 0.0.0.0 is not reachable over IPv6, however open ip6tables is.
+test_ipv4_wildcard_is_not_exposed_over_ipv6 if {
+	some f in check.deny with input as snap6("closed", "closed", {"16509": {"verdict": "open"}}, "0.0.0.0")
+	f.severity == "low"
+}
