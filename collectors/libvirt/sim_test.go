@@ -37,16 +37,7 @@ func startLibvirtds(t testing.TB, nodes [][]testbed.TestDomain) []*testbed.Libvi
 		}()
 	}
 	wg.Wait()
-	t.Cleanup(func() {
-		var wg sync.WaitGroup
-		for _, d := range ds {
-			if d != nil {
-				wg.Add(1)
-				go func() { defer wg.Done(); d.Stop() }()
-			}
-		}
-		wg.Wait()
-	})
+	t.Cleanup(func() { testbed.StopLibvirtds(ds) })
 	for _, err := range errs {
 		if errors.Is(err, testbed.ErrMissing) {
 			testbed.Missing(t, err)
