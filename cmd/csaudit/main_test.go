@@ -637,7 +637,7 @@ func TestSnapshotWithConfig(t *testing.T) {
 #   references: [site]
 #   controls: []
 #   requires: [settings]
-package csaudit.checks.site.note
+package csaudit.custom.site.note
 
 deny contains {"resource": {"type": "cloud", "name": "lab"}, "message": "site check ran"}
 `
