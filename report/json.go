@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // MaxReportBytes caps a report read back for re-rendering.
@@ -22,6 +23,9 @@ func WriteJSON(w io.Writer, r *Report) error {
 
 // DecodeJSON checks the envelope and decodes a report.
 func DecodeJSON(b []byte) (*Report, error) {
+	if len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b {
+		return nil, errors.New("a gzip file, not a JSON report (a saved snapshot? give csaudit-report.json)")
+	}
 	var env struct {
 		Schema *string `json:"schema"`
 	}
@@ -29,6 +33,8 @@ func DecodeJSON(b []byte) (*Report, error) {
 		return nil, fmt.Errorf("not a JSON report: %w", err)
 	}
 	switch {
+	case env.Schema != nil && strings.HasPrefix(*env.Schema, "csaudit.snapshot/"):
+		return nil, errors.New("a csaudit snapshot, not a report: give csaudit-report.json (or evaluate the snapshot with csaudit audit --snapshot)")
 	case env.Schema == nil:
 		return nil, errors.New(`no "schema" field: not a csaudit report`)
 	case *env.Schema != SchemaVersion:

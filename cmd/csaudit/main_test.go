@@ -789,3 +789,44 @@ func TestConfigShow(t *testing.T) {
 		t.Errorf("without --config: exit %d", r.code())
 	}
 }
+
+// A run whose database collector produced nothing cannot gate: with --fail-on
+// it exits 2 (the unit fails) unless --allow-partial says to gate on the rest.
+func TestIncompleteRunCannotGate(t *testing.T) {
+	var snap map[string]any
+	if err := json.Unmarshal(fixtures.Lab(), &snap); err != nil {
+		t.Fatal(err)
+	}
+	run := snap["meta"].(map[string]any)["collectors"].(map[string]any)["database"].(map[string]any)
+	run["ok"], run["error"] = false, "connection refused"
+	b, _ := json.Marshal(snap)
+	p := filepath.Join(t.TempDir(), "broken.json")
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := csaudit(t, "audit", "--snapshot", p, "--fail-on", "critical")
+	if r.code() != 2 || !strings.Contains(r.err.Error(), "database failed: connection refused") {
+		t.Errorf("--fail-on on a broken run: exit %d, %v", r.code(), r.err)
+	}
+	if r := csaudit(t, "audit", "--snapshot", p, "--fail-on", "critical", "--allow-partial"); r.code() != 1 {
+		t.Errorf("--allow-partial: exit %d, %v (the lab has critical findings)", r.code(), r.err)
+	}
+	if r := csaudit(t, "audit", "--snapshot", p); r.err != nil {
+		t.Errorf("without a gate a broken run still reports: %v", r.err)
+	}
+	if r := csaudit(t, "audit", "--lab", "--fail-on", "critical"); r.code() != 1 {
+		t.Errorf("the lab is complete: exit %d, %v", r.code(), r.err)
+	}
+}
+
+// diff refuses a snapshot in words.
+func TestDiffGivenASnapshot(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "s.json")
+	if err := os.WriteFile(p, fixtures.Lab(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := csaudit(t, "diff", p, p)
+	if r.code() != 2 || !strings.Contains(r.err.Error(), "a csaudit snapshot, not a report") {
+		t.Errorf("exit %d, %v", r.code(), r.err)
+	}
+}
