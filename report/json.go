@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"syscall"
 )
 
 // MaxReportBytes caps a report read back for re-rendering.
@@ -52,7 +53,7 @@ func DecodeJSON(b []byte) (*Report, error) {
 
 // LoadJSON reads a saved report. Errors name the file.
 func LoadJSON(path string) (*Report, error) {
-	f, err := os.Open(path)
+	f, err := openRegular(path)
 	if err != nil {
 		return nil, fmt.Errorf("report %s: %w", path, errors.Unwrap(err))
 	}
@@ -69,4 +70,18 @@ func LoadJSON(path string) (*Report, error) {
 		return nil, fmt.Errorf("report %s: %w", path, err)
 	}
 	return r, nil
+}
+
+// openRegular opens a file for reading and refuses anything but a regular
+// file (a FIFO would block the run), without blocking on a FIFO.
+func openRegular(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		f.Close()
+		return nil, &os.PathError{Op: "open", Path: path, Err: errors.New("not a regular file")}
+	}
+	return f, nil
 }

@@ -172,7 +172,7 @@ func newTable(w io.Writer) *tablewriter.Table {
 	)
 }
 
-func resource(r report.Resource) string { return wrap(Clean(r.Type)+" "+Clean(r.Label()), 48) }
+func resource(r report.Resource) string { return wrap(Clean(r.Type)+" "+Clean(r.Label()), 64) }
 
 func short(s string) string {
 	if len(s) > 16 {
