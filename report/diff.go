@@ -4,16 +4,16 @@ import "sort"
 
 // Changes is what changed between two reports of the same cloud.
 type Changes struct {
-	Old     SnapshotRef    `json:"old"`
-	New     SnapshotRef    `json:"new"`
-	Added   []Finding      `json:"added"`    // open now, not open before
-	Fixed   []Finding      `json:"resolved"` // open before, gone or waived now
+	Old   SnapshotRef `json:"old"`
+	New   SnapshotRef `json:"new"`
+	Added []Finding   `json:"added"`    // open now, not open before
+	Fixed []Finding   `json:"resolved"` // open before, gone or waived now
 	// NotEvaluated were open before, and their check could not say this
 	// time (status error or skipped, or gone): not resolved, not known open.
-	NotEvaluated []Finding `json:"not_evaluated"`
-	Still        int       `json:"still_open"`
-	Checks  []StatusChange `json:"checks_changed"`
-	Summary map[string]int `json:"summary"`
+	NotEvaluated []Finding      `json:"not_evaluated"`
+	Still        int            `json:"still_open"`
+	Checks       []StatusChange `json:"checks_changed"`
+	Summary      map[string]int `json:"summary"`
 }
 
 // StatusChange is a check whose status differs.
