@@ -18,6 +18,7 @@ import (
 	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/csaudit/csaudit/collectors"
+	"github.com/csaudit/csaudit/collectors/sshpool"
 	"github.com/csaudit/csaudit/fixtures/testbed"
 )
 
@@ -227,7 +228,7 @@ func TestAcceptNewHostKeys(t *testing.T) {
 	h := startHost(t, testbed.HostConfig{})
 	cfg := sshConfig(h)
 	cfg.SSH.KnownHosts = t.TempDir() + "/absent"
-	if _, err := NewPool(cfg); err == nil {
+	if _, err := sshpool.New(cfg); err == nil {
 		t.Fatal("missing known_hosts accepted without opt-in")
 	}
 	cfg.SSH.AcceptNewHostKeys = true

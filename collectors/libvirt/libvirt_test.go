@@ -12,6 +12,7 @@ import (
 
 	"github.com/csaudit/csaudit/collectors"
 	"github.com/csaudit/csaudit/collectors/hosts"
+	"github.com/csaudit/csaudit/collectors/sshpool"
 	"github.com/csaudit/csaudit/fixtures/testbed"
 )
 
@@ -59,7 +60,7 @@ func config(h *testbed.Host, uri string) *collectors.Config {
 func TestSharedPoolAgainstLibvirtd(t *testing.T) {
 	h, uri := startHost(t, testbed.HostConfig{Libvirt: &testbed.LibvirtConfig{}})
 	cfg := config(h, uri)
-	pool, err := hosts.NewPool(cfg)
+	pool, err := sshpool.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
