@@ -39,7 +39,9 @@ func TestCompileRejects(t *testing.T) {
 	cpu := func(h *collectors.HostFacts) **collectors.CPUFact { return &h.CPU }
 	parse := func(*input) (*collectors.CPUFact, error) { return nil, nil }
 	ok := Section{Name: "a", Run: "true", Cap: 8}
+	ssh := newFact(FactSSH, func(h *collectors.HostFacts) **collectors.SSHFact { return &h.SSH }, sshFact)
 	for name, table := range map[string][]Fact{
+		"no ssh row":       {newFact("x", cpu, parse, ok)},
 		"repeated section": {newFact("x", cpu, parse, ok), newFact("y", cpu, parse, ok)},
 		"repeated fact":    {newFact("x", cpu, parse, ok), newFact("x", cpu, parse)},
 		"unnamed fact":     {newFact("", cpu, parse, ok)},
@@ -48,11 +50,14 @@ func TestCompileRejects(t *testing.T) {
 		"no cap":           {newFact("x", cpu, parse, Section{Name: "a", Run: "true"})},
 		"no command":       {newFact("x", cpu, parse, Section{Name: "a", Cap: 8})},
 	} {
+		if name != "no ssh row" {
+			table = append(table, ssh)
+		}
 		if _, err := compile(table); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
-	if _, err := compile([]Fact{newFact("x", cpu, parse, ok)}); err != nil {
+	if _, err := compile([]Fact{newFact("x", cpu, parse, ok), ssh}); err != nil {
 		t.Errorf("a good table: %v", err)
 	}
 }

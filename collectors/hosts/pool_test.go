@@ -62,9 +62,11 @@ func TestHangAfterAuth(t *testing.T) {
 	}
 	defer sim.Close()
 	no := false
+	// Only the command timeout is short: the handshakes (slow under -race
+	// on a loaded machine) are not what is tested.
 	cfg := &collectors.Config{SSH: &collectors.SSHConfig{User: "root", IdentityFiles: []string{sim.ClientKeyFile},
 		KnownHosts: sim.KnownHostsFile, UseAgent: &no, CommandTimeout: collectors.Duration(300 * time.Millisecond),
-		ConnectTimeout: collectors.Duration(300 * time.Millisecond)}}
+		ConnectTimeout: collectors.Duration(5 * time.Second)}}
 	var targets []collectors.Target
 	for i, a := range sim.Addrs {
 		targets = append(targets, collectors.Target{UUID: "h" + strconv.Itoa(i), Address: a, Hypervisor: "KVM"})

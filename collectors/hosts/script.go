@@ -85,6 +85,11 @@ func compile(facts []Fact) (*program, error) {
 			p.maxLine = max(p.maxLine, (sec.Cap+3)*4/3+64)
 		}
 	}
+	if !seen[FactSSH] {
+		// The connection's notes (identity files, accepted keys, hosts
+		// without SSH facts) are filed under it.
+		return nil, errors.New("fact table: no " + FactSSH + " row")
+	}
 	p.script = prelude + funcs.String() + runs.String()
 	return p, nil
 }
