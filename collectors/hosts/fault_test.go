@@ -168,8 +168,11 @@ func TestFaults(t *testing.T) {
 
 	// Run 3: every host at once; the healthy one is a real script run on a
 	// real sshd (0.1-0.3 s per session here, more under load), so the command
-	// timeout is longer. It must be collected among the faulty ones.
+	// timeout is longer, and so is the connect timeout (handshakes are slow
+	// under -race on a loaded machine). It must be collected among the
+	// faulty ones.
 	cfg.SSH.CommandTimeout = collectors.Duration(3 * time.Second)
+	cfg.SSH.ConnectTimeout = collectors.Duration(3 * time.Second)
 	start = time.Now()
 	part, err = New(cfg).Collect(context.Background(), &collectors.Inventory{Hosts: targets})
 	if err != nil {
