@@ -143,7 +143,8 @@ type Section struct {
 	Cap int
 	// Exits are the exit codes besides 0 whose output the parser takes (2:
 	// the file does not exist). AnyExit: the parser reads every exit code
-	// itself, so no exit code fails the section before it is parsed.
+	// itself (it takes the section with input.raw, not input.data), so no
+	// exit code fails the section before it is parsed.
 	Exits   []int
 	AnyExit bool
 	// Sudo lists the commands the section runs through r() (as root, or

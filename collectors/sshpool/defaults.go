@@ -33,5 +33,9 @@ func withDefaults(s collectors.SSHConfig) collectors.SSHConfig {
 	if s.CommandTimeout <= 0 {
 		s.CommandTimeout = collectors.Duration(DefaultCommandTimeout)
 	}
+	if s.UseAgent == nil {
+		useAgent := true // SSH_AUTH_SOCK, when set
+		s.UseAgent = &useAgent
+	}
 	return s
 }

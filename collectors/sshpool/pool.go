@@ -120,7 +120,7 @@ func New(cfg *collectors.Config) (*Pool, error) {
 		}
 		p.signers = append(p.signers, sg)
 	}
-	if s.UseAgent == nil || *s.UseAgent {
+	if *s.UseAgent {
 		p.agentSocket = os.Getenv("SSH_AUTH_SOCK")
 	}
 	if len(p.signers) == 0 && p.agentSocket == "" {
