@@ -137,7 +137,7 @@ func TestFramedNonUTF8(t *testing.T) {
 	}
 }
 
-// splitSections flags sections whose decoded output is not UTF-8.
+// split flags sections whose decoded output is not UTF-8.
 func TestSplitSectionsFlagsNonUTF8(t *testing.T) {
 	out := "@@csaudit clock " + b64("1700000000.5\n") + " 0\n@@csaudit agent " + b64("act\xffive\n") + " 0\n" +
 		"@@csaudit cpu " + b64("model name\t: Xeon\n") + " 0\n"
