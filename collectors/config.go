@@ -201,6 +201,7 @@ func ParseConfig(b []byte) (*Config, error) {
 // loaded config, so collectors read their settings as they are.
 const (
 	DefaultSSHUser           = "root"
+	DefaultSSHKnownHosts     = "~/.ssh/known_hosts"
 	DefaultSSHConcurrency    = 32
 	DefaultSSHConnectTimeout = 10 * time.Second
 	DefaultSSHCommandTimeout = 30 * time.Second
@@ -241,9 +242,24 @@ func (c *Config) ApplyDefaults() {
 	}
 }
 
+// WithDefaults returns a copy of the section with every unset setting at its
+// default (for configs built in code; LoadConfig applied them already).
+func (s *SSHConfig) WithDefaults() SSHConfig {
+	out := *s
+	out.applyDefaults()
+	return out
+}
+
 func (s *SSHConfig) applyDefaults() {
 	if s.User == "" {
 		s.User = DefaultSSHUser
+	}
+	if s.KnownHosts == "" {
+		s.KnownHosts = DefaultSSHKnownHosts
+	}
+	if s.UseAgent == nil {
+		useAgent := true // SSH_AUTH_SOCK, when set
+		s.UseAgent = &useAgent
 	}
 	if s.Concurrency <= 0 {
 		s.Concurrency = DefaultSSHConcurrency
@@ -254,6 +270,17 @@ func (s *SSHConfig) applyDefaults() {
 	if s.CommandTimeout <= 0 {
 		s.CommandTimeout = Duration(DefaultSSHCommandTimeout)
 	}
+}
+
+// WithDefaults returns a copy of the section (nil: an empty one) with every
+// unset setting at its default.
+func (l *LibvirtConfig) WithDefaults() LibvirtConfig {
+	var out LibvirtConfig
+	if l != nil {
+		out = *l
+	}
+	out.applyDefaults()
+	return out
 }
 
 func (l *LibvirtConfig) applyDefaults() {
