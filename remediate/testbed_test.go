@@ -192,7 +192,7 @@ func checksums(t *testing.T) string {
 	for _, tab := range []string{"vm_instance", "host", "async_job", "vm_work_job", "op_ha_work", "configuration"} {
 		var name string
 		var sum sql.NullInt64
-		if err := db.QueryRow("CHECKSUM TABLE " + tab).Scan(&name, &sum); err != nil {
+		if err := db.QueryRow("CHECKSUM TABLE "+tab).Scan(&name, &sum); err != nil {
 			t.Fatal(err)
 		}
 		fmt.Fprintf(&b, "%s=%d ", name, sum.Int64)
