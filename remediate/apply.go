@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -68,6 +69,9 @@ func (o *Outcome) Write(w io.Writer) error {
 type Applier struct {
 	DB      *sql.DB
 	Domains DomainReader
+	// Power reads a BMC's chassis power; nil when IPMI sessions are not
+	// configured, and then a host that is not Up blocks every fix.
+	Power   PowerReader
 	Journal *Journal
 	// StuckMinutes is the configured threshold; a plan cannot lower it.
 	StuckMinutes int
@@ -213,7 +217,10 @@ func work(ctx context.Context, q queryer, vmID int64) (string, error) {
 
 // verify re-checks every database precondition of fx against the live rows.
 // It returns the VM's host (nil for a fix without one).
-func (a *Applier) verify(ctx context.Context, q queryer, k kind, fx *Fix, vmID int64, stuck int, out *[]Checked) (*hostRow, error) {
+// wantUp, when set, is the host status the first read found (Up: libvirt
+// was asked; not Up: the BMC was): the re-check inside the transaction
+// insists on the same.
+func (a *Applier) verify(ctx context.Context, q queryer, k kind, fx *Fix, vmID int64, stuck int, out *[]Checked, wantUp *bool) (*hostRow, error) {
 	r, err := readRow(ctx, q, vmID)
 	if err != nil {
 		return nil, err
@@ -272,15 +279,43 @@ func (a *Applier) verify(ctx context.Context, q queryer, k kind, fx *Fix, vmID i
 	switch {
 	case h == nil || h.removed:
 		return nil, refuse(hpre, "the host row is missing or removed")
-	case h.status != "Up":
-		return nil, refuse(hpre, "host %s is %s, not Up: the VM may still run there", h.name, h.status)
 	case maintenanceStates[h.resourceState]:
 		return nil, refuse(hpre, "host %s is in %s", h.name, h.resourceState)
-	case h.hypervisor != "KVM" || h.typ != "Routing":
-		return nil, refuse(hpre, "host %s is a %s %s host; only KVM hosts are asked through libvirt", h.name, h.hypervisor, h.typ)
+	case h.typ != "Routing":
+		return nil, refuse(hpre, "host %s is of type %s, not a hypervisor host", h.name, h.typ)
+	case wantUp != nil && *wantUp != (h.status == "Up"):
+		return nil, refuse(hpre, "host %s became %s while it was checked", h.name, h.status)
+	case h.status != "Up" && a.Power == nil:
+		return nil, refuse(hpre, "host %s is %s, not Up: the VM may still run there, and without an IPMI session (ipmi.sessions) nothing proves the host is fenced", h.name, h.status)
+	case h.status == "Up" && h.hypervisor != "KVM":
+		return nil, refuse(hpre, "host %s runs %s; only KVM hosts are asked through libvirt", h.name, h.hypervisor)
 	}
-	*out = append(*out, Checked{hpre, "host " + h.name + " is Up, " + h.resourceState + ", KVM"})
+	*out = append(*out, Checked{hpre, "host " + h.name + " is " + h.status + ", " + h.resourceState + ", " + h.hypervisor})
 	return h, nil
+}
+
+// bmcTarget is the host as the ipmi collector takes it, with the BMC address
+// from the oobm row (never its credentials).
+func bmcTarget(ctx context.Context, q queryer, hostID int64, h *hostRow) (collectors.Target, error) {
+	t := collectors.Target{ID: strconv.FormatInt(hostID, 10), UUID: h.uuid, Name: h.name, Address: h.addr, Hypervisor: h.hypervisor}
+	var addr, port, driver sql.NullString
+	err := q.QueryRowContext(ctx, "SELECT address, port, driver FROM oobm WHERE host_id = ?", hostID).Scan(&addr, &port, &driver)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return t, nil // the config's ipmi.addresses may still name it
+	case err != nil:
+		return t, fmt.Errorf("reading oobm: %w", err)
+	}
+	if d := strings.ToLower(driver.String); d != "" && d != "ipmitool" {
+		return t, fmt.Errorf("the host's out-of-band driver is %s; only IPMI is read", driver.String)
+	}
+	if addr.String != "" {
+		t.BMC = addr.String
+		if port.String != "" {
+			t.BMC = net.JoinHostPort(strings.Trim(addr.String, "[]"), port.String)
+		}
+	}
+	return t, nil
 }
 
 // Apply re-checks and, with yes, applies one fix of the plan.
@@ -348,12 +383,32 @@ func (a *Applier) apply(ctx context.Context, p *Plan, fx *Fix, yes bool) (*Outco
 	// A first read of the rows spares the hypervisor a visit when the row
 	// already tells the fix is off; no transaction is open during SSH.
 	var pre []Checked
-	h, err := a.verify(ctx, a.DB, k, fx, vmID, stuck, &pre)
+	h, err := a.verify(ctx, a.DB, k, fx, vmID, stuck, &pre, nil)
 	if err != nil {
 		o.Checks = append(o.Checks, pre...)
 		return o, err
 	}
+	var up *bool
 	if h != nil {
+		u := h.status == "Up"
+		up = &u
+	}
+	if h != nil && !*up {
+		what := "BMC of host " + h.name
+		t, err := bmcTarget(ctx, a.DB, *fx.BeforeImage.HostID, h)
+		if err != nil {
+			return o, refuse(what, "%v", err)
+		}
+		power, err := a.Power.Power(ctx, t)
+		if err != nil {
+			return o, refuse(what, "chassis power could not be read, so nothing proves the host is fenced: %v", err)
+		}
+		if power != "off" {
+			return o, refuse(what, "chassis power is %s: the host is not fenced", power)
+		}
+		o.Checks = append(o.Checks, Checked{what, "chassis power off (IPMI session): the host is fenced"})
+	}
+	if h != nil && *up {
 		what := "libvirt on host " + h.name
 		t := collectors.Target{ID: strconv.FormatInt(*fx.BeforeImage.HostID, 10), UUID: h.uuid, Name: h.name, Address: h.addr, Hypervisor: h.hypervisor}
 		if a.Domains == nil {
@@ -373,7 +428,7 @@ func (a *Applier) apply(ctx context.Context, p *Plan, fx *Fix, yes bool) (*Outco
 		o.Message = "dry run: nothing was changed. At apply time the row, the host and the jobs are checked again inside one short transaction; add --yes to apply."
 		return o, nil
 	}
-	return a.commit(ctx, o, p, fx, k, vmID, stuck, stmt, args)
+	return a.commit(ctx, o, p, fx, k, vmID, stuck, stmt, args, up)
 }
 
 // session opens a connection with short lock and statement limits.
@@ -397,7 +452,7 @@ func session(ctx context.Context, db *sql.DB) (*sql.Conn, error) {
 	return conn, nil
 }
 
-func (a *Applier) commit(ctx context.Context, o *Outcome, p *Plan, fx *Fix, k kind, vmID int64, stuck int, stmt string, args []any) (*Outcome, error) {
+func (a *Applier) commit(ctx context.Context, o *Outcome, p *Plan, fx *Fix, k kind, vmID int64, stuck int, stmt string, args []any, up *bool) (*Outcome, error) {
 	conn, err := session(ctx, a.DB)
 	if err != nil {
 		return o, err
@@ -409,7 +464,7 @@ func (a *Applier) commit(ctx context.Context, o *Outcome, p *Plan, fx *Fix, k ki
 	}
 	defer tx.Rollback() // a no-op once committed
 	var checks []Checked
-	if _, err := a.verify(ctx, tx, k, fx, vmID, stuck, &checks); err != nil {
+	if _, err := a.verify(ctx, tx, k, fx, vmID, stuck, &checks, up); err != nil {
 		o.Checks = append(o.Checks, checks...)
 		return o, err
 	}

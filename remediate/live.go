@@ -12,6 +12,7 @@ import (
 	"github.com/csaudit/csaudit/collectors"
 	"github.com/csaudit/csaudit/collectors/dbprops"
 	"github.com/csaudit/csaudit/collectors/hosts"
+	"github.com/csaudit/csaudit/collectors/ipmi"
 	"github.com/csaudit/csaudit/collectors/libvirt"
 )
 
@@ -56,6 +57,57 @@ func (l Libvirt) Domains(ctx context.Context, t collectors.Target) ([]collectors
 		why = append(why, "no domains reported")
 	}
 	return nil, errors.New(strings.Join(why, "; "))
+}
+
+// PowerReader reads a host's chassis power over its BMC, live.
+type PowerReader interface {
+	Power(ctx context.Context, t collectors.Target) (string, error)
+}
+
+// IPMI reads chassis power with the ipmi collector, restricted to one host
+// and run through the collectors Runner: one session, the configured cipher
+// suite and credentials, the same lock-out guards as an audit.
+type IPMI struct {
+	Config *collectors.Config
+	Tool   collectors.Tool
+}
+
+// Power implements PowerReader: "on" or "off".
+func (i IPMI) Power(ctx context.Context, t collectors.Target) (string, error) {
+	if i.Config == nil || i.Config.IPMI == nil || !i.Config.IPMI.Sessions {
+		return "", errors.New("ipmi.sessions is off: chassis power is read only in an IPMI session")
+	}
+	r := &collectors.Runner{
+		Collectors: []collectors.Collector{ipmi.New(i.Config)},
+		Selected:   map[string]bool{collectors.NameIPMI: true},
+		Targets:    []collectors.Target{t},
+		Tool:       i.Tool,
+	}
+	snap, err := r.Run(ctx)
+	if err != nil {
+		return "", err
+	}
+	f := snap.OOBM[hosts.HostKey(t)]
+	switch {
+	case f == nil:
+		var why []string
+		for _, e := range snap.CollectorErrors {
+			why = append(why, e.Error)
+		}
+		if len(why) == 0 {
+			why = append(why, "no BMC address for the host (oobm row or ipmi.addresses)")
+		}
+		return "", errors.New(strings.Join(why, "; "))
+	case f.NotProbed != "":
+		return "", errors.New(f.NotProbed)
+	case f.Error != "":
+		return "", errors.New(f.Error)
+	case f.Auth != "ok":
+		return "", fmt.Errorf("no session (auth %s)", f.Auth)
+	case f.Power == "":
+		return "", errors.New("the BMC did not report chassis power")
+	}
+	return f.Power, nil
 }
 
 // OpenFixDB connects with database.fix_dsn: the password comes from the dsn,

@@ -149,11 +149,20 @@ func consider(s *collectors.Snapshot, f report.Finding, stuck int) (*Fix, Advice
 		if !ok || h.Get("removed") != nil {
 			return no("the VM's host "+hid+" is not in the snapshot", vm)
 		}
-		if st := h.Text("status"); st != "Up" {
-			return no(fmt.Sprintf("the VM's host %s is %s, not Up: the VM may still run there and a row edit would let CloudStack start it a second time on the same disks (apache/cloudstack#6798, #6629, #2890); no fix is offered unless fencing is proven", h.Text("name"), st), vm)
-		}
 		if rs := h.Text("resource_state"); maintenanceStates[rs] {
 			return no(fmt.Sprintf("the VM's host %s is in %s: the maintenance drain owns its VMs", h.Text("name"), rs), vm)
+		}
+		if st := h.Text("status"); st != "Up" {
+			bmc := s.OOBM[h.Text("uuid")]
+			if bmc == nil || bmc.Error != "" || bmc.Auth != "ok" || bmc.Power != "off" {
+				return no(fmt.Sprintf("the VM's host %s is %s, not Up: the VM may still run there and a row edit would let CloudStack start it a second time on the same disks (apache/cloudstack#6798, #6629, #2890); no fix is offered unless fencing is proven: its BMC reporting chassis power off over an IPMI session in the same run (%s)", h.Text("name"), st, bmcState(bmc)), vm)
+			}
+			k = kinds[TypeStoppingToStopped]
+			pre = []Precondition{
+				{What: "BMC of host " + h.Text("name") + " (IPMI session, read again at apply)", Expect: "chassis power off: the host is fenced, so the VM cannot run"},
+				{What: "host " + h.Text("name") + " (id " + hid + ")", Expect: "not Up (when Up again, libvirt must confirm instead), not in maintenance, not removed"},
+			}
+			break
 		}
 		if hv := h.Text("hypervisor_type"); hv != "KVM" {
 			return no("the VM's host runs "+hv+": only KVM hosts are asked through libvirt", vm)
@@ -198,6 +207,21 @@ func consider(s *collectors.Snapshot, f report.Finding, stuck int) (*Fix, Advice
 	stmt, _ := Statement(k.name)
 	fx.Action = Action{Kind: "sql", Text: displaySQL(stmt, guardArgs(vmID, before))}
 	return fx, adv
+}
+
+// bmcState describes what the run learned from a host's BMC.
+func bmcState(b *collectors.BMCFacts) string {
+	switch {
+	case b == nil:
+		return "its BMC was not read in this run"
+	case b.Error != "":
+		return "its BMC could not be read"
+	case b.Auth != "ok":
+		return "no IPMI session to its BMC in this run (ipmi.sessions)"
+	case b.Power == "":
+		return "its chassis power was not read"
+	}
+	return "its BMC reports chassis power " + b.Power
 }
 
 // jobsOn says why a VM with work in flight gets no fix ("" when it has none).

@@ -10,6 +10,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/csaudit/csaudit/collectors"
+	"github.com/csaudit/csaudit/fixtures/testbed"
 )
 
 // refusedOn fails the test unless err is a refusal whose precondition
@@ -450,3 +453,60 @@ func TestOtherDatabase(t *testing.T) {
 // journalDir is a journal directory that does not exist yet (t.TempDir is
 // 0755, which the journal refuses).
 func journalDir(t *testing.T) string { return filepath.Join(t.TempDir(), "journal") }
+
+// A host that is not Up gets a fix only when its BMC, in an IPMI session of
+// the same run, reports chassis power off; apply reads the BMC again.
+func TestFencedHost(t *testing.T) {
+	c := newCloud(t)
+	// ipmi_sim keeps 16 bytes of a password: a shorter canary of its own.
+	pw := shared.canary.Values[0][:16]
+	sim, err := testbed.StartIPMISim(t.TempDir(), testbed.IPMISimOptions{Name: "fenced", User: "admin", Password: pw})
+	if err != nil {
+		if strings.Contains(err.Error(), testbed.ErrMissing.Error()) {
+			testbed.Missing(t, err)
+		}
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Stop)
+	c.exec(fmt.Sprintf("UPDATE host SET status = 'Down' WHERE id = %d;\n"+
+		"INSERT INTO oobm (host_id, enabled, driver, address, port, username) VALUES (%d, 1, 'ipmitool', '%s', '%d', 'admin')", c.host, c.host, sim.Host, sim.Port))
+	fenced, later := c.vm("Stopping", c.host), c.vm("Stopping", c.host)
+
+	// Without sessions the run cannot prove fencing: advice only.
+	p, _, _ := c.plan()
+	if a := adviceFor(p, fenced); a == nil || fixFor2(p, fenced) != nil || !strings.Contains(a.Why, "fencing is proven") {
+		t.Fatalf("advice without ipmi = %+v", a)
+	}
+	cs := 3
+	c.cfg.IPMI = &collectors.IPMIConfig{Enabled: true, Sessions: true, Username: "admin", Password: pw, CipherSuite: &cs}
+	p, _, _ = c.plan()
+	fx := fixFor(t, p, fenced)
+	fx2 := fixFor(t, p, later)
+	if !strings.Contains(fx.Preconditions[0].What, "BMC") {
+		t.Errorf("preconditions = %+v", fx.Preconditions)
+	}
+	dir := journalDir(t)
+	a := c.applier(dir)
+	o, err := a.Apply(context.Background(), p, fx.ID, true)
+	if err != nil || !o.Changed {
+		t.Fatalf("%+v %v", o, err)
+	}
+	// The host is powered on again before the second fix: refused.
+	if err := sim.SetPower(true); err != nil {
+		t.Fatal(err)
+	}
+	rows := c.rows(later)
+	_, err = a.Apply(context.Background(), p, fx2.ID, true)
+	refusedOn(t, err, "BMC of host")
+	if c.rows(later)[later] != rows[later] {
+		t.Error("row changed")
+	}
+	var out bytes.Buffer
+	_ = o.Write(&out)
+	checkCanary(t, dir, p, out.String(), err.Error())
+	short := &testbed.Canary{Values: []string{pw}}
+	short.CheckDir(t, dir)
+	b, _ := p.Encode()
+	short.Check(t, "plan", b)
+	short.Check(t, "refusal", []byte(err.Error()))
+}

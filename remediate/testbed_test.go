@@ -14,6 +14,7 @@ import (
 
 	"github.com/csaudit/csaudit/collectors"
 	"github.com/csaudit/csaudit/collectors/database"
+	"github.com/csaudit/csaudit/collectors/ipmi"
 	"github.com/csaudit/csaudit/collectors/libvirt"
 	"github.com/csaudit/csaudit/fixtures/testbed"
 	"github.com/csaudit/csaudit/policies"
@@ -210,6 +211,10 @@ func (c *cloud) plan() (*Plan, *collectors.Snapshot, []report.Finding) {
 		Selected:   map[string]bool{collectors.NameDatabase: true, collectors.NameLibvirt: true},
 		Tool:       collectors.Tool{Name: "csaudit", Version: "test"},
 	}
+	if c.cfg.IPMI != nil {
+		r.Collectors = append(r.Collectors, ipmi.New(c.cfg))
+		r.Selected[collectors.NameIPMI] = true
+	}
 	snap, err := r.Run(ctx)
 	if err != nil {
 		c.t.Fatal(err)
@@ -258,7 +263,11 @@ func (c *cloud) applier(journal string) *Applier {
 		c.t.Fatal(err)
 	}
 	c.t.Cleanup(func() { db.Close() })
-	return &Applier{DB: db, Domains: Libvirt{Config: c.cfg}, Journal: &Journal{Dir: journal}, StuckMinutes: 30, Version: "test"}
+	a := &Applier{DB: db, Domains: Libvirt{Config: c.cfg}, Journal: &Journal{Dir: journal}, StuckMinutes: 30, Version: "test"}
+	if c.cfg.IPMI != nil {
+		a.Power = IPMI{Config: c.cfg}
+	}
+	return a
 }
 
 // fixFor is the plan's fix for a VM, failing the test without one.
