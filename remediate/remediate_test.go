@@ -38,7 +38,7 @@ func TestAcceptance(t *testing.T) {
 	gone1, gone2, runs := c.vm("Stopping", c.host), c.vm("Stopping", c.host), c.vm("Stopping", c.host)
 	c.setDomains(domain(runs))
 	before := checksums(t)
-	p, _, _ := c.plan()
+	p, snap, findings := c.plan()
 	if after := checksums(t); after != before {
 		t.Fatalf("planning wrote to the database:\n%s\n%s", before, after)
 	}
@@ -50,6 +50,22 @@ func TestAcceptance(t *testing.T) {
 	adv := adviceFor(p, runs)
 	if adv == nil || !strings.Contains(adv.Why, "still has domain "+instanceName(runs)) {
 		t.Fatalf("advice for the running VM = %+v", adv)
+	}
+	// The report marks the findings a fix exists for, with the plan's ids.
+	if n := Annotate(snap, findings); n < 2 {
+		t.Errorf("Annotate marked %d findings", n)
+	}
+	marked := map[string]string{}
+	for _, f := range findings {
+		if f.Remediation.FixID != "" {
+			marked[f.Resource.ID] = f.Remediation.FixID
+			if last := f.Remediation.Steps[len(f.Remediation.Steps)-1]; !strings.Contains(last, "csaudit fix plan") || !strings.Contains(last, "fix apply --config CONFIG --plan plan.json --id "+f.Remediation.FixID) {
+				t.Errorf("step = %q", last)
+			}
+		}
+	}
+	if marked[fmt.Sprint(gone1)] != fixFor(t, p, gone1).ID || marked[fmt.Sprint(gone2)] != fx.ID || marked[fmt.Sprint(runs)] != "" {
+		t.Errorf("fix ids in findings = %v", marked)
 	}
 	if fx.Type != TypeStoppingToStopped || fx.BeforeImage.State != "Stopping" || *fx.BeforeImage.HostID != c.host || fx.BeforeImage.UpdateCount != 7 {
 		t.Errorf("fix = %+v", fx)
