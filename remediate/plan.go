@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -102,7 +103,8 @@ func Annotate(s *collectors.Snapshot, findings []report.Finding) int {
 			continue
 		}
 		f.Remediation.FixID = fx.ID
-		f.Remediation.Steps = append(f.Remediation.Steps, fmt.Sprintf(
+		// A copy: findings of one check may share their METADATA's steps.
+		f.Remediation.Steps = append(slices.Clone(f.Remediation.Steps), fmt.Sprintf(
 			"A guarded fix exists (%s, id %s): run `csaudit fix plan --config CONFIG --out plan.json`, review it, then "+
 				"`csaudit fix apply --config CONFIG --plan plan.json --id %s` (a dry run; add --yes to apply).", fx.Type, fx.ID, fx.ID))
 		n++

@@ -65,7 +65,7 @@ func (a *app) checksCmd() *cobra.Command {
 			}
 			for _, c := range e.Checks() {
 				if strings.EqualFold(c.ID, args[0]) {
-					_, err := io.WriteString(a.stdout, c.Text())
+					_, err := io.WriteString(a.stdout, c.Text()+fixTypesText(c.ID))
 					return err
 				}
 			}
