@@ -123,6 +123,8 @@ libvirt:
 	if err != nil {
 		t.Fatal(err)
 	}
+	pb, _ := os.ReadFile(plan)
+	validate(t, "../../docs/schema/fixplan.schema.json", pb)
 	if len(p.Fixes) != 2 || !strings.Contains(out, "2 fixes") {
 		t.Fatalf("plan: %s", out)
 	}

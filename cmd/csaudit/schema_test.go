@@ -10,6 +10,7 @@ import (
 	"github.com/invopop/jsonschema"
 
 	"github.com/csaudit/csaudit/collectors"
+	"github.com/csaudit/csaudit/remediate"
 	"github.com/csaudit/csaudit/report"
 )
 
@@ -32,6 +33,7 @@ func TestSchemasUpToDate(t *testing.T) {
 	}{
 		{"snapshot.schema.json", "https://csaudit.dev/schema/" + collectors.SchemaVersion, &collectors.Snapshot{}},
 		{"report.schema.json", "https://csaudit.dev/schema/" + report.SchemaVersion, &report.Report{}},
+		{"fixplan.schema.json", "https://csaudit.dev/schema/" + remediate.PlanSchema, &remediate.Plan{}},
 	} {
 		r := &jsonschema.Reflector{DoNotReference: false, AllowAdditionalProperties: true, Namer: shapeName}
 		s := r.Reflect(tc.v)
