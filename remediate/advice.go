@@ -18,6 +18,12 @@ func adviceSteps(checkID string, r report.Resource, vm *collectors.Row) []string
 			"Verify: each VM still on the host is Running and migratable (no host-local volumes); one in transition blocks the drain",
 			"Act: migrate or stop those VMs through the API, then cmk cancel hostmaintenance id=" + u + " and cmk prepare hostformaintenance id=" + u,
 		}
+	case "CSA-STUCK-003":
+		return []string{
+			"Diagnose: cmk list volumes id=" + u + " filter=name,state,storage,virtualmachineid and the management-server.log lines for the volume",
+			"Verify: on the storage, whether the copy or migration still runs (SSVM or hypervisor) and which pool and path hold the complete data",
+			"Act: retry the operation through the API once the storage side has settled; a row edit would have to set state, pool and path together to what the storage shows",
+		}
 	case "CSA-JOB-001":
 		return []string{
 			"Diagnose: cmk list managementservers filter=name,state,lastheartbeat and cmk query asyncjobresult jobid=" + u,

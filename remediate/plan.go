@@ -39,9 +39,10 @@ var maintenanceStates = map[string]bool{"PrepareForMaintenance": true, "ErrorInP
 // plan when no fix applies.
 var adviceChecks = map[string]string{
 	CheckStuckVM:    "",
+	"CSA-STUCK-003": "a volume row names the volume's path and pool; editing its state without checking both on the storage loses track of the data (apache/cloudstack#8748)",
 	"CSA-STUCK-005": "a host draining for maintenance owns its VMs' state: csaudit fixes nothing on it",
-	"CSA-JOB-001":   "the job is owned by a management server that is gone; removing or editing job rows while work may be in flight loses it (apache/cloudstack#1272)",
-	"CSA-HA-002":    "HA work is in flight for the VM; a row edit would race the HA worker that reclaims it",
+	"CSA-JOB-001":   "the job is owned by a management server that is gone; a job can still be running after its server stopped, and removing or editing job rows while work may be in flight loses it (apache/cloudstack#1272)",
+	"CSA-HA-002":    "HA work is in flight for the VM; a row edit would race the HA worker that reclaims it and may restart the VM elsewhere (apache/cloudstack#2890)",
 }
 
 // SnapshotIdentity is the db_identity of the database a snapshot was read
@@ -191,7 +192,7 @@ func consider(s *collectors.Snapshot, f report.Finding, stuck int) (*Fix, Advice
 		k = kinds[TypeStartingToStopped]
 		pre = []Precondition{{What: "vm_instance.host_id", Expect: "NULL (the allocator never placed the VM)"}}
 	case "Migrating":
-		return no("a Migrating VM may be running on either host; a row edit cannot tell which (apache/cloudstack#6798)", vm)
+		return no("a Migrating VM may be running on either host; a row that calls it stopped lets CloudStack start it a second time (apache/cloudstack#6798)", vm)
 	default:
 		return no("no fix type for a VM in "+before.State, vm)
 	}
@@ -248,7 +249,7 @@ func jobsOn(s *collectors.Snapshot, vmID int64) string {
 	}
 	for wid, w := range s.DB["op_ha_work"] {
 		if v, ok := asInt(w.Get("instance_id")); ok && v == vmID && !doneHASteps[w.Text("step")] {
-			return "HA work item " + wid + " (" + w.Text("type") + ", step " + w.Text("step") + ") is open for the VM: HA may restart it (apache/cloudstack#6629)"
+			return "HA work item " + wid + " (" + w.Text("type") + ", step " + w.Text("step") + ") is open for the VM: HA may restart it elsewhere while it still runs (apache/cloudstack#2890)"
 		}
 	}
 	return ""
