@@ -40,6 +40,7 @@ func (l Libvirt) Domains(ctx context.Context, t collectors.Target) ([]collectors
 		Collectors: []collectors.Collector{c},
 		Selected:   map[string]bool{collectors.NameLibvirt: true},
 		Targets:    []collectors.Target{t},
+		Timeout:    l.Config.CollectorTimeouts(),
 		Tool:       l.Tool,
 	}
 	snap, err := r.Run(ctx)
@@ -81,6 +82,7 @@ func (i IPMI) Power(ctx context.Context, t collectors.Target) (string, error) {
 		Collectors: []collectors.Collector{ipmi.New(i.Config)},
 		Selected:   map[string]bool{collectors.NameIPMI: true},
 		Targets:    []collectors.Target{t},
+		Timeout:    i.Config.CollectorTimeouts(),
 		Tool:       i.Tool,
 	}
 	snap, err := r.Run(ctx)
