@@ -34,7 +34,8 @@ func LoadConfig(path string, log *slog.Logger) (*collectors.Config, error) {
 // or others.
 func warnSecretConfig(cfg *collectors.Config, log *slog.Logger) {
 	holds := cfg.IPMI != nil && cfg.IPMI.Password != "" ||
-		cfg.Database != nil && strings.Contains(strings.SplitN(cfg.Database.DSN, "@", 2)[0], ":")
+		cfg.Database != nil && (strings.Contains(strings.SplitN(cfg.Database.DSN, "@", 2)[0], ":") ||
+			strings.Contains(strings.SplitN(cfg.Database.FixDSN, "@", 2)[0], ":"))
 	if !holds {
 		return
 	}
