@@ -65,6 +65,7 @@ func MakePlan(s *collectors.Snapshot, findings []report.Finding, o Options) (*Pl
 	if o.StuckMinutes <= 0 {
 		o.StuckMinutes = DefaultStuckMinutes
 	}
+	work := workOn(s)
 	p := &Plan{Schema: PlanSchema, GeneratedAt: o.Now.UTC(), DBIdentity: id, SnapshotSHA256: o.SnapshotSHA256,
 		StuckMinutes: o.StuckMinutes, Fixes: []Fix{}, Advice: []Advice{}}
 	for _, f := range findings {
@@ -76,7 +77,7 @@ func MakePlan(s *collectors.Snapshot, findings []report.Finding, o Options) (*Pl
 			continue
 		}
 		if f.CheckID == CheckStuckVM {
-			fx, adv := consider(s, f, o.StuckMinutes)
+			fx, adv := consider(s, work, f, o.StuckMinutes)
 			if fx != nil {
 				p.Fixes = append(p.Fixes, *fx)
 			} else {
@@ -94,12 +95,16 @@ func MakePlan(s *collectors.Snapshot, findings []report.Finding, o Options) (*Pl
 // fix id and a step naming the commands. It returns the number marked.
 func Annotate(s *collectors.Snapshot, findings []report.Finding) int {
 	n := 0
+	var work map[int64]string
 	for i := range findings {
 		f := &findings[i]
 		if f.CheckID != CheckStuckVM {
 			continue
 		}
-		fx, _ := consider(s, *f, 0)
+		if work == nil {
+			work = workOn(s)
+		}
+		fx, _ := consider(s, work, *f, 0)
 		if fx == nil {
 			continue
 		}
@@ -115,7 +120,7 @@ func Annotate(s *collectors.Snapshot, findings []report.Finding) int {
 
 // consider decides whether a stuck-VM finding gets a fix, and if not, why.
 // stuck <= 0 leaves the threshold out of the preconditions (Annotate).
-func consider(s *collectors.Snapshot, f report.Finding, stuck int) (*Fix, Advice) {
+func consider(s *collectors.Snapshot, work map[int64]string, f report.Finding, stuck int) (*Fix, Advice) {
 	adv := Advice{CheckID: f.CheckID, FindingID: f.ID, Resource: f.Resource}
 	no := func(why string, row collectors.Row) (*Fix, Advice) {
 		adv.Why = why
@@ -137,7 +142,7 @@ func consider(s *collectors.Snapshot, f report.Finding, stuck int) (*Fix, Advice
 		return no("the VM row in the snapshot lacks a guarded column: "+err.Error(), vm)
 	}
 	vmID, _ := strconv.ParseInt(f.Resource.ID, 10, 64)
-	if why := jobsOn(s, vmID); why != "" {
+	if why := work[vmID]; why != "" {
 		return no(why, vm)
 	}
 	var k kind
@@ -227,32 +232,33 @@ func bmcState(b *collectors.BMCFacts) string {
 	return "its BMC reports chassis power " + b.Power
 }
 
-// jobsOn says why a VM with work in flight gets no fix ("" when it has none).
-func jobsOn(s *collectors.Snapshot, vmID int64) string {
+// workOn maps each VM with work in flight to why it gets no fix: an
+// IN_PROGRESS async job on it (directly or through vm_work_job), whatever
+// server owns it, or an open HA work item. Built once per plan, from the
+// in-progress jobs, which are few.
+func workOn(s *collectors.Snapshot) map[int64]string {
+	out := map[int64]string{}
 	work := s.DB["vm_work_job"]
 	for jid, j := range s.DB["async_job"] {
 		if n, ok := asInt(j.Get("job_status")); !ok || n != 0 {
 			continue
 		}
-		on := false
+		why := "async job " + jid + " is still IN_PROGRESS on the VM (live or owned by a management server that is gone): a row edit would race it (apache/cloudstack#1272)"
 		if w, ok := work[jid]; ok {
-			if v, ok := asInt(w.Get("vm_instance_id")); ok && v == vmID {
-				on = true
+			if v, ok := asInt(w.Get("vm_instance_id")); ok {
+				out[v] = why
 			}
 		}
-		if v, ok := asInt(j.Get("instance_id")); ok && v == vmID && j.Text("instance_type") == "VirtualMachine" {
-			on = true
-		}
-		if on {
-			return "async job " + jid + " is still IN_PROGRESS on the VM (live or owned by a management server that is gone): a row edit would race it (apache/cloudstack#1272)"
+		if v, ok := asInt(j.Get("instance_id")); ok && j.Text("instance_type") == "VirtualMachine" {
+			out[v] = why
 		}
 	}
 	for wid, w := range s.DB["op_ha_work"] {
-		if v, ok := asInt(w.Get("instance_id")); ok && v == vmID && !doneHASteps[w.Text("step")] {
-			return "HA work item " + wid + " (" + w.Text("type") + ", step " + w.Text("step") + ") is open for the VM: HA may restart it elsewhere while it still runs (apache/cloudstack#2890)"
+		if v, ok := asInt(w.Get("instance_id")); ok && !doneHASteps[w.Text("step")] {
+			out[v] = "HA work item " + wid + " (" + w.Text("type") + ", step " + w.Text("step") + ") is open for the VM: HA may restart it elsewhere while it still runs (apache/cloudstack#2890)"
 		}
 	}
-	return ""
+	return out
 }
 
 func findDomain(ds []collectors.Domain, name, uuid string) *collectors.Domain {
