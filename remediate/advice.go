@@ -9,8 +9,12 @@ import (
 // diagnose, then verify, then act, never a forcing step before the check that
 // makes it safe. Values from the cloud are shell-quoted (cmk and virsh run in
 // a shell).
-func adviceSteps(checkID string, r report.Resource, vm *collectors.Row) []string {
+func adviceSteps(checkID string, r report.Resource, vm *collectors.Row, hostUUID string) []string {
 	u, n := shQuote(r.UUID), shQuote(r.Name)
+	hu := "HOST-UUID"
+	if hostUUID != "" {
+		hu = shQuote(hostUUID)
+	}
 	switch checkID {
 	case "CSA-STUCK-005":
 		return []string{
@@ -20,19 +24,19 @@ func adviceSteps(checkID string, r report.Resource, vm *collectors.Row) []string
 		}
 	case "CSA-STUCK-003":
 		return []string{
-			"Diagnose: cmk list volumes id=" + u + " filter=name,state,storage,virtualmachineid and the management-server.log lines for the volume",
+			"Diagnose: cmk list volumes id=" + u + " filter=name,state,storage,path,virtualmachineid and the management-server.log lines for the volume",
 			"Verify: on the storage, whether the copy or migration still runs (SSVM or hypervisor) and which pool and path hold the complete data",
 			"Act: retry the operation through the API once the storage side has settled; a row edit would have to set state, pool and path together to what the storage shows",
 		}
 	case "CSA-JOB-001":
 		return []string{
-			"Diagnose: cmk list managementservers filter=name,state,lastheartbeat and cmk query asyncjobresult jobid=" + u,
+			"Diagnose: cmk list managementservers filter=name,state,lastserverstart,lastserverstop,pendingjobscount and cmk query asyncjobresult jobid=" + u,
 			"Verify: the owning management server is really gone (its service stopped, no heartbeat)",
 			"Act: start it again, or restart a surviving management server so it takes over and cancels the job; never delete async_job rows",
 		}
 	case "CSA-HA-002":
 		return []string{
-			"Diagnose: cmk list virtualmachines id=" + u + " filter=name,state,hostid,haenable and cmk list managementservers filter=name,state,lastheartbeat",
+			"Diagnose: cmk list virtualmachines id=" + u + " filter=name,state,hostid,haenable and cmk list managementservers filter=name,state,lastserverstart,lastserverstop,pendingjobscount",
 			"Verify: a live management server exists to reclaim the work item",
 			"Act: bring the owning management server back or restart a live one; then check the VM's state again",
 		}
@@ -52,7 +56,7 @@ func adviceSteps(checkID string, r report.Resource, vm *collectors.Row) []string
 	case "Stopping", "Starting":
 		return []string{
 			diagnose,
-			"Verify: on its host, virsh -r list --all | grep -F -- " + n + " shows no domain; when the host is unreachable, cmk issue outofbandmanagementpoweraction hostid=HOST-UUID action=STATUS must report Off",
+			"Verify: on its host, virsh -r list --all | grep -F -- " + n + " shows no domain; when the host is unreachable, cmk issue outofbandmanagementpoweraction hostid=" + hu + " action=STATUS must report Off",
 			"Act: only then cmk stop virtualmachine id=" + u + " forced=true; if CloudStack refuses, run csaudit fix plan again once the reason given above is gone",
 		}
 	}

@@ -85,7 +85,7 @@ func MakePlan(s *collectors.Snapshot, findings []report.Finding, o Options) (*Pl
 			}
 			continue
 		}
-		p.Advice = append(p.Advice, Advice{CheckID: f.CheckID, FindingID: f.ID, Resource: f.Resource, Why: why, Steps: adviceSteps(f.CheckID, f.Resource, nil)})
+		p.Advice = append(p.Advice, Advice{CheckID: f.CheckID, FindingID: f.ID, Resource: f.Resource, Why: why, Steps: adviceSteps(f.CheckID, f.Resource, nil, "")})
 	}
 	sort.Slice(p.Fixes, func(i, j int) bool { return p.Fixes[i].ID < p.Fixes[j].ID })
 	return p, nil
@@ -124,7 +124,11 @@ func consider(s *collectors.Snapshot, work map[int64]string, f report.Finding, s
 	adv := Advice{CheckID: f.CheckID, FindingID: f.ID, Resource: f.Resource}
 	no := func(why string, row collectors.Row) (*Fix, Advice) {
 		adv.Why = why
-		adv.Steps = adviceSteps(f.CheckID, f.Resource, &row)
+		hostUUID := ""
+		if h, ok := s.DB["host"][row.Text("host_id")]; ok && row.Text("host_id") != "" {
+			hostUUID = h.Text("uuid")
+		}
+		adv.Steps = adviceSteps(f.CheckID, f.Resource, &row, hostUUID)
 		return nil, adv
 	}
 	vm, ok := s.DB["vm_instance"][f.Resource.ID]

@@ -247,8 +247,13 @@ func TestHostNoLongerUp(t *testing.T) {
 	if f := fixFor2(p2, vm); f != nil {
 		t.Fatalf("fix offered on a Disconnected host: %+v", f)
 	}
-	if a := adviceFor(p2, vm); a == nil || !strings.Contains(a.Why, "not Up") || len(a.Steps) != 3 {
-		t.Errorf("advice = %+v", a)
+	a := adviceFor(p2, vm)
+	if a == nil || !strings.Contains(a.Why, "not Up") || len(a.Steps) != 3 {
+		t.Fatalf("advice = %+v", a)
+	}
+	// The BMC check names the VM's host; the forced stop comes only after it.
+	if !strings.Contains(a.Steps[1], fmt.Sprintf("hostid='host-uuid-%d' action=STATUS", c.host)) || !strings.Contains(a.Steps[2], "forced=true") || strings.Contains(a.Steps[1], "forced") {
+		t.Errorf("steps = %q", a.Steps)
 	}
 }
 
