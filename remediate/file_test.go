@@ -1,12 +1,14 @@
 package remediate
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/csaudit/csaudit/collectors"
 	"github.com/csaudit/csaudit/report"
 )
 
@@ -93,5 +95,31 @@ func TestJournalRefusesOpenDirAndBadLines(t *testing.T) {
 	f.Close()
 	if _, err := j.Entries(); err == nil || !strings.Contains(err.Error(), "line 2") || strings.Contains(err.Error(), "CANARY") {
 		t.Errorf("bad line: %v", err)
+	}
+}
+
+// A fix account that cannot connect: the error names the account and the
+// address, never the password, whichever way it was given.
+func TestFixDBErrorsHoldNoPassword(t *testing.T) {
+	secret := "CANARY-fixdb-pw-77"
+	pwFile := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pwFile, []byte(secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, db := range map[string]*collectors.DatabaseConfig{
+		"in dsn":   {DSN: "ro@tcp(127.0.0.1:1)/cloud", FixDSN: "fix:" + secret + "@tcp(127.0.0.1:1)/cloud"},
+		"bad dsn":  {DSN: "ro@tcp(127.0.0.1:1)/cloud", FixDSN: "fix:" + secret + "@tcp(127.0.0.1:1/cloud"},
+		"file":     {DSN: "ro@tcp(127.0.0.1:1)/cloud", FixDSN: "fix@tcp(127.0.0.1:1)/cloud", FixPasswordFile: pwFile},
+		"no fixdn": {DSN: "ro:" + secret + "@tcp(127.0.0.1:1)/cloud"},
+	} {
+		db, _, err := OpenFixDB(&collectors.Config{Database: db}, func(string) string { return "" })
+		if err == nil {
+			_, err = Identity(context.Background(), db)
+			db.Close()
+		}
+		t.Logf("%s: %v", name, err)
+		if err == nil || strings.Contains(err.Error(), secret) {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }
