@@ -40,7 +40,9 @@ type DatabaseConfig struct {
 	DBProperties string `yaml:"db_properties"`
 	KeyFile      string `yaml:"key_file"`
 	FixDSN       string `yaml:"fix_dsn"`
-	TLS          string `yaml:"tls"`
+	// FixPasswordFile holds fix_dsn's password (or CSAUDIT_FIX_DB_PASSWORD).
+	FixPasswordFile string `yaml:"fix_password_file"`
+	TLS             string `yaml:"tls"`
 }
 
 // APIConfig reaches CloudStack's API for fixes that it can perform.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/csaudit/csaudit/collectors"
 	"github.com/csaudit/csaudit/policies"
+	"github.com/csaudit/csaudit/remediate"
 	"github.com/csaudit/csaudit/report"
 )
 
@@ -59,6 +60,8 @@ func Evaluate(ctx context.Context, env Env, eng *policies.Engine, snap *collecto
 	for _, e := range snap.CollectorErrors {
 		r.CollectorErrors = append(r.CollectorErrors, report.CollectorError(e))
 	}
+	// Findings a guarded fix exists for say so (fix_id and a step).
+	remediate.Annotate(snap, r.Findings)
 	r.ApplyWaivers(ws, now)
 	r.Finalize()
 	return r, nil
