@@ -140,3 +140,46 @@ func VersionLess(a, b string) bool {
 	}
 	return false
 }
+
+// Audit is the front half every audit-like command shares: policies and
+// waivers checked first, then the snapshot (lab, file or a fresh collection),
+// then the evaluation.
+type Audit struct {
+	Source     Source
+	Waivers    string   // waiver file; "" means the config's
+	PolicyDirs []string // beside the config's policies.dirs
+}
+
+// Result is what Run produced: the report, the snapshot it came from and that
+// snapshot's exact JSON (the evidence), and the engine that evaluated it.
+type Result struct {
+	Report   *report.Report
+	Snapshot *collectors.Snapshot
+	Raw      []byte
+	Engine   *policies.Engine
+}
+
+// Run validates the policies and waivers before anything is collected, gets
+// the snapshot and evaluates it.
+func (a Audit) Run(ctx context.Context, env Env, cfg *collectors.Config) (*Result, error) {
+	if err := a.Source.Validate(); err != nil {
+		return nil, err
+	}
+	ws, err := LoadWaivers(cfg, a.Waivers)
+	if err != nil {
+		return nil, err
+	}
+	eng, err := Engine(ctx, cfg, a.PolicyDirs)
+	if err != nil {
+		return nil, err
+	}
+	snap, raw, err := Snapshot(ctx, env, a.Source, cfg)
+	if err != nil {
+		return nil, err
+	}
+	r, err := Evaluate(ctx, env, eng, snap, raw, ws)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Report: r, Snapshot: snap, Raw: raw, Engine: eng}, nil
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/csaudit/csaudit/collectors"
 )
@@ -50,4 +51,17 @@ func jsonWhere(err error) string {
 		return fmt.Sprintf("field %s has the wrong type", e.Field)
 	}
 	return "unexpected content"
+}
+
+// Summary lists the plan's fixes and advice, one line each, for a terminal.
+func (p *Plan) Summary(file string) string {
+	var s strings.Builder
+	fmt.Fprintf(&s, "%d fixes, %d findings with advice only; plan written to %s\n", len(p.Fixes), len(p.Advice), file)
+	for _, f := range p.Fixes {
+		fmt.Fprintf(&s, "  %s  %-24s %s (%s)\n", f.ID, f.Type, f.Resource.Name, f.Resource.UUID)
+	}
+	for _, ad := range p.Advice {
+		fmt.Fprintf(&s, "  no fix   %-24s %s: %s\n", ad.CheckID, ad.Resource.Name, ad.Why)
+	}
+	return s.String()
 }

@@ -11,9 +11,9 @@ import (
 
 	"github.com/csaudit/csaudit/collectors"
 	"github.com/csaudit/csaudit/collectors/dbprops"
-	"github.com/csaudit/csaudit/collectors/hosts"
 	"github.com/csaudit/csaudit/collectors/ipmi"
 	"github.com/csaudit/csaudit/collectors/libvirt"
+	"github.com/csaudit/csaudit/collectors/sshpool"
 )
 
 // DomainReader lists the domains libvirt has on one host, live.
@@ -31,7 +31,7 @@ type Libvirt struct {
 
 // Domains implements DomainReader.
 func (l Libvirt) Domains(ctx context.Context, t collectors.Target) ([]collectors.Domain, error) {
-	pool, err := hosts.NewPool(l.Config)
+	pool, err := sshpool.New(l.Config)
 	c := libvirt.NewWithPool(l.Config, pool, err)
 	if pool != nil {
 		defer pool.Close()
@@ -47,7 +47,7 @@ func (l Libvirt) Domains(ctx context.Context, t collectors.Target) ([]collectors
 	if err != nil {
 		return nil, err
 	}
-	if h := snap.Hosts[hosts.HostKey(t)]; h != nil && h.Domains != nil && h.Domains.Error == "" {
+	if h := snap.Hosts[t.SnapshotKey()]; h != nil && h.Domains != nil && h.Domains.Error == "" {
 		return h.Domains.Domains, nil
 	}
 	var why []string
@@ -89,7 +89,7 @@ func (i IPMI) Power(ctx context.Context, t collectors.Target) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	f := snap.OOBM[hosts.HostKey(t)]
+	f := snap.OOBM[t.SnapshotKey()]
 	switch {
 	case f == nil:
 		var why []string

@@ -71,23 +71,12 @@ and waivers it was audited with.`,
 					return fatal(err)
 				}
 			}
-			ws, err := pipeline.LoadWaivers(cfg, waivers)
-			if err != nil {
-				return fatal(err)
-			}
-			eng, err := pipeline.Engine(ctx, cfg, policyDirs)
-			if err != nil {
-				return fatal(err)
-			}
 			env := a.env()
-			snap, raw, err := pipeline.Snapshot(ctx, env, src.src, cfg)
+			res, err := pipeline.Audit{Source: src.src, Waivers: waivers, PolicyDirs: policyDirs}.Run(ctx, env, cfg)
 			if err != nil {
 				return fatal(err)
 			}
-			r, err := pipeline.Evaluate(ctx, env, eng, snap, raw, ws)
-			if err != nil {
-				return fatal(err)
-			}
+			r, snap, raw := res.Report, res.Snapshot, res.Raw
 			extra := map[string][]byte{}
 			if out != "" {
 				r.Snapshot.File = pipeline.SnapshotFile

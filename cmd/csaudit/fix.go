@@ -3,14 +3,13 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/csaudit/csaudit/collectors"
 	"github.com/csaudit/csaudit/pipeline"
-	"github.com/csaudit/csaudit/policies"
 	"github.com/csaudit/csaudit/remediate"
 	"github.com/csaudit/csaudit/report/table"
 )
@@ -55,25 +54,13 @@ Planning only reads. apply checks everything again, live.`,
 			if err != nil {
 				return err
 			}
-			ws, err := pipeline.LoadWaivers(cfg, waivers)
+			res, err := pipeline.Audit{Source: src.src, Waivers: waivers, PolicyDirs: policyDirs}.Run(ctx, a.env(), cfg)
 			if err != nil {
 				return fatal(err)
 			}
-			eng, err := pipeline.Engine(ctx, cfg, policyDirs)
-			if err != nil {
-				return fatal(err)
-			}
-			env := a.env()
-			snap, raw, err := pipeline.Snapshot(ctx, env, src.src, cfg)
-			if err != nil {
-				return fatal(err)
-			}
-			r, err := pipeline.Evaluate(ctx, env, eng, snap, raw, ws)
-			if err != nil {
-				return fatal(err)
-			}
+			snap, r, eng := res.Snapshot, res.Report, res.Engine
 			p, err := remediate.MakePlan(snap, r.Findings, remediate.Options{
-				StuckMinutes: stuckMinutes(eng.Params()), Now: a.now(), SnapshotSHA256: r.Snapshot.SHA256})
+				StuckMinutes: remediate.StuckMinutes(eng.Params()), Now: a.now(), SnapshotSHA256: r.Snapshot.SHA256})
 			if err != nil {
 				return fatal(err)
 			}
@@ -84,15 +71,7 @@ Planning only reads. apply checks everything again, live.`,
 			if err := collectors.WriteFileAtomic(out, b, 0o600); err != nil {
 				return fatal(fmt.Errorf("write %s: %w", out, err))
 			}
-			var s strings.Builder
-			fmt.Fprintf(&s, "%d fixes, %d findings with advice only; plan written to %s\n", len(p.Fixes), len(p.Advice), out)
-			for _, f := range p.Fixes {
-				fmt.Fprintf(&s, "  %s  %-24s %s (%s)\n", f.ID, f.Type, table.Clean(f.Resource.Name), table.Clean(f.Resource.UUID))
-			}
-			for _, ad := range p.Advice {
-				fmt.Fprintf(&s, "  no fix   %-24s %s: %s\n", ad.CheckID, table.Clean(ad.Resource.Name), table.Clean(ad.Why))
-			}
-			_, err = fmt.Fprint(a.stdout, s.String())
+			_, err = io.WriteString(a.stdout, table.CleanLines(p.Summary(out)))
 			return err
 		},
 	}
@@ -131,9 +110,9 @@ The statement comes from csaudit itself, never from the plan.`,
 			if err != nil {
 				return fatal(err)
 			}
-			ap, closeDB, err := a.applier(cfg, journal)
+			ap, closeDB, err := remediate.NewApplier(cfg, journal, a.version, a.now)
 			if err != nil {
-				return err
+				return fatal(err)
 			}
 			defer closeDB()
 			o, err := ap.Apply(cmd.Context(), p, id, yes)
@@ -162,9 +141,9 @@ func (a *app) fixUndoCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ap, closeDB, err := a.applier(cfg, journal)
+			ap, closeDB, err := remediate.NewApplier(cfg, journal, a.version, a.now)
 			if err != nil {
-				return err
+				return fatal(err)
 			}
 			defer closeDB()
 			o, err := ap.Undo(cmd.Context(), args[0])
@@ -174,33 +153,6 @@ func (a *app) fixUndoCmd() *cobra.Command {
 	cmd.Flags().StringVar(&config, "config", "", "config file (YAML) with database.fix_dsn")
 	cmd.Flags().StringVar(&journal, "journal", remediate.DefaultJournalDir, "journal directory")
 	return cmd
-}
-
-// applier connects through database.fix_dsn and reaches hosts and BMCs as the
-// config says.
-func (a *app) applier(cfg *collectors.Config, journal string) (*remediate.Applier, func(), error) {
-	defaults, err := policies.DefaultParams()
-	if err != nil {
-		return nil, nil, fatal(err)
-	}
-	params, err := policies.MergeParams(defaults, cfg.Policies.Params)
-	if err != nil {
-		return nil, nil, fatal(fmt.Errorf("config %s: %w", cfg.Path, err))
-	}
-	db, where, err := remediate.OpenFixDB(cfg, os.Getenv)
-	if err != nil {
-		return nil, nil, fatal(fmt.Errorf("config %s: %w", cfg.Path, err))
-	}
-	a.log.Info("fix database", "account", where)
-	tool := collectors.Tool{Name: "csaudit", Version: a.version}
-	ap := &remediate.Applier{DB: db, Journal: &remediate.Journal{Dir: journal}, StuckMinutes: stuckMinutes(params), Version: a.version, Now: a.now}
-	if cfg.SSH != nil {
-		ap.Domains = remediate.Libvirt{Config: cfg, Tool: tool}
-	}
-	if cfg.IPMI != nil && cfg.IPMI.Sessions {
-		ap.Power = remediate.IPMI{Config: cfg, Tool: tool}
-	}
-	return ap, func() { db.Close() }, nil
 }
 
 // fixResult prints what apply or undo did and maps it to the exit status.
@@ -221,19 +173,6 @@ func (a *app) fixResult(o *remediate.Outcome, err error) error {
 		return &ExitError{Code: 1, Err: err}
 	}
 	return fatal(err)
-}
-
-// stuckMinutes is CSA-STUCK-001's threshold from the effective params.
-func stuckMinutes(params map[string]any) int {
-	switch v := params["vm_stuck_minutes"].(type) {
-	case float64:
-		return int(v)
-	case int:
-		return v
-	case int64:
-		return int(v)
-	}
-	return remediate.DefaultStuckMinutes
 }
 
 // fixTypesText is what `checks show` adds for a check whose findings can
