@@ -52,9 +52,9 @@ type host struct {
 	tags                          map[string]bool // plain tags; rule tags are not evaluated
 	ruleTags                      []string
 	// capacity rows: used, reserved, total and whether the row is Enabled.
-	cap   [2]capRow
+	cap    [2]capRow
 	hasCap [2]bool
-	pools []*pool
+	pools  []*pool
 }
 
 type capRow struct {
@@ -79,7 +79,7 @@ func (v *vm) ramBytes() int64 { return v.ramMB << 20 }
 
 type group struct {
 	id, uuid, name, typ string
-	members            []string
+	members             []string
 }
 
 type job struct {

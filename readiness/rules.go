@@ -99,7 +99,7 @@ var rules = []rule{
 	{id: ruleHA, title: "The VM HA manager is enabled for the zone", severity: report.High, refs: []string{srcRM},
 		description: "Maintenance migrates VMs through HA work items; with vm.ha.enabled false for the zone, CloudStack refuses maintenance of a host that has VMs.",
 		remedy: report.Remediation{Summary: "Enable vm.ha.enabled for the zone before maintenance.",
-			Steps: []string{"Diagnose: read vm.ha.enabled for the zone.", "Verify: why it was disabled.", "Act: set it to true for the zone."},
+			Steps:    []string{"Diagnose: read vm.ha.enabled for the zone.", "Verify: why it was disabled.", "Act: set it to true for the zone."},
 			Commands: []report.Command{{Kind: "cmk", Text: "cmk list configurations name=vm.ha.enabled zoneid={zone}"}}}},
 	{id: ruleBMC, title: "The host's BMC answers", severity: report.High, refs: []string{"docs/ipmi.md"},
 		description: "A host that does not come back from maintenance is recovered through its BMC; the ipmi collector must have reached it.",
