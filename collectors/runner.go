@@ -80,16 +80,13 @@ type Runner struct {
 	// Selected names the collectors to run; a selected name without a
 	// collector is recorded as a collector error.
 	Selected map[string]bool
-	// Timeout bounds each collector; zero means DefaultTimeout.
+	// Timeout bounds each collector; zero means DefaultCollectorTimeout.
 	Timeout map[string]time.Duration
 	// Targets come from the config when the database collector does not run.
 	Targets []Target
 	Tool    Tool
 	Now     func() time.Time
 }
-
-// DefaultTimeout bounds a collector that has no configured timeout.
-const DefaultTimeout = 10 * time.Minute
 
 // ParseSelection validates a comma list of collector names.
 func ParseSelection(list string) (map[string]bool, error) {
@@ -117,7 +114,7 @@ func (r *Runner) Run(ctx context.Context) (*Snapshot, error) {
 	if r.Now != nil {
 		now = r.Now
 	}
-	snap := New(r.Tool, now())
+	snap := NewSnapshot(r.Tool, now())
 	byName := map[string]Collector{}
 	for _, c := range r.Collectors {
 		byName[c.Name()] = c
@@ -200,7 +197,7 @@ func (r *Runner) runOne(ctx context.Context, c Collector, inv *Inventory) (res r
 	res.name = c.Name()
 	timeout := r.Timeout[c.Name()]
 	if timeout <= 0 {
-		timeout = DefaultTimeout
+		timeout = DefaultCollectorTimeout
 	}
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()

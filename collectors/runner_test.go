@@ -216,7 +216,7 @@ func TestReadLimited(t *testing.T) {
 	if _, err := ReadLimited(strings.NewReader(strings.Repeat("x", 101)), 100); err == nil {
 		t.Error("oversized input accepted")
 	}
-	s := New(Tool{Name: "csaudit"}, time.Unix(0, 0))
+	s := NewSnapshot(Tool{Name: "csaudit"}, time.Unix(0, 0))
 	b, _ := s.Encode()
 	path := t.TempDir() + "/s.json.gz"
 	if err := WriteFileAtomic(path, b, 0o600); err != nil {

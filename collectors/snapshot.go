@@ -362,8 +362,8 @@ type DiskFact struct {
 	FreePct   float64 `json:"free_pct"`
 }
 
-// New returns an empty snapshot with every map allocated.
-func New(tool Tool, collectedAt time.Time) *Snapshot {
+// NewSnapshot returns an empty snapshot with every map allocated.
+func NewSnapshot(tool Tool, collectedAt time.Time) *Snapshot {
 	return &Snapshot{
 		Schema:          SchemaVersion,
 		Meta:            Meta{Tool: tool, CollectedAt: collectedAt.UTC(), Collectors: map[string]CollectorRun{}},

@@ -406,10 +406,10 @@ func (f *Finding) Cluster() string {
 	return ""
 }
 
-// Reorders reports the invisible bidirectional controls (embeddings,
-// overrides, isolates and marks) that make text display in an order other than
-// the one it is stored in; every renderer drops them from cloud-supplied text
-// so a hostile name cannot pose as another.
-func Reorders(r rune) bool {
+// IsBidiControl reports whether r is an invisible bidirectional control (an
+// embedding, override, isolate or mark) that makes text display in an order
+// other than the one it is stored in; every renderer drops them from
+// cloud-supplied text so a hostile name cannot pose as another.
+func IsBidiControl(r rune) bool {
 	return r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069 || r == 0x200E || r == 0x200F || r == 0x061C
 }

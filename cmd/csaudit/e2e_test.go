@@ -23,6 +23,7 @@ import (
 	"github.com/csaudit/csaudit/fixtures"
 	"github.com/csaudit/csaudit/fixtures/labgen"
 	"github.com/csaudit/csaudit/fixtures/testbed"
+	"github.com/csaudit/csaudit/pipeline"
 	"github.com/csaudit/csaudit/report"
 )
 
@@ -209,7 +210,7 @@ func TestAuditAgainstRealPeers(t *testing.T) {
 		}
 	}
 
-	_, snap, err := collectors.LoadSnapshot(filepath.Join(out, SnapshotFile))
+	_, snap, err := collectors.LoadSnapshot(filepath.Join(out, pipeline.SnapshotFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"regexp"
@@ -9,8 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/csaudit/csaudit/collectors"
-	"github.com/csaudit/csaudit/collectors/database"
 	"github.com/csaudit/csaudit/collectors/hosts"
+	"github.com/csaudit/csaudit/pipeline"
 )
 
 func (a *app) sshCmd() *cobra.Command {
@@ -33,9 +32,9 @@ Exits 0 when every host answered, 1 when some did not (the file holds the others
 			if err != nil {
 				return err
 			}
-			targets, err := a.keyscanTargets(cmd.Context(), cfg)
+			targets, err := pipeline.Targets(cmd.Context(), a.env(), cfg)
 			if err != nil {
-				return err
+				return fatal(err)
 			}
 			lines, errs := hosts.Keyscan(cmd.Context(), cfg, targets)
 			for _, e := range errs {
@@ -80,28 +79,3 @@ check it with visudo -cf. It follows this csaudit version's script: regenerate a
 
 // sudoUser is a portable login name: nothing sudoers would read as syntax.
 var sudoUser = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
-
-// keyscanTargets lists the hosts: from the database when configured, else the inventory.
-func (a *app) keyscanTargets(ctx context.Context, cfg *collectors.Config) ([]collectors.Target, error) {
-	if cfg.Database == nil {
-		if len(cfg.Inventory) == 0 {
-			return nil, usageErr("no targets: the config needs a database section or an inventory list")
-		}
-		return cfg.Inventory, nil
-	}
-	r := &collectors.Runner{
-		Collectors: []collectors.Collector{database.New(cfg)},
-		Selected:   map[string]bool{collectors.NameDatabase: true},
-		Timeout:    cfg.CollectorTimeouts(),
-		Tool:       collectors.Tool{Name: "csaudit", Version: a.version},
-		Now:        a.now,
-	}
-	s, err := r.Run(ctx)
-	if err != nil {
-		return nil, fatal(err)
-	}
-	if len(s.CollectorErrors) > 0 && s.DB["host"] == nil {
-		return nil, fatal(fmt.Errorf("database: %s", s.CollectorErrors[0].Error))
-	}
-	return collectors.TargetsFromDB(s.DB), nil
-}

@@ -81,7 +81,7 @@ func collect(t testing.TB, cfg *collectors.Config) (*collectors.Part, error) {
 
 // snapshotJSON merges the part into a snapshot and encodes it, as the CLI does.
 func snapshotJSON(t testing.TB, p *collectors.Part) []byte {
-	s := collectors.New(collectors.Tool{Name: "csaudit", Version: "test"}, labgen.DefaultNow)
+	s := collectors.NewSnapshot(collectors.Tool{Name: "csaudit", Version: "test"}, labgen.DefaultNow)
 	collectors.Merge(s, p)
 	b, err := json.Marshal(s)
 	if err != nil {

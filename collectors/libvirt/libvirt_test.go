@@ -89,7 +89,7 @@ func TestSharedPoolAgainstLibvirtd(t *testing.T) {
 	if diff := cmp.Diff(wantDomains, d.Domains); diff != "" {
 		t.Error(diff)
 	}
-	snap := collectors.New(collectors.Tool{}, time.Now())
+	snap := collectors.NewSnapshot(collectors.Tool{}, time.Now())
 	collectors.Merge(snap, hp)
 	collectors.Merge(snap, lp)
 	if got := snap.Hosts["h1"]; got.Domains == nil || got.Listeners == nil {

@@ -67,9 +67,9 @@ type Collector struct {
 
 // New builds the local collector; local.root defaults to "/".
 func New(cfg *collectors.Config) collectors.Collector {
-	root := "/"
-	if cfg != nil && cfg.Local != nil && cfg.Local.Root != "" {
-		root = cfg.Local.Root
+	root := collectors.DefaultLocalRoot
+	if cfg != nil {
+		root = cfg.LocalRoot()
 	}
 	return &Collector{root: root, now: time.Now}
 }

@@ -125,7 +125,7 @@ func inert(r rune) rune {
 		return r
 	case r < 0x20, r >= 0x7F && r <= 0x9F:
 		return -1
-	case report.Reorders(r):
+	case report.IsBidiControl(r):
 		return -1
 	}
 	return r

@@ -258,7 +258,7 @@ func Clean(s string) string {
 			return ' '
 		case unicode.IsControl(r):
 			return -1
-		case report.Reorders(r):
+		case report.IsBidiControl(r):
 			return -1
 		}
 		return r
@@ -287,4 +287,24 @@ func wrap(s string, width int) string {
 		line += n
 	}
 	return b.String()
+}
+
+// WriteDiff prints the changes between two reports, one line each.
+func WriteDiff(w io.Writer, d *report.Changes) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d added, %d resolved, %d still open, %d checks changed status\n",
+		len(d.Added), len(d.Fixed), d.Still, len(d.Checks))
+	for _, sec := range []struct {
+		mark string
+		fs   []report.Finding
+	}{{"+", d.Added}, {"-", d.Fixed}} {
+		for _, f := range sec.fs {
+			fmt.Fprintf(&b, "%s %-8s %-14s %s %s: %s\n", sec.mark, f.Severity, Clean(f.CheckID), Clean(f.Resource.Type), Clean(f.Resource.Name), Clean(f.Message))
+		}
+	}
+	for _, c := range d.Checks {
+		fmt.Fprintf(&b, "~ %s %s → %s  %s\n", Clean(c.ID), c.Was, c.Now, Clean(c.Note))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
