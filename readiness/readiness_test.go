@@ -93,6 +93,7 @@ func TestHostRules(t *testing.T) {
 		{name: "last Up and Enabled host", host: "c21-h1", noGo: []string{ruleLastHost + " c21-h1", rulePlacement + " vm-2101"}},
 		{name: "router mid-migration", host: "c22-h1", noGo: []string{ruleRouter + " vm-2201"}},
 		{name: "router's destination", host: "c22-h2", noGo: []string{ruleRouter + " vm-2201"}},
+		{name: "router running", host: "c29-h1", plan: map[string]string{"vm-2901": "c29-h2"}},
 		{name: "VM HA manager off in the zone", host: "c23-h1", noGo: []string{ruleHA + " c23-h1"}},
 		{name: "other host preparing", host: "c25-h2", noGo: []string{ruleState + " c25-h1"}},
 		{name: "host already preparing", host: "c25-h1", noGo: []string{ruleState + " c25-h1"}},
@@ -164,6 +165,11 @@ func TestEvidence(t *testing.T) {
 	mv := res.Readiness.Hosts[0].Moves[0]
 	if mv.CPUMHz != 8000 || mv.RAMBytes != 8*gib || mv.From.Name != "c14-h1" || mv.VM.UUID != uid(kVM, 1401) {
 		t.Errorf("custom move: %+v", mv)
+	}
+
+	// A router is filed and moved as a router.
+	if mv := judge(t, s, "c29-h1", "", Options{}).Readiness.Hosts[0].Moves; len(mv) != 1 || mv[0].VM.Type != "router" || mv[0].RAMBytes != 512<<20 {
+		t.Errorf("router move: %+v", mv)
 	}
 
 	// Commands carry only well-formed uuids.
