@@ -262,7 +262,7 @@ func TestClusterDrain(t *testing.T) {
 	}
 
 	res = judge(t, s, "", "c01-go", Options{})
-	if res.NoGo() || len(res.Readiness.Hosts) != 2 {
+	if res.NoGo() || len(res.Readiness.Hosts) != 3 || res.Readiness.Hosts[2].Verdict != report.InMaintenance {
 		t.Fatalf("c01 drain: %v %+v", reasons(res), res.Readiness.Hosts)
 	}
 	// h1's VMs go to h2, then leave again for h1 when h2 drains.
@@ -279,7 +279,7 @@ func TestResolve(t *testing.T) {
 		t.Fatalf("unknown host: %v", err)
 	}
 	_, err = Resolve(s, "c01", "")
-	if !errors.As(err, &ne) || len(ne.Candidates) != 2 || !strings.Contains(err.Error(), uid(kHost, 11)) {
+	if !errors.As(err, &ne) || len(ne.Candidates) != 3 || !strings.Contains(err.Error(), uid(kHost, 11)) {
 		t.Fatalf("partial name: %v", err)
 	}
 	_, err = Resolve(s, "dup-host", "")

@@ -44,11 +44,14 @@ func Judge(s *collectors.Snapshot, t Target, o Options) (*Result, error) {
 		rd.Mode = "host"
 		drain = []*host{cl.hosts[t.HostID]}
 	}
+	if len(drain) == 0 {
+		return nil, fmt.Errorf("cluster %s has no hypervisor host in the snapshot", cl.cluster.name)
+	}
 	rd.Verdict = report.Go
 	for i, h := range drain {
 		if t.HostID == "" && h.state == "Maintenance" {
 			// Already down for maintenance: nothing to drain, and no destination.
-			rd.Hosts = append(rd.Hosts, report.ReadinessHost{Host: h.res(), Verdict: report.Go, Moves: []report.Move{}})
+			rd.Hosts = append(rd.Hosts, report.ReadinessHost{Host: h.res(), Verdict: report.InMaintenance, Moves: []report.Move{}})
 			continue
 		}
 		step := sm.drain(h)

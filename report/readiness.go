@@ -6,6 +6,8 @@ const (
 	NoGo = "no-go"
 	// NotSimulated marks the hosts of a cluster drain after the one it stops at.
 	NotSimulated = "not simulated"
+	// InMaintenance marks the hosts of a cluster drain already in Maintenance.
+	InMaintenance = "in maintenance"
 )
 
 // Readiness is the go/no-go for putting a host (or, one after another, every
