@@ -75,6 +75,14 @@ func TestReadinessCommand(t *testing.T) {
 		}
 	}
 
+	// The saved evidence gives the same verdict without the database.
+	r = csaudit(t, "readiness", "--snapshot", filepath.Join(out, pipeline.SnapshotFile), "--host", "c03-h1", "--format", "json")
+	var again report.Report
+	if err := json.Unmarshal([]byte(r.stdout), &again); r.code() != 0 || err != nil || again.Readiness == nil ||
+		again.Readiness.Hosts[0].Moves[0].To.Name != "c03-h2" || again.Snapshot.SHA256 != rep.Snapshot.SHA256 {
+		t.Errorf("--snapshot: exit %d, %v, %v", r.code(), r.err, err)
+	}
+
 	r = run("--host", "c05-h1", "--format", "json")
 	if r.code() != 1 || !strings.Contains(r.stdout, "cluster.memory.allocated.capacity.disablethreshold") {
 		t.Errorf("no-go host: exit %d, %v\n%s", r.code(), r.err, r.stdout)
