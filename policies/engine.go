@@ -114,6 +114,11 @@ func loadFS(fsys fs.FS, root, prefix string) ([]*Module, error) {
 			return nil
 		}
 		name := prefix + p
+		// A FIFO or device named *.rego would block or never end; a symlink
+		// is followed to what it names, which must be a regular file too.
+		if st, err := fs.Stat(fsys, p); err != nil || !st.Mode().IsRegular() {
+			return fmt.Errorf("policy %s: not a regular file", name)
+		}
 		b, err := fs.ReadFile(fsys, p)
 		if err != nil {
 			return fmt.Errorf("policy %s: %w", name, err)
