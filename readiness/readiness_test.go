@@ -94,6 +94,7 @@ func TestHostRules(t *testing.T) {
 		{name: "router mid-migration", host: "c22-h1", noGo: []string{ruleRouter + " vm-2201"}},
 		{name: "router's destination", host: "c22-h2", noGo: []string{ruleRouter + " vm-2201"}},
 		{name: "router running", host: "c29-h1", plan: map[string]string{"vm-2901": "c29-h2"}},
+		{name: "host affinity", host: "c30-h1", plan: map[string]string{"vm-3001": "c30-h3"}},
 		{name: "VM HA manager off in the zone", host: "c23-h1", noGo: []string{ruleHA + " c23-h1"}},
 		{name: "other host preparing", host: "c25-h2", noGo: []string{ruleState + " c25-h1"}},
 		{name: "host already preparing", host: "c25-h1", noGo: []string{ruleState + " c25-h1"}},
