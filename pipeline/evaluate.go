@@ -41,30 +41,35 @@ func Evaluate(ctx context.Context, env Env, eng *policies.Engine, snap *collecto
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: %w", err)
 	}
-	now := env.now().UTC()
+	r := Base(env, snap, raw)
+	r.Checks, r.Findings, r.PolicyParams = checks, findings, eng.Params()
+	// Findings a guarded fix exists for say so (fix_id and a step).
+	remediate.Annotate(snap, r.Findings)
+	r.ApplyWaivers(ws, r.GeneratedAt)
+	r.Finalize()
+	return r, nil
+}
+
+// Base is the report of a snapshot before any verdict: the tool, the
+// evidence's digest, the target and the collector errors. Evaluate adds the
+// checks; readiness adds its own.
+func Base(env Env, snap *collectors.Snapshot, raw []byte) *report.Report {
 	r := &report.Report{
 		Schema:      report.SchemaVersion,
 		Tool:        report.Tool{Name: "csaudit", Version: env.Version},
-		GeneratedAt: now,
+		GeneratedAt: env.now().UTC(),
 		Snapshot: report.SnapshotRef{
 			SHA256:      collectors.SHA256(raw),
 			CollectedAt: snap.Meta.CollectedAt,
 			DBNow:       snap.Meta.DBNow,
 		},
-		Target:       Target(snap),
-		Checks:       checks,
-		Findings:     findings,
-		Lab:          snap.Meta.Lab,
-		PolicyParams: eng.Params(),
+		Target: Target(snap),
+		Lab:    snap.Meta.Lab,
 	}
 	for _, e := range snap.CollectorErrors {
 		r.CollectorErrors = append(r.CollectorErrors, report.CollectorError(e))
 	}
-	// Findings a guarded fix exists for say so (fix_id and a step).
-	remediate.Annotate(snap, r.Findings)
-	r.ApplyWaivers(ws, now)
-	r.Finalize()
-	return r, nil
+	return r
 }
 
 // Target summarises the audited cloud from the snapshot's tables.
