@@ -77,12 +77,7 @@ and waivers it was audited with.`,
 				return fatal(err)
 			}
 			r, snap, raw := res.Report, res.Snapshot, res.Raw
-			extra := map[string][]byte{}
-			if out != "" {
-				r.Snapshot.File = pipeline.SnapshotFile
-				extra[pipeline.SnapshotFile] = raw
-			}
-			if err := pipeline.Write(env, r, o, extra); err != nil {
+			if err := pipeline.WriteEvidence(env, r, o, raw); err != nil {
 				return fatal(err)
 			}
 			if history != "" {

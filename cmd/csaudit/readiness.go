@@ -68,12 +68,7 @@ ambiguous host or cluster name: the candidates are listed with their uuids).`,
 			}
 			r := pipeline.Base(env, snap, raw)
 			res.Apply(r)
-			extra := map[string][]byte{}
-			if out != "" {
-				r.Snapshot.File = pipeline.SnapshotFile
-				extra[pipeline.SnapshotFile] = raw
-			}
-			if err := pipeline.Write(env, r, o, extra); err != nil {
+			if err := pipeline.WriteEvidence(env, r, o, raw); err != nil {
 				return fatal(err)
 			}
 			if res.NoGo() {
