@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/csaudit/csaudit/collectors"
 	"github.com/csaudit/csaudit/policies"
@@ -27,7 +28,8 @@ func Engine(ctx context.Context, cfg *collectors.Config, dirs []string) (*polici
 	if _, err := policies.MergeParams(defaults, cfg.Policies.Params); err != nil {
 		return nil, fmt.Errorf("config %s: %w", cfg.Path, err)
 	}
-	return policies.New(ctx, policies.Options{Dirs: all, Params: cfg.Policies.Params})
+	return policies.New(ctx, policies.Options{Dirs: all, Params: cfg.Policies.Params,
+		Timeout: time.Duration(cfg.Timeouts[collectors.TimeoutEvaluation])})
 }
 
 // Evaluate runs the checks over the snapshot (raw is its exact JSON) and
