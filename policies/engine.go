@@ -61,10 +61,10 @@ type Engine struct {
 	checkTimeout time.Duration
 	headroom     uint64
 	checks       []*Check
-	compiler *ast.Compiler
-	store    storage.Store
-	query    rego.PreparedEvalQuery
-	params   map[string]any
+	compiler     *ast.Compiler
+	store        storage.Store
+	query        rego.PreparedEvalQuery
+	params       map[string]any
 }
 
 // Module is one parsed policy file.
