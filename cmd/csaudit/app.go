@@ -102,6 +102,7 @@ Exit status: 0 no unwaived finding at or above --fail-on, 1 there is one (or, wi
 		}
 	}
 	root.AddCommand(a.auditCmd(), a.collectCmd(), a.reportCmd(), a.checksCmd(), a.diffCmd(), a.sshCmd(), a.versionCmd(), a.labCmd())
+	root.AddCommand(a.advisoriesCmd())
 	return root
 }
 
@@ -296,7 +297,11 @@ func (a *app) engine(ctx context.Context, cfg *collectors.Config, dirs []string)
 	if _, err := policies.MergeParams(defaults, cfg.Policies.Params); err != nil {
 		return nil, fatal(fmt.Errorf("config %s: %w", cfg.Path, err))
 	}
-	e, err := policies.New(ctx, policies.Options{Dirs: all, Params: cfg.Policies.Params})
+	adv, err := loadAdvisories(cfg)
+	if err != nil {
+		return nil, err
+	}
+	e, err := policies.New(ctx, policies.Options{Dirs: all, Params: cfg.Policies.Params, Advisories: adv})
 	if err != nil {
 		return nil, fatal(err)
 	}

@@ -31,6 +31,7 @@ func (a *app) auditCmd() *cobra.Command {
 		waivers     string
 		policyDirs  []string
 		history     string
+		advisories  string
 	)
 	cmd := &cobra.Command{
 		Use:   "audit",
@@ -63,6 +64,9 @@ and waivers it was audited with.`,
 			}
 			cfg, err := a.loadConfig(src.config)
 			if err != nil {
+				return err
+			}
+			if err := setAdvisories(cfg, advisories); err != nil {
 				return err
 			}
 			// Waivers and policies are validated before anything is collected.
@@ -106,6 +110,7 @@ and waivers it was audited with.`,
 	cmd.Flags().StringVar(&waivers, "waivers", "", "waiver file (YAML); overrides the config's waivers")
 	cmd.Flags().StringArrayVar(&policyDirs, "policy-dir", nil, "extra directory of Rego checks (repeatable)")
 	cmd.Flags().StringVar(&history, "history", "", "append this run's summary to DIR/history.jsonl")
+	cmd.Flags().StringVar(&advisories, "advisories", "", "advisory data file replacing the embedded one (advisories.tsv format; overrides the config's advisories:)")
 	return cmd
 }
 
@@ -149,6 +154,7 @@ func (a *app) evaluate(ctx context.Context, eng *policies.Engine, snap *collecto
 		Findings:     findings,
 		Lab:          snap.Meta.Lab,
 		PolicyParams: eng.Params(),
+		AdvisoryData: eng.Advisories().Summary(),
 	}
 	for _, e := range snap.CollectorErrors {
 		r.CollectorErrors = append(r.CollectorErrors, report.CollectorError(e))

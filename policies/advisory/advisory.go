@@ -187,18 +187,9 @@ type Data struct {
 	Entries    []Entry `json:"entries"`
 }
 
-// Summary is what a report records about the data it was judged with.
-type Summary struct {
-	Source     string `json:"source"`
-	Date       string `json:"date"`
-	SHA256     string `json:"sha256"`
-	Advisories int    `json:"advisories"`
-	KnownBugs  int    `json:"known_bugs"`
-}
-
-// Summary counts the entries.
-func (d *Data) Summary() Summary {
-	s := Summary{Source: d.Source, Date: d.Date, SHA256: d.SHA256}
+// Summary is what a report records about the data.
+func (d *Data) Summary() *report.AdvisoryData {
+	s := &report.AdvisoryData{Source: d.Source, Date: d.Date, SHA256: d.SHA256}
 	for _, e := range d.Entries {
 		if e.Kind == "bug" {
 			s.KnownBugs++
