@@ -22,13 +22,14 @@ import data.csaudit.lib
 
 max_age_days := 180
 
-age_days := (lib.db_now_ns - time.parse_ns("2006-01-02", match.advisory_data.date)) / (86400 * 1000000000)
+# Whole days.
+age_days := floor((lib.db_now_ns - time.parse_ns("2006-01-02", match.advisory_data.date)) / (86400 * 1000000000))
 
 deny contains f if {
 	age_days > max_age_days
 	f := {
 		"resource": {"type": "advisory_data", "name": match.advisory_data.source},
-		"message": sprintf("the advisory data (%s) is %d days old at db_now, more than %d: advisories published since are not judged", [match.data_label, floor(age_days), max_age_days]),
-		"evidence": {"source": match.advisory_data.source, "date": match.advisory_data.date, "sha256": match.advisory_data.sha256, "age_days": floor(age_days)},
+		"message": sprintf("the advisory data (%s) is %d days old at db_now, more than %d: advisories published since are not judged", [match.data_label, age_days, max_age_days]),
+		"evidence": {"source": match.advisory_data.source, "date": match.advisory_data.date, "sha256": match.advisory_data.sha256, "age_days": age_days},
 	}
 }
