@@ -16,7 +16,8 @@ import (
 
 // cloudAt is a small snapshot: two Up management servers, and when hv two
 // KVM agents, an SSVM agent and a XenServer host, all at version, and a
-// SharedMountPoint pool; settings as given (absent ones cannot be judged).
+// SharedMountPoint pool, a webhook, a MinIO object store, an OAuth provider
+// and a backup repository; settings as given (absent ones cannot be judged).
 func cloudAt(t *testing.T, version string, hv bool, settings map[string]string) []byte {
 	t.Helper()
 	covered := map[string]any{"collector": "database", "selected": true, "collected": []string{"x"}}
@@ -29,6 +30,13 @@ func cloudAt(t *testing.T, version string, hv bool, settings map[string]string) 
 		}
 		pools["1"] = map[string]any{"id": 1, "uuid": "uuid-p1", "name": "p1", "pool_type": "SharedMountPoint", "removed": nil}
 	}
+	feature := func(row map[string]any) map[string]any {
+		if !hv {
+			return map[string]any{}
+		}
+		row["id"], row["removed"] = 1, nil
+		return map[string]any{"1": row}
+	}
 	ms := map[string]any{}
 	for _, id := range []string{"1", "2"} {
 		ms[id] = map[string]any{"id": id, "msid": id, "uuid": "uuid-ms" + id, "name": "ms-" + id, "state": "Up", "version": version,
@@ -39,12 +47,15 @@ func cloudAt(t *testing.T, version string, hv bool, settings map[string]string) 
 		st[k] = map[string]any{"value": v, "default": nil}
 	}
 	b, err := json.Marshal(map[string]any{
-		"schema":   "csaudit.snapshot/v1",
-		"meta":     map[string]any{"db_now": "2026-11-22T10:00:00Z", "collectors": map[string]any{"database": map[string]any{"selected": true}}},
-		"db":       map[string]any{"mshost": ms, "host": hosts, "storage_pool": pools},
+		"schema": "csaudit.snapshot/v1",
+		"meta":   map[string]any{"db_now": "2026-11-22T10:00:00Z", "collectors": map[string]any{"database": map[string]any{"selected": true}}},
+		"db": map[string]any{"mshost": ms, "host": hosts, "storage_pool": pools,
+			"webhook": feature(map[string]any{"name": "w"}), "object_store": feature(map[string]any{"object_provider_name": "MinIO"}),
+			"oauth_provider": feature(map[string]any{"provider": "google"}), "backup_repository": feature(map[string]any{"name": "nas"})},
 		"settings": st,
 		"hosts":    map[string]any{},
-		"coverage": map[string]any{"db.mshost": covered, "db.host": covered, "db.storage_pool": covered, "settings": covered},
+		"coverage": map[string]any{"db.mshost": covered, "db.host": covered, "db.storage_pool": covered, "settings": covered,
+			"db.webhook": covered, "db.object_store": covered, "db.oauth_provider": covered, "db.backup_repository": covered},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -83,11 +94,10 @@ func advisoryFindings(t *testing.T, e *Engine, snap []byte) map[string]report.Fi
 }
 
 // judgeable reports whether the snapshots below can show one of the entry's
-// necessary conditions off: a setting they set, the hypervisor, the pool
-// type. Tables (webhook, object_store, …) are never collected.
+// necessary conditions off: every kind the parser reads is collected there.
 func judgeable(e advisory.Entry) bool {
 	for _, c := range e.Conditions {
-		if c.Gating && (c.Kind == "setting" || c.Kind == "setting_lacks" || c.Kind == "hypervisor" || c.Kind == "pool_type") {
+		if c.Gating {
 			return true
 		}
 	}

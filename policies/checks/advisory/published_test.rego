@@ -124,3 +124,14 @@ test_no_up_server_uses_installed if {
 	])
 	td.ids(check.deny)["CVE-SAML"] with input as down with data.csaudit.advisories as td.advisories
 }
+
+# A table csaudit collected and found empty shows the feature unused; an
+# uncollected one cannot be judged.
+test_table_condition if {
+	base := td.cloud("4.20.3.0", null, {})
+	none := object.union(base, {"coverage": {"db.webhook": td.covered}, "db": {"webhook": {}}})
+	td.by_id(check.deny)["CVE-HOOK"].severity == "info" with input as none with data.csaudit.advisories as td.advisories
+	one := object.union(none, {"db": {"webhook": {"1": {"id": 1, "name": "w", "removed": null}}}})
+	td.by_id(check.deny)["CVE-HOOK"].severity == "high" with input as one with data.csaudit.advisories as td.advisories
+	td.by_id(check.deny)["CVE-HOOK"].evidence.exposure == "not judged" with input as base with data.csaudit.advisories as td.advisories
+}

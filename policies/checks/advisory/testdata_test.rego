@@ -47,7 +47,13 @@ bug := entry("1234 (fix PR 1235)", {
 	"fixed_text": "4.19.1.0", "detectable_by": "hosts with hypervisor_type XenServer", "conditions": [hypervisor("XenServer")],
 })
 
-advisories := {"source": "test", "date": "2026-08-21", "sha256": "x", "entries": {e.id: e | some e in [saml, quota, kvm, old, bug]}}
+hook := entry("CVE-HOOK", {
+	"affected": [[cond("=", [4, 20, 3, 0])]], "fixed": [[4, 20, 3, 1]], "fixed_text": "4.20.3.1",
+	"detectable_by": "webhooks configured (rows in webhook table)",
+	"conditions": [{"kind": "table", "table": "webhook", "text": "webhooks configured (rows in webhook table)", "gating": true}],
+})
+
+advisories := {"source": "test", "date": "2026-08-21", "sha256": "x", "entries": {e.id: e | some e in [saml, quota, kvm, old, bug, hook]}}
 
 covered := {"collector": "database", "selected": true, "collected": ["x"]}
 
