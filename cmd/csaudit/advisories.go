@@ -201,3 +201,15 @@ func (a *app) plannedTable(d *report.AdvisoryData, version string, rows []planne
 	_, err := fmt.Fprint(a.stdout, b.String())
 	return err
 }
+
+// showAdvisoryData ends `checks show` of an advisory check with the data it
+// judges with.
+func (a *app) showAdvisoryData(e *policies.Engine, c *policies.Check) error {
+	if !strings.HasPrefix(c.Package, policies.CheckPrefix+"advisory.") {
+		return nil
+	}
+	d := e.Advisories().Summary()
+	_, err := fmt.Fprintf(a.stdout, "advisory data: %s, newest advisory %s (%d advisories, %d known bugs); `csaudit advisories list` prints it, docs/advisories.md explains it\n",
+		table.Clean(d.Source), d.Date, d.Advisories, d.KnownBugs)
+	return err
+}

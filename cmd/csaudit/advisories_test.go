@@ -160,6 +160,9 @@ func TestAdvisoriesList(t *testing.T) {
 	if r.err != nil || !strings.Contains(r.stdout, "CVE-2024-41107") || !strings.Contains(r.stdout, "exposed when: saml2.enabled=true") {
 		t.Errorf("table: %v\n%s", r.err, r.stdout)
 	}
+	if r := csaudit(t, "checks", "show", "CSA-ADV-001"); r.err != nil || !strings.Contains(r.stdout, "advisory data: embedded, newest advisory "+all.AdvisoryData.Date) {
+		t.Errorf("checks show CSA-ADV-001: %v\n%s", r.err, r.stdout)
+	}
 	for _, args := range [][]string{{"--version", "latest"}, {"--format", "xml"}, {"--advisories", filepath.Join(t.TempDir(), "none.tsv")}} {
 		if r := csaudit(t, append([]string{"advisories", "list"}, args...)...); r.code() != 2 {
 			t.Errorf("advisories list %v: exit %d, want 2 (%v)", args, r.code(), r.err)

@@ -353,7 +353,10 @@ func (a *app) checksCmd() *cobra.Command {
 			}
 			for _, c := range e.Checks() {
 				if strings.EqualFold(c.ID, args[0]) {
-					return a.showCheck(c)
+					if err := a.showCheck(c); err != nil {
+						return err
+					}
+					return a.showAdvisoryData(e, c)
 				}
 			}
 			return usageErr("no check %q (see `csaudit checks list`)", args[0])
