@@ -88,17 +88,44 @@ side_versions[side] := {c.version | some c in components; c.side == side} if {
 	some side in {"management_server", "kvm_agent", "system_vm"}
 }
 
-# id -> the components an entry affects; only entries that affect something.
-hits[id] := comps if {
-	some id, e in entries
-	vs := {v | some side in e.sides; some v in object.get(side_versions, side, set()); affects(e, version(v))}
-	count(vs) > 0
-	comps := {c | some c in components; c.side in e.sides; c.version in vs}
+# side -> version -> the components there, and a summary for messages; built
+# once, so an advisory's findings never rescan thousands of hosts.
+members[side][v] := [c | some c in components; c.side == side; c.version == v] if {
+	some side, vs in side_versions
+	some v in vs
 }
 
-considered(e) := {c | some c in components; c.side in e.sides}
+summaries[side][v] := {
+	"version": v,
+	"role": ms[0].role,
+	"rank": role_rank[ms[0].role],
+	"count": count(ms),
+	"servers": array.slice(sort([sprintf("%v", [c.resource.name]) | some c in ms]), 0, 20),
+} if {
+	some side, by_version in members
+	some v, ms in by_version
+}
 
-whole_cloud(id) if count(hits[id]) == count(considered(entries[id]))
+# id -> the [side, version] pairs an entry affects; only entries that affect
+# something running.
+hits[id] := keys if {
+	some id, e in entries
+	keys := {[side, v] |
+		some side in e.sides
+		some v in object.get(side_versions, side, set())
+		affects(e, version(v))
+	}
+	count(keys) > 0
+}
+
+# Everything the entry concerns is affected.
+whole_cloud(id) if {
+	every side in entries[id].sides {
+		every v in object.get(side_versions, side, set()) {
+			[side, v] in hits[id]
+		}
+	}
+}
 
 # --- Exposure ---
 
@@ -115,6 +142,10 @@ setting_values(name) := {v |
 	)
 	is_string(v)
 }
+
+hypervisors_present := {h.hypervisor_type | some h in lib.routing_hosts}
+
+pool_types_present := {p.pool_type | some p in lib.live_rows("storage_pool")}
 
 state(c) := "unknown" if {
 	c.kind in {"setting", "setting_lacks"}
@@ -139,8 +170,7 @@ state(c) := "unknown" if {
 	not covered("db.host")
 } else := "on" if {
 	c.kind == "hypervisor"
-	some h in lib.routing_hosts
-	h.hypervisor_type == c.value
+	c.value in hypervisors_present
 } else := "off" if {
 	c.kind == "hypervisor"
 } else := "unknown" if {
@@ -148,8 +178,7 @@ state(c) := "unknown" if {
 	not covered("db.storage_pool")
 } else := "on" if {
 	c.kind == "pool_type"
-	some p in lib.live_rows("storage_pool")
-	p.pool_type == c.value
+	c.value in pool_types_present
 } else := "off" if {
 	c.kind == "pool_type"
 } else := "unknown" if {
@@ -175,24 +204,22 @@ judged(e) := [object.union(
 
 # not exposed: a necessary condition is seen off. exposed: every condition
 # csaudit reads holds, or the data says the version alone decides.
-exposure(e) := "not exposed" if {
-	some j in judged(e)
+exposure(e, judgement) := "not exposed" if {
+	some j in judgement
 	j.gating
 	j.state == "off"
 } else := "exposed" if {
-	count(e.conditions) > 0
-	every j in judged(e) {
+	count(judgement) > 0
+	every j in judgement {
 		j.state == "on"
 	}
 } else := "exposed" if {
 	startswith(e.detectable_by, "version only")
 } else := "not judged"
 
-off_conditions(e) := [j.condition | some j in judged(e); j.gating; j.state == "off"]
+severity(_, "not exposed") := "info"
 
-severity(e) := "info" if exposure(e) == "not exposed"
-
-else := e.severity
+severity(e, x) := e.severity if x != "not exposed"
 
 # --- Findings ---
 
@@ -209,18 +236,15 @@ max_names := 5
 role_rank := {"management server": 0, "KVM agent": 1, "system VM agent": 2}
 
 # Affected servers grouped by version and role, management servers first.
-groups(e, comps) := [g |
-	some v in sort({c.version | some c in comps})
-	some rank in sort({role_rank[c.role] | some c in comps; c.version == v})
-	members := [c | some c in comps; c.version == v; role_rank[c.role] == rank]
-	g := {
-		"version": v,
-		"role": members[0].role,
-		"fixed_in": fix_text(e, version(v)),
-		"count": count(members),
-		"servers": array.slice(sort([sprintf("%v", [c.resource.name]) | some c in members]), 0, 20),
-	}
+groups(e, keys) := [object.union(g, {"fixed_in": fix_text(e, version(g.version))}) |
+	some k in sort([[s.version, s.rank, side] |
+		some [side, v] in keys
+		s := summaries[side][v]
+	])
+	g := object.remove(summaries[k[2]][k[0]], ["rank"])
 ]
+
+server_group(e, c) := [{"version": c.version, "role": c.role, "count": 1, "servers": [sprintf("%v", [c.resource.name])], "fixed_in": fix_text(e, version(c.version))}]
 
 group_text(g) := sprintf("%s %s runs %s (%s)", [g.role, names_text(g), g.version, g.fixed_in]) if g.count == 1
 
@@ -230,22 +254,22 @@ names_text(g) := concat(", ", g.servers) if g.count <= max_names
 
 else := sprintf("%s and %d more", [concat(", ", array.slice(g.servers, 0, max_names)), g.count - max_names])
 
-message(e, comps) := sprintf("%s%s affects this cloud: %s", [prefix(e), described(e), concat("; ", [group_text(g) | some g in groups(e, comps)])])
+message(e, gs, x, judgement) := sprintf("%s%s affects this cloud: %s", [prefix(x, judgement), described(e), concat("; ", [group_text(g) | some g in gs])])
 
-prefix(e) := sprintf("not exposed (not so in this cloud: %s): ", [concat("; ", off_conditions(e))]) if exposure(e) == "not exposed"
+prefix(x, judgement) := sprintf("not exposed (not so in this cloud: %s): ", [concat("; ", [j.condition | some j in judgement; j.gating; j.state == "off"])]) if x == "not exposed"
 
 else := ""
 
 # Remediation: diagnose (what runs), verify (is the feature in use), interim
 # mitigation, then upgrade in the upgrade guide's order.
-steps(e, comps) := [s |
+steps(e, gs) := [s |
 	some s in array.concat(
 		array.concat(
 			["Confirm the versions running (commands below): the finding names the servers that run an affected release."],
 			[x | count(e.conditions) > 0; x := sprintf("Check whether the affected feature is in use: %s.", [trim_right(e.detectable_by, ".")])],
 		),
 		array.concat(
-			array.concat(interim(e), upgrade_steps(e, comps)),
+			array.concat(interim(e), upgrade_steps(e, gs)),
 			after(e),
 		),
 	)
@@ -261,14 +285,14 @@ after(e) := [sprintf("After upgrading: %s", [trim_space(rest)])] if {
 	rest := substring(e.mitigation, 8, -1)
 } else := []
 
-fixes(e, comps) := sort({g.fixed_in | some g in groups(e, comps)})
+fixes(gs) := sort({g.fixed_in | some g in gs})
 
 upgrade_steps(e, _) := ["No fixed release is published: keep the interim measure and follow the advisory for a fix."] if {
 	count(e.fixed) == 0
 }
 
-upgrade_steps(e, comps) := array.concat(
-	[sprintf("Upgrade the management servers first (%s), following that release's upgrade notes with a database backup taken before.", [concat("; ", fixes(e, comps))])],
+upgrade_steps(e, gs) := array.concat(
+	[sprintf("Upgrade the management servers first (%s), following that release's upgrade notes with a database backup taken before.", [concat("; ", fixes(gs))])],
 	array.concat(
 		[x | "kvm_agent" in e.sides; x := "Then upgrade the cloudstack-agent package on every KVM host to the same release and restart the agent."],
 		[x | "system_vm" in e.sides; x := "Then bring the system VMs to the release: once no template or volume copy is in progress, reboot the secondary storage VM and console proxies so they run the upgraded code."],
@@ -289,11 +313,11 @@ commands(e) := array.concat(
 	),
 )
 
-finding(id, resource, comps) := {
+finding(id, resource, gs) := {
 	"resource": resource,
 	"discriminator": id,
-	"severity": severity(e),
-	"message": message(e, comps),
+	"severity": severity(e, x),
+	"message": message(e, gs, x, judgement),
 	"evidence": {
 		"id": e.id,
 		"kind": e.kind,
@@ -303,29 +327,32 @@ finding(id, resource, comps) := {
 		"summary": e.summary,
 		"affected_ranges": e.affected_text,
 		"fixed_in": e.fixed_text,
-		"affected": groups(e, comps),
-		"exposure": exposure(e),
-		"conditions": judged(e),
+		"affected": gs,
+		"exposure": x,
+		"conditions": judgement,
 		"source": e.source,
 		"data": data_label,
 	},
-	"steps": steps(e, comps),
+	"steps": steps(e, gs),
 	"commands": commands(e),
 } if {
 	e := entries[id]
+	judgement := judged(e)
+	x := exposure(e, judgement)
 }
 
 # One finding per entry on the cloud when everything it concerns is affected,
 # else one on each affected server.
 findings(kind) := {f |
-	some id, comps in hits
+	some id, keys in hits
 	entries[id].kind == kind
 	whole_cloud(id)
-	f := finding(id, {"type": "cloud", "name": "cloud"}, comps)
+	f := finding(id, {"type": "cloud", "name": "cloud"}, groups(entries[id], keys))
 } | {f |
-	some id, comps in hits
+	some id, keys in hits
 	entries[id].kind == kind
 	not whole_cloud(id)
-	some c in comps
-	f := finding(id, c.resource, {c})
+	some [side, v] in keys
+	some c in members[side][v]
+	f := finding(id, c.resource, server_group(entries[id], c))
 }
