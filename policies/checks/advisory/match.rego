@@ -292,7 +292,7 @@ upgrade_steps(e, _) := ["No fixed release is published: keep the interim measure
 }
 
 upgrade_steps(e, gs) := array.concat(
-	[sprintf("Upgrade the management servers first (%s), following that release's upgrade notes with a database backup taken before.", [concat("; ", fixes(gs))])],
+	[sprintf("Upgrade the management servers first, following the release's upgrade notes with a database backup taken before: %s.", [concat("; ", fixes(gs))])],
 	array.concat(
 		[x | "kvm_agent" in e.sides; x := "Then upgrade the cloudstack-agent package on every KVM host to the same release and restart the agent."],
 		[x | "system_vm" in e.sides; x := "Then bring the system VMs to the release: once no template or volume copy is in progress, reboot the secondary storage VM and console proxies so they run the upgraded code."],

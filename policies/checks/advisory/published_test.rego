@@ -107,7 +107,8 @@ test_remediation_order if {
 	startswith(s[0], "Confirm")
 	startswith(s[1], "Check whether")
 	s[2] == "Until upgraded: Set saml2.enabled=false."
-	startswith(s[3], "Upgrade the management servers first (fixed in 4.19.1.0)")
+	startswith(s[3], "Upgrade the management servers first")
+	endswith(s[3], ": fixed in 4.19.1.0.")
 	k := fs["CVE-KVM"].steps
 	i := [n | some n, x in k; startswith(x, "Upgrade the management servers")][0]
 	j := [n | some n, x in k; contains(x, "cloudstack-agent")][0]
