@@ -239,3 +239,25 @@ func TestBadFilesNameFileAndLine(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+// TestOperators: each operator just inside and just outside its bound.
+func TestOperators(t *testing.T) {
+	for _, c := range []struct {
+		cond    string
+		in, out string
+	}{
+		{">=4.19.1", "4.19.1.0", "4.19.0.99"},
+		{">4.19.1", "4.19.1.1", "4.19.1.0"},
+		{"<=4.19.1", "4.19.1.0", "4.19.1.1"},
+		{"<4.19.1", "4.19.0.99", "4.19.1.0"},
+		{"=4.19.1", "4.19.1.0", "4.19.1.1"},
+	} {
+		var e Entry
+		if err := e.ranges(c.cond, "none"); err != nil {
+			t.Fatal(err)
+		}
+		if !e.Affects(mustVersion(t, c.in)) || e.Affects(mustVersion(t, c.out)) {
+			t.Errorf("%s: %s in = %v, %s in = %v", c.cond, c.in, e.Affects(mustVersion(t, c.in)), c.out, e.Affects(mustVersion(t, c.out)))
+		}
+	}
+}

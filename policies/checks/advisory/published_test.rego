@@ -1,5 +1,6 @@
 package csaudit.checks.advisory.published_test
 
+import data.csaudit.checks.advisory.match
 import data.csaudit.checks.advisory.published as check
 import data.csaudit.checks.advisory.testdata as td
 import data.csaudit.testlib
@@ -135,4 +136,13 @@ test_table_condition if {
 	one := object.union(none, {"db": {"webhook": {"1": {"id": 1, "name": "w", "removed": null}}}})
 	td.by_id(check.deny)["CVE-HOOK"].severity == "high" with input as one with data.csaudit.advisories as td.advisories
 	td.by_id(check.deny)["CVE-HOOK"].evidence.exposure == "not judged" with input as base with data.csaudit.advisories as td.advisories
+}
+
+# Every operator the data may use, on both sides of its bound.
+test_operators if {
+	every op, vs in {">=": [[4, 20, 1, 0], [4, 20, 0, 9]], ">": [[4, 20, 1, 1], [4, 20, 1, 0]], "<=": [[4, 20, 1, 0], [4, 20, 1, 1]], "<": [[4, 20, 0, 9], [4, 20, 1, 0]], "=": [[4, 20, 1, 0], [4, 20, 1, 1]]} {
+		e := {"affected": [[td.cond(op, [4, 20, 1, 0])]]}
+		match.affects(e, vs[0])
+		not match.affects(e, vs[1])
+	}
 }
