@@ -50,7 +50,7 @@ fix_for(e, v) := min(same) if {
 
 fix_text(e, v) := sprintf("fixed in %s", [version_text(f)]) if {
 	f := fix_for(e, v)
-	f[1] == v[1]
+	array.slice(f, 0, 2) == array.slice(v, 0, 2)
 } else := sprintf("no fix on the %v.%v line; fixed in %s", [v[0], v[1], version_text(f)]) if {
 	f := fix_for(e, v)
 } else := "no fixed release published" if {
