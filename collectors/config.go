@@ -27,6 +27,8 @@ type Config struct {
 	Policies  PoliciesConfig      `yaml:"policies"`
 	Waivers   string              `yaml:"waivers"`
 	Timeouts  map[string]Duration `yaml:"timeouts"`
+	// Advisories replaces the embedded advisory data (advisories.tsv format).
+	Advisories string `yaml:"advisories"`
 
 	// Path is the file the config was read from; relative paths inside it
 	// (waivers, password files) are resolved against its directory.

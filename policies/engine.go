@@ -22,6 +22,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
+
+	"github.com/csaudit/csaudit/policies/advisory"
 )
 
 //go:embed lib checks params.json
@@ -43,6 +45,8 @@ type Options struct {
 	// MemoryHeadroom is how much the live heap may grow during one
 	// evaluation (default DefaultMemoryHeadroom) before it is stopped.
 	MemoryHeadroom uint64
+	// Advisories replace the embedded advisory data (data.csaudit.advisories).
+	Advisories *advisory.Data
 }
 
 // Evaluation bounds: a runaway rule ends as one check in error, the others
@@ -65,6 +69,7 @@ type Engine struct {
 	store        storage.Store
 	query        rego.PreparedEvalQuery
 	params       map[string]any
+	adv          *advisory.Data
 }
 
 // Module is one parsed policy file.
@@ -259,7 +264,13 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e, err := compile(ctx, mods, params)
+	adv := opts.Advisories
+	if adv == nil {
+		if adv, err = advisory.Embedded(); err != nil {
+			return nil, err
+		}
+	}
+	e, err := compile(ctx, mods, params, adv)
 	if err != nil {
 		return nil, err
 	}
@@ -276,7 +287,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	return e, nil
 }
 
-func compile(ctx context.Context, all []*Module, params map[string]any) (*Engine, error) {
+func compile(ctx context.Context, all []*Module, params map[string]any, adv *advisory.Data) (*Engine, error) {
 	modules := map[string]*ast.Module{}
 	for _, m := range all {
 		if m.Test {
@@ -295,9 +306,13 @@ func compile(ctx context.Context, all []*Module, params map[string]any) (*Engine
 	}
 	// AST values on read and no JSON round trip on write: the per-evaluation
 	// index (index.go) goes in as an ast.Value without being copied.
-	store := inmem.NewFromObjectWithOpts(map[string]any{"csaudit": map[string]any{"params": params}},
+	advValue, err := adv.Value()
+	if err != nil {
+		return nil, err
+	}
+	store := inmem.NewFromObjectWithOpts(map[string]any{"csaudit": map[string]any{"params": params, "advisories": advValue}},
 		inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true))
-	e := &Engine{checks: checks, compiler: c, store: store, params: params}
+	e := &Engine{checks: checks, compiler: c, store: store, params: params, adv: adv}
 	q, err := e.prepare(ctx, checks)
 	if err != nil {
 		return nil, err
@@ -326,6 +341,9 @@ func (e *Engine) Checks() []*Check { return e.checks }
 
 // Params is the effective data.csaudit.params.
 func (e *Engine) Params() map[string]any { return e.params }
+
+// Advisories is the advisory data the checks judge with.
+func (e *Engine) Advisories() *advisory.Data { return e.adv }
 
 // raw evaluates the combined query and returns package → deny elements. On a
 // runtime error, a timeout or a runaway allocation it evaluates each package

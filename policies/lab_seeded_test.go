@@ -40,6 +40,11 @@ func TestLabHealthyResourcesStayQuiet(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range findings {
+		// Advisory findings judge the release the lab runs (4.22.0.0, which
+		// published advisories affect), not a planted fault.
+		if f.Category == "advisories" {
+			continue
+		}
 		if f.Severity.Rank() <= report.Medium.Rank() && !labFaulty[f.Resource.Name] {
 			t.Errorf("%s (%s) on healthy %s %s: %s", f.CheckID, f.Severity, f.Resource.Type, f.Resource.Name, f.Message)
 		}

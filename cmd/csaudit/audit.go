@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -36,6 +37,7 @@ func (a *app) auditCmd() *cobra.Command {
 		waivers    string
 		policyDirs []string
 		history    string
+		advisories string
 	)
 	cmd := &cobra.Command{
 		Use:   "audit",
@@ -65,6 +67,12 @@ and waivers it was audited with.`,
 			cfg, err := a.loadConfig(src.config)
 			if err != nil {
 				return err
+			}
+			if advisories != "" {
+				cfg.Advisories = advisories // the flag is relative to the working directory
+				if abs, err := filepath.Abs(advisories); err == nil {
+					cfg.Advisories = abs
+				}
 			}
 			if history != "" {
 				if err := pipeline.PrepareHistory(history); err != nil {
@@ -100,5 +108,6 @@ and waivers it was audited with.`,
 	cmd.Flags().StringVar(&waivers, "waivers", "", "waiver file (YAML); overrides the config's waivers")
 	cmd.Flags().StringArrayVar(&policyDirs, "policy-dir", nil, "extra directory of Rego checks (repeatable)")
 	cmd.Flags().StringVar(&history, "history", "", "append this run's summary to DIR/history.jsonl")
+	cmd.Flags().StringVar(&advisories, "advisories", "", "advisory data file replacing the embedded one (advisories.tsv format; overrides the config's advisories:)")
 	return cmd
 }

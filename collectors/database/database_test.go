@@ -362,14 +362,14 @@ func TestClearErrors(t *testing.T) {
 			t.Error("nothing but the version table may be read during an upgrade")
 		}
 	})
-	t.Run("missing table, missing column, renamed table, non-UTF-8 name", func(t *testing.T) {
+	t.Run("missing table, missing newer table, missing column, renamed table, non-UTF-8 name", func(t *testing.T) {
 		if err := m.LoadSchema("old"); err != nil {
 			t.Fatal(err)
 		}
 		if err := loadLab(m, "old", labgen.Options{Seed: 2}); err != nil {
 			t.Fatal(err)
 		}
-		if err := m.Exec("old", "DROP TABLE router_health_check; ALTER TABLE vm_instance DROP COLUMN display_name; RENAME TABLE vm_instance_details TO user_vm_details;"+
+		if err := m.Exec("old", "DROP TABLE router_health_check; DROP TABLE webhook_delivery, webhook; ALTER TABLE vm_instance DROP COLUMN display_name; RENAME TABLE vm_instance_details TO user_vm_details;"+
 			"ALTER TABLE host_pod_ref MODIFY name VARBINARY(255); UPDATE host_pod_ref SET name = X'706f64ff2d31' WHERE id = 1;"+
 			"UPDATE vm_instance SET power_host = NULL, power_state_update_time = NULL WHERE id = 1;"+
 			"ALTER TABLE configuration MODIFY scope VARCHAR(255); UPDATE configuration SET scope = 'Global';"+ // before 4.21 scope was a name
@@ -386,6 +386,13 @@ func TestClearErrors(t *testing.T) {
 		}
 		if len(p.Errors) != 1 || p.Errors[0].Target != "router_health_check" {
 			t.Errorf("collector errors = %+v, want one for router_health_check", p.Errors)
+		}
+		// A table added in a later release is absent, not failed: no rows.
+		if c := p.Coverage["db.webhook"]; c == nil || len(c.Failed) != 0 || len(c.Collected) != 1 || !strings.Contains(strings.Join(c.Notes, ";"), "added in 4.20") {
+			t.Errorf("coverage db.webhook = %+v", c)
+		}
+		if tab, ok := p.DB["webhook"]; !ok || len(tab) != 0 {
+			t.Errorf("db.webhook = %v, want present and empty", tab)
 		}
 		if c := p.Coverage["db.vm_instance"]; c == nil || !strings.Contains(strings.Join(c.Notes, ";"), "vm_instance.display_name") || len(p.DB["vm_instance"]) == 0 {
 			t.Errorf("coverage db.vm_instance = %+v (rows %d)", c, len(p.DB["vm_instance"]))

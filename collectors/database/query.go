@@ -116,6 +116,11 @@ func kindOf(dataType string) collectors.Kind {
 // the table's columnar store as the row arrives.
 func (r *reader) readTable(ctx context.Context, sp spec) (collectors.Table, *collectors.Coverage, error) {
 	cov := &collectors.Coverage{Collector: collectors.NameDatabase, Selected: true, Collected: []string{}}
+	if sp.since != "" && r.cols[sp.table] == nil {
+		cov.Notes = append(cov.Notes, fmt.Sprintf("table %s does not exist in this CloudStack version (added in %s): no rows", sp.table, sp.since))
+		cov.Collected = append(cov.Collected, sp.table)
+		return collectors.Table{}, cov, nil
+	}
 	p, err := buildPlan(sp, r.cols, r.schema)
 	if err != nil {
 		return nil, cov, err
