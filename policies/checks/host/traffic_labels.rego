@@ -1,0 +1,120 @@
+# METADATA
+# title: KVM traffic label names a bridge missing on a host
+# description: >-
+#   The KVM traffic label of a physical network's Management, Public or Guest traffic
+#   (physical_network_traffic_types.kvm_network_label) names the Linux bridge the agent
+#   plugs system VM, router and guest NICs into. Seed 004 requires pre-configured
+#   Management and Public traffic labels for system VMs to plumb their interfaces. A
+#   label naming a bridge that an Up KVM host of the zone lacks (interfaces fact) makes
+#   every system VM, router or guest NIC placed on that host fail to start. High: an
+#   outage is likely. Filed against the host, or against the physical network when no
+#   host of the zone has the bridge (the label itself is wrong). XenServer labels name
+#   XAPI networks, which the interfaces fact does not show: not judged. A label left
+#   empty falls back to the agent's network devices (agent.properties) and is not judged.
+# custom:
+#   id: CSA-HOST-013
+#   severity: high
+#   category: network
+#   remediation:
+#     summary: >-
+#       Compare the label with the host's bridges, then either create the bridge on the
+#       host (and restart its agent in maintenance) or correct the traffic label.
+#     steps:
+#       - List the physical network's traffic types and their KVM labels.
+#       - List the bridges on the host (the evidence names the ones it has).
+#       - Create the missing bridge with the host in maintenance, or update the traffic type's kvmnetworklabel when the label is wrong for every host.
+#     commands:
+#       - kind: cmk
+#         text: cmk list traffictypes physicalnetworkid=<physical network uuid> filter=id,traffictype,kvmnetworklabel
+#       - kind: shell
+#         text: ip -br link show type bridge
+#   references:
+#     - seed:004_62a602eb5c0afa8b.txt (pre-configured Management and Public traffic label)
+#     - cloudstack:api listTrafficTypes, updateTrafficType kvmnetworklabel
+#   controls: [network, availability]
+#   requires: [db.physical_network, db.physical_network_traffic_types, db.host, hosts.interfaces]
+package csaudit.checks.host.traffic_labels
+
+import data.csaudit.lib
+
+judged_traffic := {"Management", "Public", "Guest"}
+
+bridge_kinds := {"bridge", "openvswitch"}
+
+# [traffic type id, zone id, bridge name] of every non-empty KVM label.
+labels := {[id, lib.key(pn.data_center_id), bridge] |
+	some id, tt in object.get(input.db, "physical_network_traffic_types", {})
+	tt.traffic_type in judged_traffic
+	pn := input.db.physical_network[lib.key(tt.physical_network_id)]
+	pn.removed == null
+	tt.kvm_network_label != null
+	bridge := trim_space(split(tt.kvm_network_label, ",")[0])
+	bridge != ""
+}
+
+# Up KVM hosts per zone whose interfaces were read.
+kvm_hosts[lib.key(h.data_center_id)] contains hid if {
+	some hid, h in lib.routing_hosts
+	h.hypervisor_type == "KVM"
+	h.status == "Up"
+	input.hosts[h.uuid].interfaces.links
+}
+
+# Why a host cannot use the bridge; undefined when it can.
+problem(h, bridge) := "has no such link" if {
+	not bridge in {l.name | some l in input.hosts[h.uuid].interfaces.links}
+} else := sprintf("has it as a %s, not a bridge", [l.kind]) if {
+	some l in input.hosts[h.uuid].interfaces.links
+	l.name == bridge
+	object.get(l, "kind", "") != ""
+	not l.kind in bridge_kinds
+}
+
+lacking := {[ttid, bridge]: bad |
+	some [ttid, zid, bridge] in labels
+	bad := {hid: why |
+		some hid in object.get(kvm_hosts, zid, set())
+		why := problem(lib.routing_hosts[hid], bridge)
+	}
+}
+
+tt_evidence(ttid, bridge) := {
+	"traffic_type": tt.traffic_type, "label": tt.kvm_network_label, "bridge": bridge,
+	"physical_network": pn.name, "physical_network_uuid": pn.uuid,
+} if {
+	tt := input.db.physical_network_traffic_types[ttid]
+	pn := input.db.physical_network[lib.key(tt.physical_network_id)]
+}
+
+# Some hosts lack the bridge: filed against each of them.
+deny contains f if {
+	some [ttid, zid, bridge] in labels
+	bad := lacking[[ttid, bridge]]
+	count(bad) < count(kvm_hosts[zid])
+	some hid, why in bad
+	h := lib.routing_hosts[hid]
+	ev := tt_evidence(ttid, bridge)
+	f := {
+		"resource": lib.host_resource(hid, h),
+		"discriminator": sprintf("%s:%s", [ev.traffic_type, bridge]),
+		"message": sprintf("host %s %s named %s, the KVM label of %s traffic on physical network %s", [h.name, why, bridge, ev.traffic_type, ev.physical_network]),
+		"evidence": object.union(ev, {"bridges_on_host": sort([l.name | some l in input.hosts[h.uuid].interfaces.links; object.get(l, "kind", "") in bridge_kinds])}),
+	}
+}
+
+# No Up KVM host of the zone has it: the label is wrong.
+deny contains f if {
+	some [ttid, zid, bridge] in labels
+	bad := lacking[[ttid, bridge]]
+	count(bad) > 0
+	count(bad) == count(kvm_hosts[zid])
+	tt := input.db.physical_network_traffic_types[ttid]
+	pn := input.db.physical_network[lib.key(tt.physical_network_id)]
+	ev := tt_evidence(ttid, bridge)
+	f := {
+		"resource": {"type": "physical_network", "id": lib.key(tt.physical_network_id), "uuid": pn.uuid, "name": pn.name},
+		"discriminator": tt.traffic_type,
+		"message": sprintf("no Up KVM host of zone %s has %s, the KVM label of %s traffic on physical network %s", [zid, bridge, tt.traffic_type, pn.name]),
+		"evidence": object.union(ev, {"hosts": count(bad)}),
+	}
+}
