@@ -151,7 +151,7 @@ var specs = []spec{
 		bools: []string{"api_key_access"}, where: "t.removed IS NULL", scan: "every live account is read"},
 	{table: "user", subset: "live users holding an API key", cols: []string{"id", "uuid", "username", "account_id", "state", "default", "source", "api_key_access", "removed"},
 		bools: []string{"api_key_access"}, flags: []flag{{name: "has_api_key", col: "api_key", expr: "(t.`api_key` IS NOT NULL AND t.`api_key` <> '')"}},
-		where: "t.removed IS NULL AND t.`api_key` IS NOT NULL", scan: "users with a key are read through the unique api_key index"},
+		where: "t.removed IS NULL AND t.`api_key` IS NOT NULL", scan: "users are few next to VMs; only those holding a key are read"},
 	{table: "alert", subset: "unarchived alerts created in the last 7 days", cols: []string{"id", "uuid", "type", "cluster_id", "pod_id", "data_center_id", "subject", "sent_count", "created", "last_sent", "resolved", "archived", "name"},
 		bools: []string{"archived"}, where: "t.archived = 0 AND t.created > UTC_TIMESTAMP() - INTERVAL 7 DAY"},
 	{table: "cluster_details", cols: []string{"id", "cluster_id", "name", "value"}, fk: "cluster_id", scope: "cluster", scan: "a few rows per cluster"},

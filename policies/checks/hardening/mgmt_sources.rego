@@ -1,16 +1,18 @@
 # METADATA
-# title: SSH or libvirt accepted from sources other than the management servers
+# title: SSH or libvirt accepted from sources outside the management network
 # description: >-
 #   The host firewall restricts port 22 (SSH) or 16509/16514 (libvirt TCP/TLS) by source,
-#   but the accepting rules admit sources other than the management servers (mshost
-#   service_ip and the addresses in the host setting). Seeds 001 and 002 keep these ports
-#   to the management network; the management server reaches a host over SSH, and
-#   libvirt's TCP/TLS ports also carry live migration, so for 16509/16514 the hypervisor
-#   hosts of the same zone are accepted too (real CloudStack beats the seeds' prose). A
-#   CIDR wider than one address, an interface-only rule ("any") or an ipset whose members
-#   were not read admits sources nobody listed (the pod's management subnet also holds
-#   the system VMs' management addresses). Medium: a hardening deviation with a real
-#   attack path. Ports open to everyone are CSA-HOST-006.
+#   but an accepting rule admits sources outside the management network: an address or
+#   CIDR that holds none of the management servers' addresses (mshost service_ip and the
+#   host setting), an interface-only rule ("any" source) or an ipset whose members were
+#   not read (low: cannot be judged further). Seeds 001 and 002 keep these ports to the
+#   management servers and the management network. libvirt's TCP/TLS ports also carry
+#   live migration between hosts (real CloudStack beats the seeds' prose), so for
+#   16509/16514 the hypervisor hosts of the same zone count as allowed sources too. A
+#   CIDR that contains an allowed address is the management network the seeds and
+#   CSA-HOST-006 recommend, and stays quiet. Medium: a hardening deviation with a real
+#   attack path. Ports open to everyone are CSA-HOST-006. IPv6 sources are compared as
+#   exact addresses only.
 # custom:
 #   id: CSA-HOST-012
 #   severity: medium
@@ -60,13 +62,30 @@ allowed_for(port, _) := ms_addresses if port == "22"
 
 allowed_for(port, zid) := ms_addresses | object.get(zone_host_addresses, zid, set()) if port in {"16509", "16514"}
 
-# A source is one of the allowed addresses, alone or as a /32 (/128).
-admitted_only(src, allowed) if src in allowed
+# IPv4 text to a number; undefined for anything else.
+ipv4(s) := (((((to_number(p[0]) * 256) + to_number(p[1])) * 256) + to_number(p[2])) * 256) + to_number(p[3]) if {
+	regex.match(`^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$`, s)
+	p := split(s, ".")
+}
 
-admitted_only(src, allowed) if {
+# A source is an allowed address, or a CIDR holding one (the management network).
+admitted(src, allowed) if src in allowed
+
+admitted(src, allowed) if {
 	parts := split(src, "/")
 	count(parts) == 2
-	parts[1] in {"32", "128"}
+	regex.match(`^[0-9]{1,2}$`, parts[1])
+	shift := 32 - to_number(parts[1])
+	shift >= 0
+	net := bits.rsh(ipv4(parts[0]), shift)
+	some a in allowed
+	bits.rsh(ipv4(a), shift) == net
+}
+
+admitted(src, allowed) if {
+	parts := split(src, "/")
+	count(parts) == 2
+	parts[1] == "128"
 	parts[0] in allowed
 }
 
@@ -78,9 +97,18 @@ extra(h, facts) := {sprintf("%s %s", [port, fam]): srcs |
 	v := facts.firewall[key][port]
 	v.verdict == "restricted"
 	allowed := allowed_for(port, lib.key(h.data_center_id))
-	srcs := sort([s | some s in object.get(v, "accept_from", []); not admitted_only(s, allowed)])
+	srcs := sort([s | some s in object.get(v, "accept_from", []); not admitted(s, allowed)])
 	count(srcs) > 0
 }
+
+# Only unread ipsets: low; anything else outside the management network: medium.
+severity(ex) := "low" if {
+	every srcs in ex {
+		every s in srcs {
+			startswith(s, "ipset ")
+		}
+	}
+} else := "medium"
 
 deny contains f if {
 	some id, h in lib.routing_hosts
@@ -90,7 +118,8 @@ deny contains f if {
 	count(ex) > 0
 	f := {
 		"resource": lib.host_resource(id, h),
-		"message": sprintf("host %s accepts %s from sources other than the management servers: %s", [h.name, concat(", ", sort(object.keys(ex))), concat("; ", sort([sprintf("%s: %s", [k, concat(", ", v)]) | some k, v in ex]))]),
+		"severity": severity(ex),
+		"message": sprintf("host %s accepts %s from sources outside the management network: %s", [h.name, concat(", ", sort(object.keys(ex))), concat("; ", sort([sprintf("%s: %s", [k, concat(", ", v)]) | some k, v in ex]))]),
 		"evidence": {"extra_sources": ex, "management_servers": sort(ms_addresses)},
 	}
 }
