@@ -41,12 +41,21 @@ judged_traffic := {"Management", "Public", "Guest"}
 
 bridge_kinds := {"bridge", "openvswitch"}
 
-# [traffic type id, zone id, bridge name] of every non-empty KVM label.
-labels := {[id, lib.key(pn.data_center_id), bridge] |
-	some id, tt in object.get(input.db, "physical_network_traffic_types", {})
-	tt.traffic_type in judged_traffic
-	pn := input.db.physical_network[lib.key(tt.physical_network_id)]
+# [physical network id, zone id, bridge] -> the traffic types whose non-empty
+# KVM label names the bridge.
+labels := {[pnid, lib.key(pn.data_center_id), bridge]: types |
+	some pnid, pn in object.get(input.db, "physical_network", {})
 	pn.removed == null
+	some bridge in {b | some tt in tts_of[pnid]; b := label_bridge(tt)}
+	types := sort([tt.traffic_type | some tt in tts_of[pnid]; label_bridge(tt) == bridge])
+}
+
+tts_of[lib.key(tt.physical_network_id)] contains tt if {
+	some tt in object.get(input.db, "physical_network_traffic_types", {})
+	tt.traffic_type in judged_traffic
+}
+
+label_bridge(tt) := bridge if {
 	tt.kvm_network_label != null
 	bridge := trim_space(split(tt.kvm_network_label, ",")[0])
 	bridge != ""
@@ -70,51 +79,51 @@ problem(h, bridge) := "has no such link" if {
 	not l.kind in bridge_kinds
 }
 
-lacking := {[ttid, bridge]: bad |
-	some [ttid, zid, bridge] in labels
+lacking := {k: bad |
+	some k, _ in labels
+	[_, zid, bridge] := k
 	bad := {hid: why |
 		some hid in object.get(kvm_hosts, zid, set())
 		why := problem(lib.routing_hosts[hid], bridge)
 	}
 }
 
-tt_evidence(ttid, bridge) := {
-	"traffic_type": tt.traffic_type, "label": tt.kvm_network_label, "bridge": bridge,
+evidence(pnid, bridge, types) := {
+	"traffic_types": types, "bridge": bridge,
 	"physical_network": pn.name, "physical_network_uuid": pn.uuid,
-} if {
-	tt := input.db.physical_network_traffic_types[ttid]
-	pn := input.db.physical_network[lib.key(tt.physical_network_id)]
-}
+} if pn := input.db.physical_network[pnid]
 
 # Some hosts lack the bridge: filed against each of them.
 deny contains f if {
-	some [ttid, zid, bridge] in labels
-	bad := lacking[[ttid, bridge]]
+	some k, types in labels
+	[pnid, zid, bridge] := k
+	bad := lacking[k]
 	count(bad) < count(kvm_hosts[zid])
 	some hid, why in bad
 	h := lib.routing_hosts[hid]
-	ev := tt_evidence(ttid, bridge)
+	ev := evidence(pnid, bridge, types)
 	f := {
 		"resource": lib.host_resource(hid, h),
-		"discriminator": sprintf("%s:%s", [ev.traffic_type, bridge]),
-		"message": sprintf("host %s %s named %s, the KVM label of %s traffic on physical network %s", [h.name, why, bridge, ev.traffic_type, ev.physical_network]),
+		"discriminator": sprintf("%s:%s", [pnid, bridge]),
+		"message": sprintf("host %s %s named %s, the KVM label of %s traffic on physical network %s", [h.name, why, bridge, concat(" and ", types), ev.physical_network]),
 		"evidence": object.union(ev, {"bridges_on_host": sort([l.name | some l in input.hosts[h.uuid].interfaces.links; object.get(l, "kind", "") in bridge_kinds])}),
 	}
 }
 
 # No Up KVM host of the zone has it: the label is wrong.
 deny contains f if {
-	some [ttid, zid, bridge] in labels
-	bad := lacking[[ttid, bridge]]
+	some k, types in labels
+	[pnid, zid, bridge] := k
+	bad := lacking[k]
 	count(bad) > 0
 	count(bad) == count(kvm_hosts[zid])
-	tt := input.db.physical_network_traffic_types[ttid]
-	pn := input.db.physical_network[lib.key(tt.physical_network_id)]
-	ev := tt_evidence(ttid, bridge)
+	ev := evidence(pnid, bridge, types)
 	f := {
-		"resource": {"type": "physical_network", "id": lib.key(tt.physical_network_id), "uuid": pn.uuid, "name": pn.name},
-		"discriminator": tt.traffic_type,
-		"message": sprintf("no Up KVM host of zone %s has %s, the KVM label of %s traffic on physical network %s", [zid, bridge, tt.traffic_type, pn.name]),
+		"resource": {"type": "physical_network", "id": pnid, "uuid": ev.physical_network_uuid, "name": ev.physical_network},
+		"discriminator": bridge,
+		"message": sprintf("no Up KVM host of zone %s has %s, the KVM label of %s traffic on physical network %s", [zone_name(zid), bridge, concat(" and ", types), ev.physical_network]),
 		"evidence": object.union(ev, {"hosts": count(bad)}),
 	}
 }
+
+zone_name(zid) := object.get(object.get(lib.zones, zid, {}), "name", zid)

@@ -19,13 +19,13 @@ snap(labels, facts) := testlib.with_hosts(
 labels := {"1": tt(1, "Management", "cloudbr0"), "2": tt(2, "Public", "cloudbr1"), "3": tt(3, "Guest", "cloudbr1"), "4": tt(4, "Storage", "cloudbr9")}
 
 test_host_missing_public_bridge_is_high if {
-	fs := check.deny with input as snap(labels, {"uuid-host-1": links(["cloudbr0", "cloudbr1"]), "uuid-host-2": links(["cloudbr0"])})
+	fs := check.deny with input as snap(object.union(labels, {"5": tt(5, "Management", "cloudbr9")}), {"uuid-host-1": links(["cloudbr0", "cloudbr1", "cloudbr9"]), "uuid-host-2": links(["cloudbr0"])})
 	count(fs) == 2
 	every f in fs {
 		f.resource.type == "host"
 		f.resource.id == "2"
 	}
-	{f.evidence.traffic_type | some f in fs} == {"Public", "Guest"}
+	{[f.evidence.bridge, f.evidence.traffic_types] | some f in fs} == {["cloudbr1", ["Guest", "Public"]], ["cloudbr9", ["Management"]]}
 }
 
 test_label_no_host_has_is_filed_on_physical_network if {

@@ -82,7 +82,7 @@ deny contains f if {
 	])
 	f := {
 		"resource": lib.vm_resource(vmid, vm),
-		"message": sprintf("VM %s has ISO %s attached, which has no usable copy in zone %s: %s", [vm.instance_name, t.name, zid, copies_text(stores)]),
+		"message": sprintf("VM %s has ISO %s attached, which has no usable copy in zone %s: %s", [vm.instance_name, t.name, zone_name(zid), copies_text(stores)]),
 		"evidence": {"iso_id": iso, "iso_uuid": t.uuid, "iso_name": t.name, "zone_id": zid, "copies": stores},
 	}
 }
@@ -90,3 +90,5 @@ deny contains f if {
 copies_text(stores) := "no copy on any image store" if count(stores) == 0
 
 else := concat("; ", stores)
+
+zone_name(zid) := object.get(object.get(lib.zones, zid, {}), "name", zid)
