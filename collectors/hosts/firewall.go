@@ -60,7 +60,14 @@ type evalResult struct {
 // interface or a destination limits it).
 func acceptFrom(r fwRule) []string {
 	if len(r.srcs) > 0 {
-		return r.srcs
+		out := make([]string, 0, len(r.srcs))
+		for _, s := range r.srcs {
+			if name, ok := strings.CutPrefix(s, "@"); ok { // an nft named set
+				s = "ipset " + name
+			}
+			out = append(out, s)
+		}
+		return out
 	}
 	f := strings.Fields(r.cond)
 	for i := 0; i+1 < len(f); i++ {

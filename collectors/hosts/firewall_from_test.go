@@ -33,6 +33,20 @@ func TestFirewallAcceptFrom(t *testing.T) {
 			t.Errorf("%s: accept_from (-want +got):\n%s", tc.name, d)
 		}
 	}
+	// nft: a named set stands for addresses csaudit does not read.
+	doc := `{"nftables": [
+{"table": {"family": "inet", "name": "fw"}},
+{"chain": {"family": "inet", "table": "fw", "name": "in", "type": "filter", "hook": "input", "policy": "drop"}},
+{"rule": {"family": "inet", "table": "fw", "chain": "in", "expr": [{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": "@mgmt"}}, {"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 22}}, {"accept": null}]}},
+{"rule": {"family": "inet", "table": "fw", "chain": "in", "expr": [{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": {"prefix": {"addr": "10.0.0.0", "len": 24}}}}, {"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 22}}, {"accept": null}]}}
+]}`
+	nv, _, err := nftVerdicts([]byte(doc), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{"10.0.0.0/24", "ipset mgmt"}, nv["22"].AcceptFrom); d != "" {
+		t.Errorf("nft accept_from (-want +got):\n%s", d)
+	}
 	got, _, err := iptablesVerdicts(readTestdata(t, "iptables_save_kvm.txt"))
 	if err != nil {
 		t.Fatal(err)

@@ -67,6 +67,7 @@ deny contains f if {
 	not exempt(t)
 	some vmid, _ in vmids
 	vm := lib.live_vm(vmid)
+	not vm.state in {"Destroyed", "Expunging"} # never started again unless recovered
 	zid := lib.key(vm.data_center_id)
 	refs := object.get(refs_by_template, iso, set())
 	copies := {rid: why |

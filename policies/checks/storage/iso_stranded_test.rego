@@ -53,3 +53,8 @@ test_removed_vm_is_quiet if {
 	s := snap({}, {}, iso)
 	count(check.deny) == 0 with input as object.union(s, {"db": {"vm_instance": {"5": testlib.vm(5, {"removed": "2026-11-22T09:00:00Z"})}}})
 }
+
+test_destroyed_vm_is_quiet if {
+	s := snap({}, {}, iso)
+	count(check.deny) == 0 with input as object.union(s, {"db": {"vm_instance": {"5": testlib.vm(5, {"state": "Destroyed"})}}})
+}
