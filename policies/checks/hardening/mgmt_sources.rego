@@ -9,8 +9,9 @@
 #   management servers and the management network. libvirt's TCP/TLS ports also carry
 #   live migration between hosts (real CloudStack beats the seeds' prose), so for
 #   16509/16514 the hypervisor hosts of the same zone count as allowed sources too. A
-#   CIDR that contains an allowed address is the management network the seeds and
-#   CSA-HOST-006 recommend, and stays quiet. Medium: a hardening deviation with a real
+#   CIDR that contains an allowed address and is no wider than param
+#   mgmt_network_min_prefix (/16) is the management network the seeds and CSA-HOST-006
+#   recommend, and stays quiet; a wider one (10.0.0.0/8) is reported. Medium: a hardening deviation with a real
 #   attack path. Ports open to everyone are CSA-HOST-006. IPv6 sources are compared as
 #   exact addresses only.
 # custom:
@@ -75,6 +76,7 @@ admitted(src, allowed) if {
 	parts := split(src, "/")
 	count(parts) == 2
 	regex.match(`^[0-9]{1,2}$`, parts[1])
+	to_number(parts[1]) >= lib.params.mgmt_network_min_prefix
 	shift := 32 - to_number(parts[1])
 	shift >= 0
 	net := bits.rsh(ipv4(parts[0]), shift)

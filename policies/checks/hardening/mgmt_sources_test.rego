@@ -61,3 +61,8 @@ test_ipv6_source_is_compared_exactly if {
 test_open_and_closed_ports_are_left_to_other_checks if {
 	count(check.deny) == 0 with input as snap(fw({"22": {"verdict": "open"}, "16509": {"verdict": "closed"}}), testlib.default_of("localhost"))
 }
+
+test_very_wide_cidr_holding_a_management_server_is_reported if {
+	some f in check.deny with input as snap(fw({"22": restricted(["10.0.0.0/8"])}), testlib.default_of("localhost"))
+	f.evidence.extra_sources == {"22 IPv4": ["10.0.0.0/8"]}
+}
