@@ -70,9 +70,9 @@ kvm_hosts[lib.key(h.data_center_id)] contains hid if {
 }
 
 # Why a host cannot use the bridge; undefined when it can.
-problem(h, bridge) := "has no such link" if {
+problem(h, bridge) := sprintf("has no link named %s", [bridge]) if {
 	not bridge in {l.name | some l in input.hosts[h.uuid].interfaces.links}
-} else := sprintf("has it as a %s, not a bridge", [l.kind]) if {
+} else := sprintf("has %s as a %s link, not a bridge", [bridge, l.kind]) if {
 	some l in input.hosts[h.uuid].interfaces.links
 	l.name == bridge
 	object.get(l, "kind", "") != ""
@@ -105,7 +105,7 @@ deny contains f if {
 	f := {
 		"resource": lib.host_resource(hid, h),
 		"discriminator": sprintf("%s:%s", [pnid, bridge]),
-		"message": sprintf("host %s %s named %s, the KVM label of %s traffic on physical network %s", [h.name, why, bridge, concat(" and ", types), ev.physical_network]),
+		"message": sprintf("host %s %s: it is the KVM label of %s traffic on physical network %s", [h.name, why, concat(" and ", types), ev.physical_network]),
 		"evidence": object.union(ev, {"bridges_on_host": sort([l.name | some l in input.hosts[h.uuid].interfaces.links; object.get(l, "kind", "") in bridge_kinds])}),
 	}
 }
