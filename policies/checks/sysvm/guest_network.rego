@@ -6,7 +6,10 @@
 #   Management, Public and Storage networks only; a NIC on a tenant's network gives the VM
 #   that reads and writes every template, ISO, volume and snapshot a direct path into that
 #   tenant's network (seed 004, "verify that the SSVM cannot access the guest network to
-#   prevent cross-tenant data leakage"). High: a cross-tenant data path.
+#   prevent cross-tenant data leakage"). High: a cross-tenant data path. Real CloudStack
+#   puts the system VMs' public NIC on the zone's shared guest network in Basic zones and
+#   in Advanced zones with security groups (ConsoleProxyManagerImpl,
+#   SecondaryStorageManagerImpl): a NIC on a Shared guest network there is by design.
 # custom:
 #   id: CSA-SYSVM-005
 #   severity: high
@@ -30,7 +33,7 @@
 #   references:
 #     - seed:004_62a602eb5c0afa8b.txt (verify that the SSVM cannot access the guest network)
 #   controls: [hardening, tenant-isolation]
-#   requires: [db.vm_instance, db.nics, db.networks]
+#   requires: [db.vm_instance, db.nics, db.networks, db.data_center]
 package csaudit.checks.sysvm.guest_network
 
 import data.csaudit.lib
@@ -48,6 +51,7 @@ deny contains f if {
 	n := input.db.nics[nid]
 	net := input.db.networks[lib.key(n.network_id)]
 	net.traffic_type == "Guest"
+	not by_design(vm, net)
 	f := {
 		"resource": lib.vm_resource(vmid, vm),
 		"discriminator": lib.key(n.network_id),
@@ -55,3 +59,15 @@ deny contains f if {
 		"evidence": {"nic_id": nid, "network_id": lib.key(n.network_id), "network_uuid": net.uuid, "network": net.name, "traffic_type": net.traffic_type, "guest_type": net.guest_type},
 	}
 }
+
+# Basic and security-group zones give system VMs their public NIC on the
+# zone's shared guest network.
+by_design(vm, net) if {
+	z := input.db.data_center[lib.key(vm.data_center_id)]
+	shared_guest_zone(z)
+	object.get(net, "guest_type", null) in {"Shared", null}
+}
+
+shared_guest_zone(z) if z.networktype == "Basic"
+
+shared_guest_zone(z) if lib.truthy(object.get(z, "is_security_group_enabled", false))
