@@ -121,7 +121,7 @@ deny contains f if {
 	f := {
 		"resource": lib.host_resource(id, h),
 		"severity": severity(ex),
-		"message": sprintf("host %s accepts %s from sources outside the management network: %s", [h.name, concat(", ", sort(object.keys(ex))), concat("; ", sort([sprintf("%s: %s", [k, concat(", ", v)]) | some k, v in ex]))]),
+		"message": sprintf("host %s accepts connections from outside the management network: %s", [h.name, concat("; ", sort([sprintf("port %s from %s", [k, concat(", ", v)]) | some k, v in ex]))]),
 		"evidence": {"extra_sources": ex, "management_servers": sort(ms_addresses)},
 	}
 }
