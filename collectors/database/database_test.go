@@ -311,7 +311,12 @@ func TestSecretsNeverLeave(t *testing.T) {
 	// The planted places really hold the canaries (so the test can fail).
 	planted := count(t, m, "lab", "SELECT (SELECT COUNT(*) FROM oobm WHERE password LIKE 'CANARY-%') + (SELECT COUNT(*) FROM async_job WHERE job_cmd_info LIKE '%CANARY-%')"+
 		" + (SELECT COUNT(*) FROM configuration WHERE category IN ('Hidden','Secure') AND value LIKE 'CANARY-%') + (SELECT COUNT(*) FROM host_details WHERE name='password' AND value LIKE 'CANARY-%')"+
-		" + (SELECT COUNT(*) FROM vm_instance WHERE vnc_password LIKE 'CANARY-%') + (SELECT COUNT(*) FROM cluster_details WHERE name='password')")
+		" + (SELECT COUNT(*) FROM vm_instance WHERE vnc_password LIKE 'CANARY-%') + (SELECT COUNT(*) FROM cluster_details WHERE name='password')"+
+		" + (SELECT COUNT(*) FROM user WHERE api_key LIKE 'CANARY-%' AND secret_key LIKE 'CANARY-%')")
+	// Users holding keys are collected (as a flag), so the keys had every chance to leak.
+	if n := count(t, m, "lab", "SELECT COUNT(*) FROM user WHERE api_key LIKE 'CANARY-%'"); n < 3 || len(p.DB["user"]) < n {
+		t.Fatalf("%d users with planted keys, %d collected", n, len(p.DB["user"]))
+	}
 	if planted < 100 {
 		t.Fatalf("only %d canaries planted", planted)
 	}

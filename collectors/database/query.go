@@ -78,6 +78,14 @@ func buildPlan(sp spec, cols map[string]map[string]colInfo, schema string) (*pla
 		sel = append(sel, "t.`"+c+"`")
 		p.cols = append(p.cols, collectors.Column{Name: c, Kind: k})
 	}
+	for _, f := range sp.flags {
+		if _, ok := have[f.col]; !ok {
+			p.dropped = append(p.dropped, f.name)
+			continue
+		}
+		sel = append(sel, f.expr)
+		p.cols = append(p.cols, collectors.Column{Name: f.name, Kind: collectors.KindBool})
+	}
 	if sp.query != "" {
 		p.query = strings.ReplaceAll(sp.query, "{cols}", strings.Join(sel, ", "))
 		return p, nil
