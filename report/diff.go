@@ -14,6 +14,55 @@ type Changes struct {
 	Still        int            `json:"still_open"`
 	Checks       []StatusChange `json:"checks_changed"`
 	Summary      map[string]int `json:"summary"`
+	// Controls lists the control areas whose score changed (docs/controls.md).
+	Controls []ScoreChange `json:"controls_changed"`
+}
+
+// ScoreChange is a control area whose score differs; nil is no score (the
+// area's checks did not run, or the area is new or gone).
+type ScoreChange struct {
+	ID    string `json:"id"`
+	Was   *int   `json:"was"`
+	Now   *int   `json:"now"`
+	Delta *int   `json:"delta,omitempty"`
+}
+
+// Mark is "+" for a score that rose, "-" for one that fell, "~" otherwise.
+func (c ScoreChange) Mark() string {
+	switch {
+	case c.Delta == nil:
+		return "~"
+	case *c.Delta > 0:
+		return "+"
+	}
+	return "-"
+}
+
+func scoreChanges(old, cur []ControlScore) []ScoreChange {
+	was := map[string]*int{}
+	ids := map[string]bool{}
+	for _, c := range old {
+		was[c.ID], ids[c.ID] = c.Score, true
+	}
+	now := map[string]*int{}
+	for _, c := range cur {
+		now[c.ID], ids[c.ID] = c.Score, true
+	}
+	out := []ScoreChange{}
+	for id := range ids {
+		w, n := was[id], now[id]
+		if w == nil && n == nil || w != nil && n != nil && *w == *n {
+			continue
+		}
+		c := ScoreChange{ID: id, Was: w, Now: n}
+		if w != nil && n != nil {
+			d := *n - *w
+			c.Delta = &d
+		}
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
 }
 
 // StatusChange is a check whose status differs.
@@ -71,6 +120,7 @@ func Diff(old, cur *Report) *Changes {
 		}
 	}
 	sort.Slice(c.Checks, func(i, j int) bool { return c.Checks[i].ID < c.Checks[j].ID })
-	c.Summary = map[string]int{"added": len(c.Added), "resolved": len(c.Fixed), "still_open": c.Still, "not_evaluated": len(c.NotEvaluated), "checks_changed": len(c.Checks)}
+	c.Controls = scoreChanges(old.Controls, cur.Controls)
+	c.Summary = map[string]int{"added": len(c.Added), "resolved": len(c.Fixed), "still_open": c.Still, "not_evaluated": len(c.NotEvaluated), "checks_changed": len(c.Checks), "controls_changed": len(c.Controls)}
 	return c
 }

@@ -91,6 +91,10 @@ type Report struct {
 	// AdvisoryData names the advisory data the advisory checks judged the
 	// running versions with.
 	AdvisoryData *AdvisoryData `json:"advisory_data,omitempty"`
+	// Controls scores each control area the checks are tagged with
+	// (docs/controls.md); recomputed from checks and findings on every
+	// Finalize and load, so it always agrees with them.
+	Controls []ControlScore `json:"controls"`
 }
 
 // AdvisoryData identifies advisory data: embedded or a file, the newest
@@ -343,6 +347,7 @@ func (r *Report) recount() {
 	}
 	s.CollectorErrors = len(r.CollectorErrors)
 	r.Summary = s
+	r.Controls = scoreControls(r.Checks, r.Findings)
 	if r.Checks == nil {
 		r.Checks = []Check{}
 	}

@@ -5,6 +5,7 @@ package csv
 import (
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"io"
 	"strings"
 	"unicode"
@@ -27,6 +28,9 @@ const (
 	KindFinding        = "finding"
 	KindCheckError     = "check_error"
 	KindCollectorError = "collector_error"
+	// KindControl rows carry the score of a control area (docs/controls.md):
+	// category is the area id, status its score (or n/a), evidence the counts.
+	KindControl = "control"
 )
 
 // Write writes the header, one row per finding in the report's order, then one
@@ -82,8 +86,34 @@ func Write(w io.Writer, r *report.Report) error {
 			return err
 		}
 	}
+	for _, c := range r.Controls {
+		ev, err := json.Marshal(c)
+		if err != nil {
+			return err
+		}
+		cells := map[string]string{
+			"title": c.Title, "category": c.ID, "status": c.ScoreText(), "resource_type": "control", "resource_name": c.ID,
+			"message": controlMessage(c), "evidence": string(ev), "kind": KindControl,
+		}
+		row = row[:0]
+		for _, h := range Header {
+			row = append(row, cells[h])
+		}
+		if err := writeRow(cw, row); err != nil {
+			return err
+		}
+	}
 	cw.Flush()
 	return cw.Error()
+}
+
+func controlMessage(c report.ControlScore) string {
+	var open []string
+	for _, sev := range report.Severities {
+		open = append(open, fmt.Sprintf("%s %d", sev, c.Open[sev]))
+	}
+	return fmt.Sprintf("score %s: %d passed, %d failed, %d error, %d skipped; open findings: %s",
+		c.ScoreText(), c.ChecksPassed, c.ChecksFailed, c.ChecksError, c.ChecksSkipped, strings.Join(open, ", "))
 }
 
 func writeRow(cw *csv.Writer, row []string) error {

@@ -33,14 +33,17 @@ func TestOneHeaderAndARowPerFinding(t *testing.T) {
 	if errChecks == 0 || len(r.CollectorErrors) == 0 {
 		t.Fatal("the sample lacks a check in error or a collector error")
 	}
-	if got, want := len(rows), 1+len(r.Findings)+errChecks+len(r.CollectorErrors); got != want {
+	if len(r.Controls) == 0 {
+		t.Fatal("the sample has no control area")
+	}
+	if got, want := len(rows), 1+len(r.Findings)+errChecks+len(r.CollectorErrors)+len(r.Controls); got != want {
 		t.Fatalf("got %d rows, want %d", got, want)
 	}
 	kinds := map[string]int{}
 	for _, row := range rows[1:] {
 		kinds[row[len(row)-1]]++
 	}
-	if kinds[KindFinding] != len(r.Findings) || kinds[KindCheckError] != errChecks || kinds[KindCollectorError] != len(r.CollectorErrors) {
+	if kinds[KindFinding] != len(r.Findings) || kinds[KindCheckError] != errChecks || kinds[KindCollectorError] != len(r.CollectorErrors) || kinds[KindControl] != len(r.Controls) {
 		t.Errorf("row kinds %v", kinds)
 	}
 	if strings.Join(rows[0], ",") != strings.Join(Header, ",") {

@@ -11,6 +11,7 @@ import (
 	_ "embed"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"io"
 	"sort"
@@ -72,6 +73,32 @@ type page struct {
 	Checks    []check
 	// Plan groups a readiness report's moves by destination host.
 	Plan []destination
+	// Controls are the control areas with their score bars.
+	Controls []control
+}
+
+// control is one control area's row; Bar is the bar's width out of 100.
+type control struct {
+	report.ControlScore
+	Bar      int
+	OpenText string
+}
+
+func controlRows(cs []report.ControlScore) []control {
+	var out []control
+	for _, c := range cs {
+		row := control{ControlScore: c}
+		if c.Score != nil {
+			row.Bar = *c.Score
+		}
+		var open []string
+		for _, sev := range report.Severities {
+			open = append(open, fmt.Sprint(c.Open[sev]))
+		}
+		row.OpenText = strings.Join(open, " / ")
+		out = append(out, row)
+	}
+	return out
 }
 
 type destination struct {
@@ -136,6 +163,7 @@ func build(r *report.Report) *page {
 		R: r, CSP: csp, Style: template.CSS(style), NoScript: noScript, PageSize: pageSize, Script: template.JS(script),
 		Generated: stamp(r.GeneratedAt), Collected: stamp(r.Snapshot.CollectedAt), DBNow: "-",
 	}
+	p.Controls = controlRows(r.Controls)
 	p.Title = "csaudit report"
 	if r.Target.Name != "" {
 		p.Title += " — " + r.Target.Name

@@ -73,6 +73,13 @@ func Write(w io.Writer, r *report.Report) error {
 		{"snapshot_sha256", r.Snapshot.SHA256},
 		{"collector_errors", fmt.Sprint(len(r.CollectorErrors))},
 	}}
+	// Control scores (docs/controls.md) as properties: CI systems show them
+	// beside the suite, and a pipeline can read one by name.
+	for _, c := range r.Controls {
+		checks.Properties.List = append(checks.Properties.List,
+			property{"control." + c.ID + ".score", c.ScoreText()},
+			property{"control." + c.ID + ".checks", fmt.Sprintf("passed %d, failed %d, error %d, skipped %d", c.ChecksPassed, c.ChecksFailed, c.ChecksError, c.ChecksSkipped)})
+	}
 	for _, c := range r.Checks {
 		tc := testcase{Name: c.ID + ": " + c.Title, Classname: "csaudit.checks." + c.Category, Time: "0"}
 		switch c.Status {

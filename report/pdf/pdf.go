@@ -101,6 +101,7 @@ func Write(w io.Writer, r *report.Report) error {
 
 	pw.cover()
 	pw.summary()
+	pw.controls()
 	pw.notEvaluated()
 	pw.findings()
 	pw.waivers()
@@ -489,6 +490,60 @@ func (w *writer) bars(items []barItem) {
 		f.CellFormat(20, 5, fmt.Sprint(it.n), "", 1, "L", false, 0, "")
 		f.SetX(margin)
 		f.SetY(y + 6)
+	}
+	f.Ln(2)
+}
+
+// controls draws the control areas as a table with a score bar per area.
+func (w *writer) controls() {
+	cs := w.r.Controls
+	if len(cs) == 0 {
+		return
+	}
+	f := w.f
+	w.section("Control areas")
+	w.para("Score 0-100 per control area: the severity-weighted share of its checks that passed (weights critical 10, high 5, medium 3, low 1, info 0; a failed check loses the weight of its most severe open finding, a check in error counts as not passed, skipped checks do not count). The areas and their CIS, ISO 27001 and NIST 800-53 counterparts are in docs/controls.md.")
+	const barW = 30.0
+	widths := []float64{52, 12, barW + 4, 12, 12, 12, 12, w.width - 116 - barW}
+	header := []string{"Area", "Score", "", "Pass", "Fail", "Error", "Skip", "Open C/H/M/L/I"}
+	row := func(cells []string, bold bool, score *int) {
+		w.need(6)
+		if bold {
+			w.need(12)
+			f.SetFillColor(head.r, head.g, head.b)
+			f.Rect(margin, f.GetY(), w.width, 5.5, "F")
+		}
+		w.font(8.5, bold)
+		y := f.GetY()
+		x := margin
+		for i, c := range cells {
+			f.SetXY(x, y+0.5)
+			f.CellFormat(widths[i], 4.5, w.fit(w.line(c), widths[i]), "", 0, "L", false, 0, "")
+			if i == 2 && score != nil {
+				f.SetFillColor(line.r, line.g, line.b)
+				f.Rect(x, y+1.2, barW, 3.2, "F")
+				c := statusColor[report.Pass]
+				f.SetFillColor(c.r, c.g, c.b)
+				if *score > 0 {
+					f.Rect(x, y+1.2, barW*float64(*score)/100, 3.2, "F")
+				}
+			}
+			x += widths[i]
+		}
+		f.SetDrawColor(line.r, line.g, line.b)
+		f.Line(margin, y+5.5, margin+w.width, y+5.5)
+		f.SetXY(margin, y+5.5)
+	}
+	row(header, true, nil)
+	for _, c := range cs {
+		var open []string
+		for _, sev := range report.Severities {
+			open = append(open, fmt.Sprint(c.Open[sev]))
+		}
+		if w.f.GetY()+6 > w.pageH-bottom {
+			row(header, true, nil)
+		}
+		row([]string{c.Title, c.ScoreText(), "", fmt.Sprint(c.ChecksPassed), fmt.Sprint(c.ChecksFailed), fmt.Sprint(c.ChecksError), fmt.Sprint(c.ChecksSkipped), strings.Join(open, "/")}, false, c.Score)
 	}
 	f.Ln(2)
 }

@@ -47,6 +47,27 @@ func Write(w io.Writer, r *report.Report) error {
 	for _, c := range checks {
 		fmt.Fprintf(&b, "csaudit_check_findings{check=%s,severity=%s,status=%s} %d\n", q(c.ID), q(string(c.Severity)), q(string(c.Status)), open[c.ID])
 	}
+	metric("csaudit_control_score", "Score 0-100 per control area, severity-weighted (docs/controls.md); absent when none of the area's weighted checks ran.")
+	for _, c := range r.Controls {
+		if c.Score != nil {
+			fmt.Fprintf(&b, "csaudit_control_score{control=%s} %d\n", q(c.ID), *c.Score)
+		}
+	}
+	metric("csaudit_control_checks", "Checks per control area by status.")
+	for _, c := range r.Controls {
+		for _, st := range []struct {
+			s report.Status
+			n int
+		}{{report.Pass, c.ChecksPassed}, {report.Fail, c.ChecksFailed}, {report.Error, c.ChecksError}, {report.Skipped, c.ChecksSkipped}} {
+			fmt.Fprintf(&b, "csaudit_control_checks{control=%s,status=%s} %d\n", q(c.ID), q(string(st.s)), st.n)
+		}
+	}
+	metric("csaudit_control_open_findings", "Open findings per control area by severity.")
+	for _, c := range r.Controls {
+		for _, sev := range report.Severities {
+			fmt.Fprintf(&b, "csaudit_control_open_findings{control=%s,severity=%s} %d\n", q(c.ID), q(string(sev)), c.Open[sev])
+		}
+	}
 	metric("csaudit_collector_errors", "Collector errors recorded in the snapshot.")
 	fmt.Fprintf(&b, "csaudit_collector_errors %d\n", len(r.CollectorErrors))
 	metric("csaudit_report_generated_timestamp_seconds", "When the report was generated (Unix time).")

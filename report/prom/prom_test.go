@@ -1,6 +1,7 @@
 package prom
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -55,5 +56,34 @@ func TestExpositionFormat(t *testing.T) {
 func TestLabelEscaping(t *testing.T) {
 	if got := q("a\"b\\c\nd"); got != `"a\"b\\c\nd"` {
 		t.Errorf("q = %s", got)
+	}
+}
+
+// Every control area's score and counts are exported with the report's numbers.
+func TestControlMetrics(t *testing.T) {
+	r := reporttest.Sample()
+	if len(r.Controls) == 0 {
+		t.Fatal("the sample has no control area")
+	}
+	var b strings.Builder
+	if err := Write(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, c := range r.Controls {
+		want := []string{
+			fmt.Sprintf("csaudit_control_checks{control=%s,status=\"fail\"} %d\n", q(c.ID), c.ChecksFailed),
+			fmt.Sprintf("csaudit_control_open_findings{control=%s,severity=\"critical\"} %d\n", q(c.ID), c.Open["critical"]),
+		}
+		if c.Score != nil {
+			want = append(want, fmt.Sprintf("csaudit_control_score{control=%s} %d\n", q(c.ID), *c.Score))
+		} else if strings.Contains(out, "csaudit_control_score{control="+q(c.ID)) {
+			t.Errorf("%s has no score but is exported with one", c.ID)
+		}
+		for _, l := range want {
+			if !strings.Contains(out, l) {
+				t.Errorf("missing %q", l)
+			}
+		}
 	}
 }

@@ -135,6 +135,13 @@ func Write(w io.Writer, r *report.Report) error {
 	runProps := sarif.NewPropertyBag()
 	runProps.Add("snapshot_sha256", clean(r.Snapshot.SHA256))
 	runProps.Add("cloudstack_version", clean(r.Target.CloudStackVersion))
+	// Control scores (docs/controls.md): area id -> score (null for n/a) and counts.
+	controls := map[string]any{}
+	for _, c := range r.Controls {
+		controls[clean(c.ID)] = map[string]any{"score": c.Score, "checks_passed": c.ChecksPassed, "checks_failed": c.ChecksFailed,
+			"checks_error": c.ChecksError, "checks_skipped": c.ChecksSkipped, "open_by_severity": c.Open}
+	}
+	runProps.Add("controls", controls)
 	run.WithProperties(runProps)
 
 	rep := sarif.NewReport()

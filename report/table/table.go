@@ -132,6 +132,10 @@ func WriteOptions(w io.Writer, r *report.Report, o Options) error {
 		p.linef("")
 	}
 
+	if err := p.controls(r.Controls); err != nil {
+		return err
+	}
+
 	s := r.Summary
 	var parts []string
 	for _, sev := range report.Severities {
@@ -141,6 +145,47 @@ func WriteOptions(w io.Writer, r *report.Report, o Options) error {
 	p.linef("%d checks: %d passed, %d failed, %d error, %d skipped; %d collector errors",
 		len(r.Checks), s.ChecksPassed, s.ChecksFailed, s.ChecksError, s.ChecksSkipped, s.CollectorErrors)
 	return p.err
+}
+
+// controls prints the score per control area (docs/controls.md).
+func (p *printer) controls(cs []report.ControlScore) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	p.linef("Control areas (score 0-100, severity-weighted; docs/controls.md):")
+	tb := newTable(p.w)
+	tb.Header("AREA", "SCORE", "", "PASS", "FAIL", "ERROR", "SKIP", "OPEN C/H/M/L/I")
+	for _, c := range cs {
+		var open []string
+		for _, sev := range report.Severities {
+			open = append(open, fmt.Sprint(c.Open[sev]))
+		}
+		if err := tb.Append(Clean(c.ID), c.ScoreText(), bar(c.Score, 10), fmt.Sprint(c.ChecksPassed), fmt.Sprint(c.ChecksFailed),
+			fmt.Sprint(c.ChecksError), fmt.Sprint(c.ChecksSkipped), strings.Join(open, "/")); err != nil {
+			return err
+		}
+	}
+	if err := tb.Render(); err != nil {
+		return err
+	}
+	p.linef("")
+	return p.err
+}
+
+func scoreOrNA(v *int) string {
+	if v == nil {
+		return "n/a"
+	}
+	return fmt.Sprint(*v)
+}
+
+// bar draws score as width cells; nothing when there is no score.
+func bar(score *int, width int) string {
+	if score == nil {
+		return ""
+	}
+	n := (*score*width + 50) / 100
+	return strings.Repeat("#", n) + strings.Repeat(".", width-n)
 }
 
 // readiness prints the verdict and the placement plan, host by host.
@@ -352,6 +397,9 @@ func WriteDiff(w io.Writer, d *report.Changes) error {
 	}
 	for _, c := range d.Checks {
 		fmt.Fprintf(&b, "~ %s %s → %s  %s\n", Clean(c.ID), c.Was, c.Now, Clean(c.Note))
+	}
+	for _, c := range d.Controls {
+		fmt.Fprintf(&b, "%s control %s: score %s → %s\n", c.Mark(), Clean(c.ID), scoreOrNA(c.Was), scoreOrNA(c.Now))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
