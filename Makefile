@@ -49,6 +49,6 @@ bench: peers
 clean:
 	rm -rf bin out
 
-# docs/checks.md from the checks' METADATA.
+# docs/checks.md and docs/controls.md from the checks' METADATA.
 docs:
-	$(GO) test -count=1 -run TestChecksDocUpToDate ./policies -update
+	$(GO) test -count=1 -run 'TestChecksDocUpToDate|TestControlsDocUpToDate' ./policies -update
