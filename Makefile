@@ -4,7 +4,7 @@ BIN      := bin/csaudit
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 
-.PHONY: all build demo test lint fmt generate docs bench peers clean
+.PHONY: all build demo test lint fmt generate docs bench peers clean dist
 
 all: build
 
@@ -31,6 +31,7 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	cd fixtures/dist && $(GO) vet ./...
 	$(GO) test -count=1 -run 'TestRegoFormatted|TestMetadataComplete|TestSandboxRejectsNetworkAndClock' ./policies
 
 fmt:
@@ -47,7 +48,12 @@ bench: peers
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean:
-	rm -rf bin out
+	rm -rf bin out dist
+
+# .deb and .rpm for amd64 and arm64 into dist/ (fixtures/dist: nfpm as a
+# library, its own module so nothing of it reaches the csaudit binary).
+dist:
+	cd fixtures/dist && $(GO) run . -out $(CURDIR)/dist
 
 # docs/checks.md and docs/controls.md from the checks' METADATA.
 docs:
