@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"flag"
+	"fmt"
 	stdhtml "html"
 	"io"
 	"regexp"
@@ -141,6 +142,30 @@ func BenchmarkHTML10k(b *testing.B) {
 	for b.Loop() {
 		if err := Write(io.Discard, r); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// Every control area has a row with its score and, when scored, a bar of
+// that width.
+func TestControlAreasShown(t *testing.T) {
+	r := reporttest.Sample()
+	out := render(t, r)
+	if len(r.Controls) == 0 {
+		t.Fatal("the sample has no control area")
+	}
+	for _, c := range r.Controls {
+		i := strings.Index(out, `<tr data-control="`+stdhtml.EscapeString(c.ID)+`">`)
+		if i < 0 {
+			t.Errorf("control %s has no row", c.ID)
+			continue
+		}
+		row, _, _ := strings.Cut(out[i:], "</tr>")
+		if !strings.Contains(row, "<td>"+c.ScoreText()+"</td>") {
+			t.Errorf("control %s row lacks its score %s: %s", c.ID, c.ScoreText(), row)
+		}
+		if c.Score != nil && !strings.Contains(row, fmt.Sprintf(`width="%d" height="12" class="score"`, *c.Score)) {
+			t.Errorf("control %s row lacks a bar of width %d: %s", c.ID, *c.Score, row)
 		}
 	}
 }

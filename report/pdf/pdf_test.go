@@ -226,3 +226,21 @@ func BenchmarkPDF10k(b *testing.B) {
 		}
 	}
 }
+
+// The control areas page lists every area with the report's score.
+func TestControlAreas(t *testing.T) {
+	pdftotext := need(t, "poppler-utils", "pdftotext")
+	r := reporttest.Sample()
+	if len(r.Controls) == 0 {
+		t.Fatal("the sample has no control area")
+	}
+	flat := strings.Join(strings.Fields(run(t, pdftotext, "-enc", "UTF-8", render(t, r), "-")), " ")
+	if !strings.Contains(flat, "Control areas") {
+		t.Error("no Control areas section")
+	}
+	for _, c := range r.Controls {
+		if want := c.Title + " " + c.ScoreText() + " " + fmt.Sprint(c.ChecksPassed) + " " + fmt.Sprint(c.ChecksFailed); !strings.Contains(flat, want) {
+			t.Errorf("text lacks the row %q", want)
+		}
+	}
+}
