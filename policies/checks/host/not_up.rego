@@ -72,7 +72,7 @@ deny contains f if {
 }
 
 # last_ping is epoch milliseconds shifted right by 10 (HostDaoImpl).
-ping_age_seconds(h) := (lib.db_now_ns / 1000000 - h.last_ping * 1024) / 1000
+ping_age_seconds(h) := ((lib.db_now_ns / 1000000) - (h.last_ping * 1024)) / 1000
 
 deny contains f if {
 	some id, h in lib.routing_hosts
