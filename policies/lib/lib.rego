@@ -346,3 +346,21 @@ migrating_domains_by_host := x if {
 # which CloudStack itself declares a VM missing from its host's power report
 # (VirtualMachinePowerStateSyncImpl).
 drift_grace_seconds := param_or("drift_grace_seconds", 2 * to_number(setting("ping.interval")))
+
+# VM-HA switched off for a zone: vm.ha.enabled (Zone scope, default true) false
+# globally or in the zone's data_center_details. CloudStack then files no HA
+# work for the zone's VMs, so HA-enabled VMs there are unprotected and the
+# other HA checks leave them to CSA-HA-007.
+vm_ha_off(zid) if lower(sprintf("%v", [effective_setting("vm.ha.enabled", {"zone": zid})])) == "false"
+
+ha_off_zones := {zid | some zid, _ in zones; vm_ha_off(zid)}
+
+# HA-enabled VM ids on a host whose zone has VM-HA on.
+protected_ha_vm_ids_on_host(hid) := ha_vm_ids_on_host(hid) if {
+	not key(routing_hosts[hid].data_center_id) in ha_off_zones
+} else := {}
+
+# Live HA-enabled VMs (id set) in zones with VM-HA on.
+protected_ha_vms := ha_vms if {
+	count(ha_off_zones) == 0
+} else := {id | some id in ha_vms; not key(input.db.vm_instance[id].data_center_id) in ha_off_zones}
