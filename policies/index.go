@@ -53,6 +53,7 @@ var groupings = []grouping{
 	{"domain_router", "redundant_state|vpc_id", "id"},
 	{"router_network_ref", "network_id", "router_id"},
 	{"router_network_ref", "router_id", "network_id"},
+	{"vm_instance_details", "vm_id", "id"},
 }
 
 // activeDomainStates are libvirt states in which a domain has a running QEMU

@@ -164,7 +164,7 @@ hosts_in_cluster := {key(c): ids |
 }
 
 # Memory (MB) a VM's service offering gives it; 0 when unknown (custom offerings
-# keep it in user_vm_details, which is not collected).
+# keep it in vm_instance_details: see vm_size).
 vm_ram_mb(vm) := to_number(input.db.service_offering[key(vm.service_offering_id)].ram_size) if {
 	vm.service_offering_id != null
 } else := 0
@@ -289,14 +289,62 @@ ha_vm_ids_on_host_in_state(hid, state) := object.union(
 	ids_where("vm_instance", "ha_enabled|state|host_id", sprintf("1|%s|%v", [state, hid])),
 )
 
-# Memory (MB) of the Running VMs on a host, from their service offerings
-# (vm_ram_mb), counted per offering rather than per VM.
+# Memory (MB) and CPU (MHz) of the Running VMs on a host. A fixed offering's
+# size is counted per offering rather than per VM; a custom offering (no fixed
+# cpu, speed or ram_size) keeps each VM's size in vm_instance_details
+# (memory, CpuNumber, CpuSpeed), read per VM.
 running_vm_mb(hid) := sum([mb |
 	some k, ids in object.get(group("vm_instance", "host_id/state|service_offering_id", "id"), key(hid), {})
 	[s, o] := split(k, "|")
 	s == "Running"
-	mb := count(ids) * offering_ram_mb(o)
+	mb := offering_group_mb(o, ids)
 ])
+
+running_vm_cpu_mhz(hid) := sum([mhz |
+	some k, ids in object.get(group("vm_instance", "host_id/state|service_offering_id", "id"), key(hid), {})
+	[s, o] := split(k, "|")
+	s == "Running"
+	mhz := offering_group_mhz(o, ids)
+])
+
+offering_group_mb(o, ids) := count(ids) * offering_value(o, "ram_size") if {
+	fixed_offering(o)
+} else := sum([vm_size(id, "memory") | some id, _ in ids])
+
+offering_group_mhz(o, ids) := (count(ids) * offering_value(o, "cpu")) * offering_value(o, "speed") if {
+	fixed_offering(o)
+} else := sum([(vm_size(id, "CpuNumber") * vm_size(id, "CpuSpeed")) | some id, _ in ids])
+
+offering_value(o, col) := to_number(v) if {
+	v := input.db.service_offering[o][col]
+	v != null
+	to_number(v) > 0
+}
+
+fixed_offering(o) if count([c | some c in ["cpu", "speed", "ram_size"]; offering_value(o, c)]) == 3
+
+# A VM's size from its details, else its offering's, else 0.
+vm_size(id, detail) := vm_details(id)[detail] if {
+	vm_details(id)[detail] > 0
+} else := size_from_offering(id, col_of(detail))
+
+size_from_offering(id, col) := v if {
+	v := offering_value(key(input.db.vm_instance[id].service_offering_id), col)
+} else := 0
+
+col_of("memory") := "ram_size"
+
+col_of("CpuNumber") := "cpu"
+
+col_of("CpuSpeed") := "speed"
+
+# The numeric size details of a VM, by detail name.
+vm_details(id) := {r.name: to_number(r.value) |
+	some d, _ in object.get(group("vm_instance_details", "vm_id", "id"), id, {})
+	r := input.db.vm_instance_details[d]
+	r.name in {"memory", "CpuNumber", "CpuSpeed"}
+	regex.match(`^[0-9]+(\.[0-9]+)?$`, r.value)
+}
 
 offering_ram_mb(o) := to_number(input.db.service_offering[o].ram_size) if {
 	input.db.service_offering[o].ram_size != null
