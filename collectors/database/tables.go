@@ -91,6 +91,8 @@ var specs = []spec{
 		"capacity_iops", "used_iops", "host_address", "path", "status", "scope", "hypervisor", "managed", "storage_provider_name", "parent", "created", "update_time", "removed"},
 		bools: []string{"managed"}, scan: "pools are few"},
 	{table: "storage_pool_details", cols: []string{"id", "pool_id", "name", "value"}, fk: "pool_id", scope: "storage_pool", scan: "a few rows per pool"},
+	// #13: which hosts have a primary storage pool connected (CSA-STOR-004).
+	{table: "storage_pool_host_ref", cols: []string{"id", "pool_id", "host_id", "local_path", "created", "last_updated"}, scan: "one row per host and pool"},
 	// volumes: only the columns checks read; 130,000 volumes make every
 	// column count (not read: device_id, last_pool_id, pool_type, pod_id,
 	// offering, template, attached, update_count).
