@@ -92,6 +92,10 @@ var specs = []spec{
 		bools: []string{"managed"}, scan: "pools are few"},
 	{table: "storage_pool_details", cols: []string{"id", "pool_id", "name", "value"}, fk: "pool_id", scope: "storage_pool", scan: "a few rows per pool"},
 	// #13: which hosts have a primary storage pool connected (CSA-STOR-004).
+	// #13: the console proxy's uploaded certificate (public part only; never
+	// the key column) for CSA-SYSVM-005.
+	{table: "keystore", subset: "the console proxy certificate only", cols: []string{"id", "name", "certificate", "domain_suffix", "seq"},
+		where: "t.name = 'CPVMCertificate'", scan: "a few certificates"},
 	{table: "storage_pool_host_ref", cols: []string{"id", "pool_id", "host_id", "local_path", "created", "last_updated"}, scan: "one row per host and pool"},
 	// volumes: only the columns checks read; 130,000 volumes make every
 	// column count (not read: device_id, last_pool_id, pool_type, pod_id,
