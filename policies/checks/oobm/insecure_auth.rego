@@ -6,9 +6,10 @@
 #   per the rubric (unauthenticated IPMI reachable; the BMC answered, so it is reachable at
 #   least from the auditor): anonymous login (a user with an empty name and an empty
 #   password), authentication type NONE, or cipher suite 0 accepted (no authentication: a
-#   known user name logs in with any password). The probe (fact cipher_suite_zero) sends
-#   only an Open Session Request offering suite 0, never a RAKP message, and is recorded
-#   only when ipmi.sessions is on; without it suite 0 is not judged. Medium (a hardening
+#   known user name logs in with any password): fact cipher_suite_zero, from an RMCP+
+#   Open Session Request offering only suite 0 (no user name, no RAKP message). The ipmi
+#   collector does not record that fact yet (docs/ipmi.md says why); without it suite 0 is
+#   not judged. Medium (a hardening
 #   deviation with a real attack path): "null user names" enabled, which means accounts
 #   with an empty name but a password, not anonymous access (whoever learns that password
 #   needs no user name, and RMCP+ hands out a salted hash of it for offline cracking); and
