@@ -289,30 +289,38 @@ ha_vm_ids_on_host_in_state(hid, state) := object.union(
 	ids_where("vm_instance", "ha_enabled|state|host_id", sprintf("1|%s|%v", [state, hid])),
 )
 
-# Memory (MB) and CPU (MHz) of the Running VMs on a host. A fixed offering's
-# size is counted per offering rather than per VM; a custom offering (no fixed
-# cpu, speed or ram_size) keeps each VM's size in vm_instance_details
-# (memory, CpuNumber, CpuSpeed), read per VM.
+# Memory (MB) and CPU (MHz) of the Running VMs on a host. An offering's fixed
+# size is counted per offering rather than per VM; a custom offering (without
+# ram_size, or cpu and speed) keeps each VM's size in vm_instance_details
+# (memory, CpuNumber, CpuSpeed), read per VM only when such details exist.
+# The grouping is read once per evaluation (a rule), not once per host.
+vms_by_host_state_offering := group("vm_instance", "host_id/state|service_offering_id", "id")
+
 running_vm_mb(hid) := sum([mb |
-	some k, ids in object.get(group("vm_instance", "host_id/state|service_offering_id", "id"), key(hid), {})
+	some k, ids in object.get(vms_by_host_state_offering, key(hid), {})
 	[s, o] := split(k, "|")
 	s == "Running"
 	mb := offering_group_mb(o, ids)
 ])
 
 running_vm_cpu_mhz(hid) := sum([mhz |
-	some k, ids in object.get(group("vm_instance", "host_id/state|service_offering_id", "id"), key(hid), {})
+	some k, ids in object.get(vms_by_host_state_offering, key(hid), {})
 	[s, o] := split(k, "|")
 	s == "Running"
 	mhz := offering_group_mhz(o, ids)
 ])
 
 offering_group_mb(o, ids) := count(ids) * offering_value(o, "ram_size") if {
-	fixed_offering(o)
+	offering_value(o, "ram_size")
+} else := 0 if {
+	count(size_details) == 0
 } else := sum([vm_size(id, "memory") | some id, _ in ids])
 
 offering_group_mhz(o, ids) := (count(ids) * offering_value(o, "cpu")) * offering_value(o, "speed") if {
-	fixed_offering(o)
+	offering_value(o, "cpu")
+	offering_value(o, "speed")
+} else := 0 if {
+	count(size_details) == 0
 } else := sum([(vm_size(id, "CpuNumber") * vm_size(id, "CpuSpeed")) | some id, _ in ids])
 
 offering_value(o, col) := to_number(v) if {
@@ -321,7 +329,8 @@ offering_value(o, col) := to_number(v) if {
 	to_number(v) > 0
 }
 
-fixed_offering(o) if count([c | some c in ["cpu", "speed", "ram_size"]; offering_value(o, c)]) == 3
+# Detail row keys by VM id, built once: only VMs of custom offerings have them.
+size_details := group("vm_instance_details", "vm_id", "id")
 
 # A VM's size from its details, else its offering's, else 0.
 vm_size(id, detail) := vm_details(id)[detail] if {
@@ -340,7 +349,7 @@ col_of("CpuSpeed") := "speed"
 
 # The numeric size details of a VM, by detail name.
 vm_details(id) := {r.name: to_number(r.value) |
-	some d, _ in object.get(group("vm_instance_details", "vm_id", "id"), id, {})
+	some d, _ in size_details[id]
 	r := input.db.vm_instance_details[d]
 	r.name in {"memory", "CpuNumber", "CpuSpeed"}
 	regex.match(`^[0-9]+(\.[0-9]+)?$`, r.value)

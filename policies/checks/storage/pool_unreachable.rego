@@ -84,7 +84,8 @@ deny contains f if {
 	some hid in in_scope(p)
 	not connected[[pid, hid]]
 	h := up_hosts[hid]
-	vms := object.keys(object.filter(object.get(lib.group("volumes", "pool_id", "instance_id"), pid, {}), object.keys(lib.vm_ids_on_host(hid))))
+	on_pool := object.get(lib.group("volumes", "pool_id", "instance_id"), pid, {})
+	vms := {id | some id, _ in lib.vm_ids_on_host(hid); on_pool[id]}
 	f := {
 		"resource": lib.host_resource(hid, h),
 		"severity": severity(vms),
