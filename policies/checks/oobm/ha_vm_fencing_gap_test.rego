@@ -60,3 +60,12 @@ test_xenserver_hosts_do_not_need_kvm_peers if {
 	not f[["1", "no-fencing-peer"]]
 	not f[["1", "no-oobm"]]
 }
+
+# With VM-HA off for the zone, the VMs are not protected at all: CSA-HA-007.
+test_vms_in_zone_with_vm_ha_off_do_not_count if {
+	s := testlib.with_settings(
+		snap(true, {"data_center": {"1": testlib.zone(1, {})}}),
+		{"vm.ha.enabled": {"value": null, "default": "true", "overrides": {"zone": {"1": "false"}}}},
+	)
+	count(check.deny) == 0 with input as s
+}
