@@ -29,7 +29,7 @@ key := "reboot.host.and.alert.management.on.heartbeat.timeout"
 
 ha_hosts contains hid if {
 	some hid, _ in lib.routing_hosts
-	count(lib.ha_vm_ids_on_host(hid)) > 0
+	count(lib.protected_ha_vm_ids_on_host(hid)) > 0
 }
 
 deny contains f if {

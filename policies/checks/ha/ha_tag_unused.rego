@@ -46,11 +46,11 @@ deny contains f if {
 	f := {
 		"resource": lib.setting_resource("ha.tag"),
 		"severity": severity,
-		"message": sprintf("ha.tag is %q but no enabled host carries it (%d HA-enabled VMs)", [tag, count(lib.ha_vms)]),
-		"evidence": {"value": tag, "ha_vms": count(lib.ha_vms)},
+		"message": sprintf("ha.tag is %q but no enabled host carries it (%d HA-enabled VMs)", [tag, count(lib.protected_ha_vms)]),
+		"evidence": {"value": tag, "ha_vms": count(lib.protected_ha_vms)},
 	}
 }
 
-severity := "high" if count(lib.ha_vms) > 0
+severity := "high" if count(lib.protected_ha_vms) > 0
 
 else := "low"

@@ -30,7 +30,7 @@ name := "kvm.ha.fence.on.storage.heartbeat.failure"
 ha_kvm_zones contains lib.key(h.data_center_id) if {
 	some hid, h in lib.routing_hosts
 	h.hypervisor_type == "KVM"
-	count(lib.ha_vm_ids_on_host(hid)) > 0
+	count(lib.protected_ha_vm_ids_on_host(hid)) > 0
 }
 
 overridden(zid) if input.settings[name].overrides.zone[zid]

@@ -24,7 +24,7 @@ package csaudit.checks.ha.local_storage
 import data.csaudit.lib
 
 deny contains f if {
-	some id, _ in object.filter(lib.vm_ids_on_local_pools, lib.ha_vms)
+	some id, _ in object.filter(lib.vm_ids_on_local_pools, lib.protected_ha_vms)
 	vm := lib.live_vm(id)
 	pools := {pid | some pid in lib.local_pools; object.get(lib.group("volumes", "pool_id", "instance_id"), pid, {})[id]}
 	f := {
