@@ -1,0 +1,570 @@
+package policies
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/csaudit/csaudit/fixtures/cloudstack"
+	"github.com/csaudit/csaudit/report"
+)
+
+// token is one element of a parsed command: a word (with whether the shell
+// would expand something in it) or an operator/comment.
+type token struct {
+	Op    string // "", or the operator: ; && || | & > >> < ( ) # (comment), str (SQL literal)
+	Word  string
+	Subst bool // an unquoted or double-quoted $… or `…`, or an unquoted glob/tilde
+}
+
+// fillWord is the convention for values the operator fills in: <lower-case-words>.
+var fillWord = regexp.MustCompile(`^<[a-z0-9][a-z0-9.,-]*>`)
+
+// shellWords splits a POSIX shell command line the way sh reads it, far
+// enough to tell words, quoting, expansions, operators and comments apart.
+func shellWords(s string) ([]token, error) {
+	var out []token
+	var cur strings.Builder
+	inWord, subst := false, false
+	flush := func() {
+		if inWord {
+			out = append(out, token{Word: cur.String(), Subst: subst})
+		}
+		cur.Reset()
+		inWord, subst = false, false
+	}
+	isSubstStart := func(i int) bool {
+		if i+1 >= len(s) {
+			return false
+		}
+		c := s[i+1]
+		return c == '(' || c == '{' || c == '_' || c == '?' || c == '$' || c == '!' || c == '#' || c == '@' || c == '*' ||
+			(c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t':
+			flush()
+		case c == '\n':
+			flush()
+			out = append(out, token{Op: ";"})
+		case c == '#' && !inWord:
+			j := strings.IndexByte(s[i:], '\n')
+			if j < 0 {
+				j = len(s) - i
+			}
+			out = append(out, token{Op: "#", Word: s[i : i+j]})
+			i += j - 1
+		case c == '\'':
+			j := strings.IndexByte(s[i+1:], '\'')
+			if j < 0 {
+				return nil, fmt.Errorf("unterminated single quote in %q", s)
+			}
+			cur.WriteString(s[i+1 : i+1+j])
+			inWord = true
+			i += j + 1
+		case c == '"':
+			inWord = true
+			i++
+			for ; i < len(s) && s[i] != '"'; i++ {
+				switch {
+				case s[i] == '\\' && i+1 < len(s) && strings.IndexByte("$`\"\\\n", s[i+1]) >= 0:
+					if s[i+1] != '\n' {
+						cur.WriteByte(s[i+1])
+					}
+					i++
+				case s[i] == '`' || (s[i] == '$' && isSubstStart(i)):
+					subst = true
+					cur.WriteByte(s[i])
+				default:
+					cur.WriteByte(s[i])
+				}
+			}
+			if i >= len(s) {
+				return nil, fmt.Errorf("unterminated double quote in %q", s)
+			}
+		case c == '\\':
+			if i+1 < len(s) {
+				if s[i+1] != '\n' {
+					cur.WriteByte(s[i+1])
+					inWord = true
+				}
+				i++
+			}
+		case c == '<' && fillWord.MatchString(s[i:]):
+			m := fillWord.FindString(s[i:])
+			cur.WriteString(m)
+			inWord = true
+			i += len(m) - 1
+		case strings.IndexByte(";&|<>()", c) >= 0:
+			flush()
+			op := string(c)
+			if i+1 < len(s) && (s[i:i+2] == "&&" || s[i:i+2] == "||" || s[i:i+2] == ">>" || s[i:i+2] == ";;") {
+				op = s[i : i+2]
+				i++
+			}
+			out = append(out, token{Op: op})
+		case c == '`' || (c == '$' && isSubstStart(i)):
+			subst = true
+			inWord = true
+			cur.WriteByte(c)
+		case c == '*' || c == '?' || c == '[' || (c == '~' && !inWord):
+			subst = true
+			inWord = true
+			cur.WriteByte(c)
+		default:
+			inWord = true
+			cur.WriteByte(c)
+		}
+	}
+	flush()
+	return out, nil
+}
+
+// sqlTokens splits SQL into literals, words, punctuation and comments, as
+// MariaDB's client and parser read them (backslash escapes on).
+func sqlTokens(s string) ([]token, error) {
+	var out []token
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+		case c == '\'' || c == '"' || c == '`':
+			var b strings.Builder
+			j := i + 1
+			for ; j < len(s); j++ {
+				if s[j] == '\\' && c != '`' && j+1 < len(s) {
+					j++
+					b.WriteString(map[byte]string{'n': "\n", 'r': "\r", '0': "\x00", 'Z': "\x1a", 't': "\t"}[s[j]])
+					if strings.IndexByte("nr0Zt", s[j]) < 0 {
+						b.WriteByte(s[j])
+					}
+					continue
+				}
+				if s[j] == c {
+					if j+1 < len(s) && s[j+1] == c {
+						b.WriteByte(c)
+						j++
+						continue
+					}
+					break
+				}
+				b.WriteByte(s[j])
+			}
+			if j >= len(s) {
+				return nil, fmt.Errorf("unterminated %c literal in %q", c, s)
+			}
+			out = append(out, token{Op: "str" + string(c), Word: b.String()})
+			i = j
+		case c == '#' || strings.HasPrefix(s[i:], "-- "):
+			j := strings.IndexByte(s[i:], '\n')
+			if j < 0 {
+				j = len(s) - i
+			}
+			out = append(out, token{Op: "#", Word: s[i : i+j]})
+			i += j - 1
+		case strings.HasPrefix(s[i:], "/*"):
+			j := strings.Index(s[i:], "*/")
+			if j < 0 {
+				return nil, fmt.Errorf("unterminated comment in %q", s)
+			}
+			out = append(out, token{Op: "#", Word: s[i : i+j+2]})
+			i += j + 1
+		case isSQLWord(c):
+			j := i
+			for j < len(s) && isSQLWord(s[j]) {
+				j++
+			}
+			out = append(out, token{Word: s[i:j]})
+			i = j - 1
+		default:
+			out = append(out, token{Op: string(c)})
+		}
+	}
+	return out, nil
+}
+
+func isSQLWord(c byte) bool {
+	return c == '_' || c == '.' || c == '@' || c == '$' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80
+}
+
+func parseCommand(c report.Command) ([]token, error) {
+	if c.Kind == "sql" {
+		return sqlTokens(c.Text)
+	}
+	return shellWords(c.Text)
+}
+
+// hostile is a value built to break out of any command it lands in.
+func hostile(s string) string {
+	return s + "-$(touch /tmp/pwned)`id`;x'y\"z\\ \n# {name} *&<>"
+}
+
+func marker(p string) string { return "MARK" + p + "X" }
+
+// checkRendered asserts that c rendered with vals parses to the same words as
+// the template rendered with markers, each marker replaced by its value.
+func checkRendered(t *testing.T, where string, tmpl report.Command, vals map[string]string) {
+	t.Helper()
+	marks := map[string]string{}
+	for k := range vals {
+		marks[k] = marker(k)
+	}
+	want, err := renderCommand(tmpl, marks)
+	if err != nil {
+		t.Errorf("%s: %v", where, err)
+		return
+	}
+	got, err := renderCommand(tmpl, vals)
+	if err != nil {
+		t.Errorf("%s: %v", where, err)
+		return
+	}
+	wantToks, err := parseCommand(want)
+	if err != nil {
+		t.Errorf("%s: template does not parse: %v", where, err)
+		return
+	}
+	gotToks, err := parseCommand(got)
+	if err != nil {
+		t.Errorf("%s: rendered command does not parse: %v\n%s", where, err, got.Text)
+		return
+	}
+	keys := make([]string, 0, len(vals))
+	for k := range vals {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for i := range wantToks {
+		for _, k := range keys {
+			wantToks[i].Word = strings.ReplaceAll(wantToks[i].Word, marks[k], vals[k])
+		}
+	}
+	if fmt.Sprint(gotToks) != fmt.Sprint(wantToks) {
+		t.Errorf("%s: %s command does not parse to the intended words\ntemplate: %s\nrendered: %s\ngot  %+v\nwant %+v",
+			where, tmpl.Kind, tmpl.Text, got.Text, gotToks, wantToks)
+	}
+}
+
+func TestQuotingFunctions(t *testing.T) {
+	for _, v := range []string{"", "kvm-01", "it's", `a\b`, "x\ny", "$(id)", "`id`", "a b", "#c", "-rf", "日本"} {
+		toks, err := shellWords("echo " + shellWord(v))
+		if err != nil || len(toks) != 2 || toks[1].Word != v || toks[1].Subst {
+			t.Errorf("shellWord(%q) = %s parses to %+v, %v", v, shellWord(v), toks, err)
+		}
+		toks, err = shellWords("cmk list hosts name=" + cmkValue(v))
+		if err != nil || len(toks) != 4 || toks[3].Word != "name="+v {
+			t.Errorf("cmkValue(%q) = %s parses to %+v, %v", v, cmkValue(v), toks, err)
+		}
+		toks, err = sqlTokens("SELECT 1 FROM t WHERE a = " + sqlString(v) + ";")
+		if err != nil || len(toks) != 9 || toks[7].Word != v || toks[7].Op != "str'" {
+			t.Errorf("sqlString(%q) = %s parses to %+v, %v", v, sqlString(v), toks, err)
+		}
+	}
+}
+
+// TestMetadataCommandsCannotInject plants hostile text in every placeholder
+// of every check's METADATA commands.
+func TestMetadataCommandsCannotInject(t *testing.T) {
+	for _, ch := range defaultEngine(t).Checks() {
+		for i, c := range ch.Remediation.Commands {
+			vals := map[string]string{}
+			for _, m := range placeholder.FindAllStringSubmatch(c.Text, -1) {
+				vals[m[1]] = hostile("v")
+			}
+			checkRendered(t, fmt.Sprintf("%s command %d", ch.ID, i+1), c, vals)
+		}
+	}
+}
+
+// hostileLab is the lab snapshot with every name, uuid, path and address
+// replaced, consistently everywhere it occurs (keys included), by a hostile
+// twin, so joins still hold and the checks find what they found before.
+func hostileLab(t *testing.T) []byte {
+	doc := labDoc(t)
+	cols := map[string]bool{"name": true, "instance_name": true, "uuid": true, "display_name": true, "path": true,
+		"host_address": true, "private_ip_address": true, "public_ip_address": true, "storage_ip_address": true,
+		"url": true, "hostname": true, "host_name": true, "host": true, "address": true}
+	// Entity tables only: the names in *_details, table_sizes and the like
+	// are setting and table names, not values from the cloud's users.
+	tables := []string{"affinity_group", "async_job", "cluster", "data_center", "host", "host_pod_ref", "image_store",
+		"mshost", "networks", "oobm", "snapshots", "storage_pool", "user_vm", "vm_instance", "vm_template", "volumes"}
+	twin := map[string]string{}
+	db := doc["db"].(map[string]any)
+	for _, name := range tables {
+		tbl, _ := db[name].(map[string]any)
+		for _, row := range tbl {
+			for col, v := range row.(map[string]any) {
+				if s, ok := v.(string); ok && cols[col] && len(s) >= 3 {
+					twin[s] = hostile(s)
+				}
+			}
+		}
+	}
+	var walk func(v any) any
+	walk = func(v any) any {
+		switch x := v.(type) {
+		case string:
+			if h, ok := twin[x]; ok {
+				return h
+			}
+		case []any:
+			for i := range x {
+				x[i] = walk(x[i])
+			}
+		case map[string]any:
+			out := make(map[string]any, len(x))
+			for k, e := range x {
+				if h, ok := twin[k]; ok {
+					k = h
+				}
+				out[k] = walk(e)
+			}
+			return out
+		}
+		return v
+	}
+	b, err := json.Marshal(walk(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestFindingCommandsCannotInject evaluates the lab with hostile names: no
+// rule writes a cloud value into command text itself, and every command of
+// every finding parses to the words its template intends.
+func TestFindingCommandsCannotInject(t *testing.T) {
+	e := defaultEngine(t)
+	in, err := ParseInput(hostileLab(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, failed, err := e.raw(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(failed) > 0 {
+		t.Fatalf("checks failed on hostile names: %v", failed)
+	}
+	byPkg := map[string]*Check{}
+	for _, ch := range e.Checks() {
+		byPkg[ch.Package] = ch
+	}
+	n := 0
+	for pkg, vs := range raw {
+		ch := byPkg[pkg]
+		for _, v := range vs {
+			m := v.(map[string]any)
+			f, err := toFinding(ch, v)
+			if err != nil {
+				t.Errorf("%s: %v", ch.ID, err)
+				continue
+			}
+			rem, err := findingRemediation(ch.Remediation, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			args, _ := m["args"].(map[string]any)
+			vals := values(f.Resource, args)
+			for i, c := range rem.Commands {
+				if strings.Contains(c.Text, "pwned") {
+					t.Errorf("%s: a rule wrote a cloud value into command text: %q", ch.ID, c.Text)
+					continue
+				}
+				checkRendered(t, fmt.Sprintf("%s on %s command %d", ch.ID, f.Resource.Label(), i+1), c, vals)
+				n++
+			}
+		}
+	}
+	if n < 50 {
+		t.Fatalf("only %d commands rendered from the hostile lab; the test lost its subject", n)
+	}
+	// The same checks fire with hostile names as without.
+	_, clean, err := e.Evaluate(context.Background(), mustInput(t, labJSON(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, dirty, err := e.Evaluate(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := checkIDs(dirty), checkIDs(clean); got != want {
+		t.Errorf("checks with findings differ with hostile names:\ngot  %s\nwant %s", got, want)
+	}
+}
+
+func labJSON(t *testing.T) []byte {
+	b, err := json.Marshal(labDoc(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func mustInput(t *testing.T, b []byte) *Input {
+	in, err := ParseInput(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+func checkIDs(fs []report.Finding) string {
+	set := map[string]bool{}
+	for _, f := range fs {
+		set[f.CheckID] = true
+	}
+	ids := make([]string, 0, len(set))
+	for id := range set {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return strings.Join(ids, ",")
+}
+
+// shellPrograms are programs a CloudStack KVM host or management server has
+// (base system, libvirt, the cloudstack-agent/-management packages and their
+// dependencies), plus csaudit itself on the auditor's machine.
+var shellPrograms = map[string]bool{
+	"virsh": true, "systemctl": true, "journalctl": true, "grep": true, "tail": true, "head": true, "sed": true,
+	"chmod": true, "chown": true, "stat": true, "ls": true, "nft": true, "iptables-save": true, "ip": true,
+	"ping": true, "tracepath": true, "chronyc": true, "timedatectl": true, "df": true, "du": true,
+	"keytool": true, "openssl": true, "ss": true, "ipmitool": true, "ssh": true, "lscpu": true,
+	"apt-get": true, "dnf": true, "mysql": true, "csaudit": true, "cloudstack-migrate-databases": true,
+	"cloudstack-setup-encryption": true, "cloudstack-sysvmadm": true,
+	"/usr/share/cloudstack-common/scripts/storage/secondary/cloud-install-sys-tmplt": true,
+}
+
+// cmkOwn are key=value arguments cmk handles itself instead of sending them.
+var cmkOwn = map[string]bool{"filter": true}
+
+// segments splits parsed shell words at operators into simple commands.
+func segments(toks []token) [][]string {
+	var out [][]string
+	var cur []string
+	for _, t := range toks {
+		if t.Op != "" {
+			if len(cur) > 0 {
+				out = append(out, cur)
+			}
+			cur = nil
+			continue
+		}
+		cur = append(cur, t.Word)
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// checkAPI asserts a cmk or shell command names real things: the cmk API and
+// its parameters exist in CloudStack 4.22 (and its required ones are given);
+// a shell command runs only allowlisted programs.
+func checkAPI(t *testing.T, where string, c report.Command, apis map[string]*cloudstack.API) {
+	t.Helper()
+	if c.Kind == "sql" {
+		return
+	}
+	toks, err := shellWords(c.Text)
+	if err != nil {
+		t.Errorf("%s: %v", where, err)
+		return
+	}
+	for _, seg := range segments(toks) {
+		if c.Kind == "shell" {
+			if !shellPrograms[seg[0]] {
+				t.Errorf("%s: %q is not a program a CloudStack host or management server has: %s", where, seg[0], c.Text)
+			}
+			continue
+		}
+		if seg[0] != "cmk" {
+			t.Errorf("%s: a cmk command must start with cmk: %s", where, c.Text)
+			continue
+		}
+		if len(seg) < 2 {
+			t.Errorf("%s: no API in %s", where, c.Text)
+			continue
+		}
+		// cmk's "verb noun" form, or the API name in one word.
+		api, args := apis[strings.ToLower(seg[1])], seg[2:]
+		if api == nil && len(seg) > 2 {
+			api, args = apis[strings.ToLower(seg[1]+seg[2])], seg[3:]
+			if api != nil && !strings.HasPrefix(api.Name, strings.ToLower(seg[1])) {
+				api = nil
+			}
+		}
+		if api == nil {
+			t.Errorf("%s: no CloudStack 4.22 API for %q", where, c.Text)
+			continue
+		}
+		given := map[string]bool{}
+		for _, a := range args {
+			k, _, ok := strings.Cut(a, "=")
+			if !ok {
+				t.Errorf("%s: %s: argument %q is not key=value", where, api.Name, a)
+				continue
+			}
+			k = strings.ToLower(k)
+			if i := strings.IndexByte(k, '['); i >= 0 {
+				k = k[:i] // details[0].key=value
+			}
+			given[k] = true
+			if !api.Params[k] && !cmkOwn[k] {
+				t.Errorf("%s: %s has no parameter %q: %s", where, api.Name, k, c.Text)
+			}
+		}
+		for _, r := range api.Required {
+			if !given[r] {
+				t.Errorf("%s: %s requires %q: %s", where, api.Name, r, c.Text)
+			}
+		}
+	}
+}
+
+// TestCommandsNameRealAPIs checks every METADATA command and every command of
+// every finding in the lab report against CloudStack 4.22's API catalogue.
+func TestCommandsNameRealAPIs(t *testing.T) {
+	apis, err := cloudstack.APIs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := defaultEngine(t)
+	for _, ch := range e.Checks() {
+		for i, c := range ch.Remediation.Commands {
+			vals := map[string]string{}
+			for _, m := range placeholder.FindAllStringSubmatch(c.Text, -1) {
+				vals[m[1]] = marker(m[1])
+			}
+			rc, err := renderCommand(c, vals)
+			if err != nil {
+				t.Errorf("%s: %v", ch.ID, err)
+				continue
+			}
+			checkAPI(t, fmt.Sprintf("%s METADATA command %d", ch.ID, i+1), rc, apis)
+		}
+	}
+	_, findings, err := e.Evaluate(context.Background(), mustInput(t, labJSON(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, f := range findings {
+		for _, c := range f.Remediation.Commands {
+			if seen[c.Text] {
+				continue
+			}
+			seen[c.Text] = true
+			checkAPI(t, fmt.Sprintf("%s finding on %s", f.CheckID, f.Resource.Label()), c, apis)
+		}
+	}
+	if len(seen) < 50 {
+		t.Fatalf("only %d distinct commands in the lab report", len(seen))
+	}
+}
