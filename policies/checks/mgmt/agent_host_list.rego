@@ -14,10 +14,12 @@
 #   severity: high
 #   category: management-server
 #   remediation:
-#     summary: Set `host` to a load balancer in front of all management servers, or to the comma-separated list of all of them, and restart the agents so they read it.
+#     summary: "Set `host` (dynamic) to a load balancer in front of all management servers, or to the comma-separated list of all of them; agents receive the new list when they reconnect."
 #     commands:
 #       - kind: cmk
-#         text: cmk update configuration name=host value=<lb-or-ms1,ms2,...>
+#         text: "cmk list configurations name=host filter=name,value"
+#       - kind: cmk
+#         text: "cmk update configuration name=host value=<lb-or-ms1,ms2>"
 #   references:
 #     - seed:003_890368c12d4364b1.txt (multiple management servers behind a load balancer)
 #     - cloudstack:setting host (server/src/main/java/com/cloud/configuration/Config.java)

@@ -12,12 +12,12 @@
 #   severity: high
 #   category: routers
 #   remediation:
-#     summary: Restart the network (or VPC) with cleanup so the pair is rebuilt; check keepalived on both routers and the link between them first.
+#     summary: "Check keepalived on both routers and the link between them first; then restart the network (or VPC) with cleanup in a window so the pair is rebuilt."
 #     commands:
 #       - kind: cmk
-#         text: cmk list routers id={uuid} filter=name,redundantstate,networkname,vpcname,state
+#         text: "cmk list routers id={uuid} listall=true filter=name,redundantstate,networkname,vpcname,state"
 #       - kind: cmk
-#         text: cmk restart network id=<network uuid> cleanup=true
+#         text: "cmk restart network id=<network-uuid> cleanup=true"
 #   references:
 #     - cloudstack:api/src/main/java/com/cloud/network/router/VirtualRouter.java (RedundantState)
 #   controls: [availability, network]
