@@ -130,7 +130,7 @@ forced_stop := {"kind": "cmk", "text": "cmk stop virtualmachine id={uuid} forced
 
 fix_plan := {"kind": "shell", "text": "csaudit fix plan --config /etc/csaudit/config.yaml --out plan.json"}
 
-fix_apply := {"kind": "shell", "text": "csaudit fix apply --config /etc/csaudit/config.yaml --plan plan.json --id FIX-ID"}
+fix_apply := {"kind": "shell", "text": "csaudit fix apply --config /etc/csaudit/config.yaml --plan plan.json --id <fix-id>"}
 
 power_status(host) := {"kind": "cmk", "text": sprintf("cmk issue outofbandmanagementpoweraction hostid={%s_uuid} action=STATUS", [host])}
 
