@@ -600,3 +600,50 @@ func TestCommandsNameRealAPIs(t *testing.T) {
 		t.Fatalf("only %d distinct commands in the lab report", len(seen))
 	}
 }
+
+var settingChange = regexp.MustCompile(`^cmk (update|reset) configuration .*\bname=([^ ]+)`)
+
+// TestSettingChangesRestartWhenNeeded: advice that changes a non-dynamic
+// setting restarts the management servers after the change, and advice that
+// changes only dynamic settings restarts nothing.
+func TestSettingChangesRestartWhenNeeded(t *testing.T) {
+	static, err := cloudstack.NonDynamic()
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(where string, r report.Remediation) {
+		changed, needs, restartAfter := 0, "", false
+		for _, c := range r.Commands {
+			if m := settingChange.FindStringSubmatch(c.Text); m != nil && c.Kind == "cmk" {
+				known, ok := static[m[2]]
+				if !ok {
+					t.Errorf("%s: %s is not a CloudStack 4.22 setting", where, m[2])
+				}
+				changed++
+				if known {
+					needs, restartAfter = m[2], false
+				}
+			}
+			if c.Kind == "shell" && strings.Contains(c.Text, "restart cloudstack-management") {
+				if changed > 0 && needs == "" {
+					t.Errorf("%s: restarts the management servers after changing only dynamic settings", where)
+				}
+				restartAfter = true
+			}
+		}
+		if needs != "" && !restartAfter {
+			t.Errorf("%s: %s is not dynamic, but no restart of the management servers follows the change", where, needs)
+		}
+	}
+	e := defaultEngine(t)
+	for _, ch := range e.Checks() {
+		check(ch.ID+" METADATA", ch.Remediation)
+	}
+	_, findings, err := e.Evaluate(context.Background(), mustInput(t, labJSON(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range findings {
+		check(f.CheckID+" on "+f.Resource.Label(), f.Remediation)
+	}
+}
