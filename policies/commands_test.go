@@ -647,3 +647,44 @@ func TestSettingChangesRestartWhenNeeded(t *testing.T) {
 		check(f.CheckID+" on "+f.Resource.Label(), f.Remediation)
 	}
 }
+
+var (
+	forcing   = regexp.MustCompile(`forced=true|^cmk (delete|destroy|expunge|cancel) |^(UPDATE|DELETE) |disable --now`)
+	diagnosis = regexp.MustCompile(`^cmk (list|query|get) |action=STATUS|virsh -r |^grep |^stat |^(SHOW|SELECT) |^ss |^nft list`)
+)
+
+// TestForcingStepsFollowVerification: in every remediation, a forcing or
+// irreversible command comes after a command that looks first, and a forced
+// VM stop after the hypervisor (virsh) or the BMC (power STATUS) was asked.
+func TestForcingStepsFollowVerification(t *testing.T) {
+	check := func(where string, r report.Remediation) {
+		looked, asked := false, false
+		for _, c := range r.Commands {
+			if forcing.MatchString(c.Text) {
+				if !looked {
+					t.Errorf("%s: %q comes before any command that verifies it is safe", where, c.Text)
+				}
+				if strings.Contains(c.Text, "stop virtualmachine") && !asked {
+					t.Errorf("%s: a forced stop before virsh or the BMC confirmed the VM does not run: %q", where, c.Text)
+				}
+			}
+			if diagnosis.MatchString(c.Text) {
+				looked = true
+			}
+			if strings.Contains(c.Text, "virsh -r domstate") || strings.Contains(c.Text, "action=STATUS") {
+				asked = true
+			}
+		}
+	}
+	e := defaultEngine(t)
+	for _, ch := range e.Checks() {
+		check(ch.ID+" METADATA", ch.Remediation)
+	}
+	_, findings, err := e.Evaluate(context.Background(), mustInput(t, labJSON(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range findings {
+		check(f.CheckID+" on "+f.Resource.Label(), f.Remediation)
+	}
+}
