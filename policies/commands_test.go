@@ -286,7 +286,7 @@ func TestMetadataCommandsCannotInject(t *testing.T) {
 // replaced, consistently everywhere it occurs (keys included), by a hostile
 // twin, so joins still hold and the checks find what they found before.
 func hostileLab(t *testing.T) []byte {
-	doc := labDoc(t)
+	doc := situationsLab(t)
 	cols := map[string]bool{"name": true, "instance_name": true, "uuid": true, "display_name": true, "path": true,
 		"host_address": true, "private_ip_address": true, "public_ip_address": true, "storage_ip_address": true,
 		"url": true, "hostname": true, "host_name": true, "host": true, "address": true}
@@ -385,6 +385,16 @@ func TestFindingCommandsCannotInject(t *testing.T) {
 	if n < 50 {
 		t.Fatalf("only %d commands rendered from the hostile lab; the test lost its subject", n)
 	}
+	situations := map[string]bool{}
+	for _, v := range raw["csaudit.checks.stuck.vm_transitional"] {
+		ev, _ := v.(map[string]any)["evidence"].(map[string]any)
+		situations[fmt.Sprint(ev["situation"])] = true
+	}
+	for _, s := range []string{"migrating", "unplaced", "expunging", "host-lost", "host-up", "host-fenced", "migrating-host-lost", "stopping-host-up", "no-host", "host-missing"} {
+		if !situations[s] {
+			t.Errorf("no CSA-STUCK-001 finding in situation %s: its commands went untested", s)
+		}
+	}
 	// The same checks fire with hostile names as without.
 	_, clean, err := e.Evaluate(context.Background(), mustInput(t, labJSON(t)))
 	if err != nil {
@@ -399,8 +409,43 @@ func TestFindingCommandsCannotInject(t *testing.T) {
 	}
 }
 
+// situationsLab is the lab plus VMs stuck in every situation CSA-STUCK-001
+// advises on differently, so their commands and args are rendered too.
+func situationsLab(t *testing.T) map[string]any {
+	doc := labDoc(t)
+	vms := doc["db"].(map[string]any)["vm_instance"].(map[string]any)
+	base := vms["10"].(map[string]any)
+	for _, s := range []struct {
+		id, state  string
+		host, last any
+	}{
+		{"9001", "Migrating", 1, 4},    // migrating: both hosts Up
+		{"9002", "Starting", nil, nil}, // unplaced
+		{"9003", "Expunging", nil, 10}, // expunging
+		{"9004", "Stopping", 3, 3},     // host-lost: host 3 is Alert
+		{"9005", "Starting", 4, 4},     // host-up
+		{"9006", "Stopping", 2, 2},     // host-fenced: host 2's BMC reads off (below)
+		{"9007", "Migrating", 11, 3},   // migrating-host-lost
+		{"9008", "Stopping", nil, 1},   // no-host
+		{"9009", "Stopping", 999, 999}, // host-missing
+	} {
+		vm := map[string]any{}
+		for k, v := range base {
+			vm[k] = v
+		}
+		vm["id"], vm["state"], vm["host_id"], vm["last_host_id"] = json.Number(s.id), s.state, s.host, s.last
+		vm["instance_name"] = "i-4-" + s.id + "-VM"
+		vm["name"], vm["display_name"] = vm["instance_name"], vm["instance_name"]
+		vm["uuid"] = "4049c22c-" + s.id + "-4000-a22c-000000000000"
+		vm["update_time"] = "2026-11-01T00:00:00Z"
+		vms[s.id] = vm
+	}
+	doc["oobm"].(map[string]any)["affea56f-0002-4000-a56f-00013c6ef362"].(map[string]any)["power"] = "off"
+	return doc
+}
+
 func labJSON(t *testing.T) []byte {
-	b, err := json.Marshal(labDoc(t))
+	b, err := json.Marshal(situationsLab(t))
 	if err != nil {
 		t.Fatal(err)
 	}
