@@ -71,7 +71,7 @@ deny contains f if {
 			"allocator_failed": allocator_failed(vm),
 			"situation": situation(vm),
 		},
-		"remediation": remediation[situation(vm)],
+		"remediation": with_hosts(remediation[situation(vm)], vm),
 		"args": args(vm),
 	}
 }
@@ -113,6 +113,23 @@ situation(vm) := "expunging" if {
 } else := "host-lost" if {
 	host_of(vm.host_id)
 } else := "host-missing"
+
+# Steps are prose for a person: they name the hosts where each command runs
+# (commands never hold a cloud value; they take it through args).
+with_hosts(r, vm) := object.union(r, {"steps": array.concat(r.steps, [where(vm)])}) if {
+	domstate in r.commands
+	where(vm)
+} else := r
+
+where(vm) := sprintf("Run the virsh command on the source host %s and on the destination host %s.", [host_of(vm.last_host_id).name, host_of(vm.host_id).name]) if {
+	vm.state == "Migrating"
+	host_of(vm.host_id)
+	host_of(vm.last_host_id)
+} else := sprintf("Run the virsh command on host %s.", [host_of(vm.host_id).name]) if {
+	host_of(vm.host_id)
+} else := sprintf("Run the virsh command on host %s, the VM's last host.", [host_of(vm.last_host_id).name]) if {
+	host_of(vm.last_host_id)
+}
 
 # Values the commands' placeholders need; hosts the VM does not have are left
 # out (no command of its situation uses them).
