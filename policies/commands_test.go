@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"regexp"
 	"sort"
 	"strings"
@@ -731,5 +732,43 @@ func TestForcingStepsFollowVerification(t *testing.T) {
 	}
 	for _, f := range findings {
 		check(f.CheckID+" on "+f.Resource.Label(), f.Remediation)
+	}
+}
+
+var ruleCommand = regexp.MustCompile(`\{"kind": "(cmk|shell|sql)", "text": ("(?:[^"\\]|\\.)*")\}`)
+
+// TestRuleCommandTemplatesCannotInject renders every command a rule writes as
+// a literal (whether or not the lab triggers it) with hostile values in its
+// placeholders.
+func TestRuleCommandTemplatesCannotInject(t *testing.T) {
+	n := 0
+	err := fs.WalkDir(embedded, "checks", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".rego") || strings.HasSuffix(path, "_test.rego") {
+			return err
+		}
+		b, err := fs.ReadFile(embedded, path)
+		if err != nil {
+			return err
+		}
+		for _, m := range ruleCommand.FindAllStringSubmatch(string(b), -1) {
+			var text string
+			if err := json.Unmarshal([]byte(m[2]), &text); err != nil {
+				t.Errorf("%s: %s: %v", path, m[2], err)
+				continue
+			}
+			vals := map[string]string{}
+			for _, p := range placeholder.FindAllStringSubmatch(text, -1) {
+				vals[p[1]] = hostile("v")
+			}
+			checkRendered(t, path, report.Command{Kind: m[1], Text: text}, vals)
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 30 {
+		t.Fatalf("only %d command literals found in the rules", n)
 	}
 }
