@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -770,5 +771,79 @@ func TestRuleCommandTemplatesCannotInject(t *testing.T) {
 	}
 	if n < 30 {
 		t.Fatalf("only %d command literals found in the rules", n)
+	}
+}
+
+// idKinds is the kind of resource a cmk parameter takes a uuid of: by the
+// parameter's name, or for "id" by the API's noun.
+var idKinds = map[string][]string{
+	"hostid": {"host"}, "zoneid": {"zone"}, "clusterid": {"cluster"}, "storageid": {"storage_pool"},
+	"virtualmachineid": {"vm", "system_vm", "router"}, "routerid": {"router"}, "jobid": {"async_job"},
+	"managementserverid": {"management_server"}, "srcpool": {"image_store"},
+	// id=, by the API's noun
+	"virtualmachine": {"vm"}, "virtualmachines": {"vm", "system_vm", "router"}, "systemvm": {"system_vm"},
+	"systemvms": {"system_vm"}, "router": {"router"}, "routers": {"router"}, "routertemplate": {"router"},
+	"host": {"host"}, "hosts": {"host"}, "imagestore": {"image_store"}, "imagestores": {"image_store"},
+	"storagepool": {"storage_pool"}, "storagepools": {"storage_pool"}, "storagemaintenance": {"storage_pool"},
+	"snapshot": {"snapshot"}, "snapshots": {"snapshot"}, "network": {"network"}, "networks": {"network"},
+	"cluster": {"cluster"}, "clusters": {"cluster"}, "volumes": {"volume"}, "volume": {"volume"},
+	"hostmaintenance": {"host"}, "hostformaintenance": {"host"}, "managementservers": {"management_server"},
+}
+
+// TestUUIDsFitTheirParameter: a {uuid} placeholder (the finding's resource)
+// only fills a parameter that takes that kind of resource — never a zone's
+// uuid where an image store's belongs.
+func TestUUIDsFitTheirParameter(t *testing.T) {
+	e := defaultEngine(t)
+	in := mustInput(t, labJSON(t))
+	raw, _, err := e.raw(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byPkg := map[string]*Check{}
+	for _, ch := range e.Checks() {
+		byPkg[ch.Package] = ch
+	}
+	n := 0
+	for pkg, vs := range raw {
+		ch := byPkg[pkg]
+		for _, v := range vs {
+			f, err := toFinding(ch, v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rem, err := findingRemediation(ch.Remediation, v.(map[string]any))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range rem.Commands {
+				if c.Kind != "cmk" || !strings.Contains(c.Text, "={uuid}") {
+					continue
+				}
+				words := strings.Fields(c.Text)
+				for _, w := range words[1:] {
+					key, val, ok := strings.Cut(w, "=")
+					if !ok || val != "{uuid}" {
+						continue
+					}
+					kind := key
+					if key == "id" && len(words) > 2 {
+						kind = words[2]
+					}
+					want, known := idKinds[kind]
+					if !known {
+						t.Errorf("%s: no kind known for %s in %q: add it to idKinds", ch.ID, kind, c.Text)
+						continue
+					}
+					n++
+					if !slices.Contains(want, f.Resource.Type) {
+						t.Errorf("%s: %q fills %s= with the uuid of a %s (want %v)", ch.ID, c.Text, key, f.Resource.Type, want)
+					}
+				}
+			}
+		}
+	}
+	if n < 30 {
+		t.Fatalf("only %d {uuid} parameters checked", n)
 	}
 }
