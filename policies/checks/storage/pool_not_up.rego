@@ -47,13 +47,18 @@ list_pool := {"kind": "cmk", "text": "cmk list storagepools id={uuid} filter=nam
 
 list_volumes := {"kind": "cmk", "text": "cmk list volumes storageid={uuid} listall=true filter=name,state,vmname"}
 
-maintenance := {"Maintenance", "PrepareForMaintenance", "ErrorInMaintenance", "ErrorInPrepareForMaintenance"}
-
+# cancelStorageMaintenance accepts a pool in Maintenance or
+# ErrorInMaintenance; it refuses one still in PrepareForMaintenance.
 remediation(p) := {
 	"summary": "The pool is in (or failed entering) maintenance: its volumes' VMs were stopped or migrated. Find what maintenance is for and whether it finished; cancel it through the API only when the pool is ready to serve again.",
 	"commands": [list_pool, list_volumes, {"kind": "cmk", "text": "cmk cancel storagemaintenance id={uuid}"}],
 } if {
-	p.status in maintenance
+	p.status in {"Maintenance", "ErrorInMaintenance"}
+} else := {
+	"summary": "The pool is still entering maintenance: CloudStack is stopping or migrating the VMs on it, and cancelStorageMaintenance refuses it in this state. Find which VM or volume it waits on (management-server.log); it ends in Maintenance or ErrorInMaintenance, and only then can maintenance be cancelled.",
+	"commands": [list_pool, list_volumes, {"kind": "shell", "text": "grep -F -e {uuid} /var/log/cloudstack/management/management-server.log | tail -20"}],
+} if {
+	p.status == "PrepareForMaintenance"
 } else := {
 	"summary": "The pool is Disabled: it serves its volumes but takes no new ones. Enable it when the reason it was disabled is gone.",
 	"commands": [list_pool, {"kind": "cmk", "text": "cmk update storagepool id={uuid} enabled=true"}],
