@@ -847,3 +847,32 @@ func TestUUIDsFitTheirParameter(t *testing.T) {
 		t.Fatalf("only %d {uuid} parameters checked", n)
 	}
 }
+
+func TestPlaceholdersMustBeBare(t *testing.T) {
+	for _, tc := range []struct {
+		kind, text string
+		ok         bool
+	}{
+		{"shell", "virsh -r domstate --domain {name}", true},
+		{"shell", "grep -F -e job-{id} /var/log/x", true},
+		{"shell", "grep -e {name} 'a#b' \"{\"", true},
+		{"shell", "echo a#{name}", true},
+		{"cmk", "cmk list hosts id={uuid}", true},
+		{"sql", "SELECT 1 FROM t WHERE id = {id} AND s = 'x''y';", true},
+		{"shell", "grep 'job-{id}' /var/log/x", false},
+		{"shell", "echo \"{name}\"", false},
+		{"shell", "echo \"a\\\"{name}\"", false},
+		{"shell", "ls # on {name}", false},
+		{"cmk", "cmk list hosts name='{name}'", false},
+		{"sql", "SELECT '{id}';", false},
+		{"sql", "SELECT 'a\\'{id}';", false},
+		{"sql", "SELECT 1 -- {id}", false},
+		{"sql", "SELECT 1 /* {id} */", false},
+		{"sql", "SELECT `{id}` FROM t", false},
+	} {
+		err := bare(tc.kind, tc.text)
+		if (err == nil) != tc.ok {
+			t.Errorf("bare(%s, %q) = %v, want ok=%v", tc.kind, tc.text, err, tc.ok)
+		}
+	}
+}

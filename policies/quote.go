@@ -86,6 +86,9 @@ func renderCommand(c report.Command, vals map[string]string) (report.Command, er
 	default:
 		return c, fmt.Errorf("kind %q: want cmk, shell or sql", c.Kind)
 	}
+	if err := bare(c.Kind, c.Text); err != nil {
+		return c, err
+	}
 	var err error
 	text := c.Text
 	out := placeholder.ReplaceAllStringFunc(text, func(m string) string {
@@ -134,4 +137,76 @@ func fill(r report.Remediation, vals map[string]string) (report.Remediation, err
 		out.Commands = append(out.Commands, rc)
 	}
 	return out, nil
+}
+
+// bare checks that every placeholder of a template stands outside quotes and
+// comments: a value is quoted where it lands, and inside a quoted string (or
+// a comment, which a newline ends) that quoting would be undone.
+func bare(kind, text string) error {
+	locs := placeholder.FindAllStringIndex(text, -1)
+	if len(locs) == 0 {
+		return nil
+	}
+	at := map[int]bool{}
+	for _, l := range locs {
+		at[l[0]] = true
+	}
+	inside := func(i int) error {
+		if at[i] {
+			return fmt.Errorf("command %q: a placeholder inside quotes or a comment; leave it bare, its value is quoted for it", text)
+		}
+		return nil
+	}
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		var end int
+		switch {
+		case kind != "sql" && c == '\\':
+			i++
+			continue
+		case c == '\'' || c == '"' || (kind == "sql" && c == '`'):
+			end = closing(kind, text, i)
+		case kind == "sql" && (c == '#' || strings.HasPrefix(text[i:], "-- ")),
+			kind != "sql" && c == '#' && (i == 0 || strings.IndexByte(" \t\n;&|()", text[i-1]) >= 0):
+			end = strings.IndexByte(text[i:], '\n')
+			if end < 0 {
+				end = len(text)
+			} else {
+				end += i
+			}
+		case kind == "sql" && strings.HasPrefix(text[i:], "/*"):
+			end = strings.Index(text[i:], "*/")
+			if end < 0 {
+				end = len(text)
+			} else {
+				end += i + 1
+			}
+		default:
+			continue
+		}
+		for j := i; j <= end && j < len(text); j++ {
+			if err := inside(j); err != nil {
+				return err
+			}
+		}
+		i = end
+	}
+	return nil
+}
+
+// closing finds the quote that ends the string opened at i (backslash
+// escapes in shell double quotes and in SQL; a doubled quote in SQL).
+func closing(kind, text string, i int) int {
+	q := text[i]
+	for j := i + 1; j < len(text); j++ {
+		switch {
+		case text[j] == '\\' && q != '\'' || text[j] == '\\' && kind == "sql":
+			j++
+		case text[j] == q && kind == "sql" && j+1 < len(text) && text[j+1] == q:
+			j++
+		case text[j] == q:
+			return j
+		}
+	}
+	return len(text)
 }
