@@ -295,8 +295,9 @@ func toFinding(ch *Check, v any) (report.Finding, error) {
 
 // findingRemediation is the METADATA remediation with what the rule chose for
 // this finding's situation laid over it: a "remediation" object (summary,
-// steps, commands, fix_id; each replaces the METADATA one), or the older
-// top-level "commands" and "steps".
+// steps, commands; each replaces the METADATA one), or the older top-level
+// "commands" and "steps". fix_id is not the rule's to set: csaudit's fix
+// engine sets it when a compiled-in fix applies to the finding.
 func findingRemediation(base report.Remediation, m map[string]any) (report.Remediation, error) {
 	r := base
 	if v, ok := m["remediation"]; ok {
@@ -306,9 +307,6 @@ func findingRemediation(base report.Remediation, m map[string]any) (report.Remed
 		}
 		if s, ok := o["summary"].(string); ok && strings.TrimSpace(s) != "" {
 			r.Summary = s
-		}
-		if s, ok := o["fix_id"].(string); ok {
-			r.FixID = s
 		}
 		if o["steps"] != nil {
 			steps, err := stringList(o["steps"])

@@ -145,9 +145,9 @@ domstate := {"kind": "shell", "text": "virsh -r domstate --domain {name}"}
 
 forced_stop := {"kind": "cmk", "text": "cmk stop virtualmachine id={uuid} forced=true"}
 
-fix_plan := {"kind": "shell", "text": "csaudit fix plan --config /etc/csaudit/config.yaml --out plan.json"}
+fix_plan := {"kind": "shell", "text": "csaudit fix plan --config <config> --out plan.json"}
 
-fix_apply := {"kind": "shell", "text": "csaudit fix apply --config /etc/csaudit/config.yaml --plan plan.json --id <fix-id>"}
+fix_apply := {"kind": "shell", "text": "csaudit fix apply --config <config> --plan plan.json --id <fix-id>"}
 
 power_status(host) := {"kind": "cmk", "text": sprintf("cmk issue outofbandmanagementpoweraction hostid={%s_uuid} action=STATUS", [host])}
 
@@ -159,10 +159,9 @@ remediation["stopping-host-up"] := {
 		"Look at the VM and at management-server.log for its last job.",
 		"On the VM's host (host_id, see evidence), run virsh domstate for the VM's instance name.",
 		"Domain running: stop the VM again without forced=true and read the agent's answer in agent.log.",
-		"Domain gone or shut off: stop the VM with forced=true; if that API call fails, csaudit's guarded fix vm-stopping-to-stopped corrects the row (csaudit fix plan, then csaudit fix apply --id with the fix's id).",
+		"Domain gone or shut off: stop the VM with forced=true; if that API call fails, csaudit's guarded fix vm-stopping-to-stopped corrects the row: csaudit fix plan, then csaudit fix apply --id with the id csaudit gives the fix (the finding's fix_id when it offers one).",
 	],
 	"commands": [list_vm, domstate, {"kind": "cmk", "text": "cmk stop virtualmachine id={uuid}"}, forced_stop, fix_plan, fix_apply],
-	"fix_id": "vm-stopping-to-stopped",
 }
 
 remediation["host-up"] := {
@@ -243,10 +242,9 @@ remediation["unplaced"] := {
 	"steps": [
 		"Look at the VM and at management-server.log for the allocation failure (capacity, tags, storage).",
 		"If the VM has a last host, run virsh domstate there: the domain must not run.",
-		"Stop it with forced=true, or csaudit fix plan, then csaudit fix apply --id with the fix's id; fix the allocation cause before starting it again.",
+		"Stop it with forced=true, or apply csaudit's guarded fix vm-starting-to-stopped: csaudit fix plan, then csaudit fix apply --id with the id csaudit gives the fix (the finding's fix_id when it offers one). Fix the allocation cause before starting it again.",
 	],
 	"commands": [list_vm, domstate, forced_stop, fix_plan, fix_apply],
-	"fix_id": "vm-starting-to-stopped",
 }
 
 remediation["expunging"] := {
