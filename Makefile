@@ -15,9 +15,14 @@ build:
 demo: build
 	$(BIN) audit --lab --format table,json --out out/
 
+# Packages that run goroutines, also tested under the race detector (never
+# the OPA-heavy policies package: too slow under -race for this budget).
+RACE_PKGS := ./collectors ./collectors/hosts ./collectors/libvirt ./collectors/ipmi ./pipeline ./remediate
+
 # Everything CI runs. Installs the real test peers first when any is missing.
 test: peers lint
 	$(GO) test -count=1 -timeout 20m ./...
+	$(GO) test -count=1 -race -timeout 20m $(RACE_PKGS)
 
 peers:
 	sh fixtures/testbed/install.sh

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -26,6 +27,8 @@ type Config struct {
 	Policies  PoliciesConfig      `yaml:"policies"`
 	Waivers   string              `yaml:"waivers"`
 	Timeouts  map[string]Duration `yaml:"timeouts"`
+	// Advisories replaces the embedded advisory data (advisories.tsv format).
+	Advisories string `yaml:"advisories"`
 
 	// Path is the file the config was read from; relative paths inside it
 	// (waivers, password files) are resolved against its directory.
@@ -39,7 +42,9 @@ type DatabaseConfig struct {
 	DBProperties string `yaml:"db_properties"`
 	KeyFile      string `yaml:"key_file"`
 	FixDSN       string `yaml:"fix_dsn"`
-	TLS          string `yaml:"tls"`
+	// FixPasswordFile holds fix_dsn's password (or CSAUDIT_FIX_DB_PASSWORD).
+	FixPasswordFile string `yaml:"fix_password_file"`
+	TLS             string `yaml:"tls"`
 }
 
 // APIConfig reaches CloudStack's API for fixes that it can perform.
@@ -112,6 +117,58 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
+// MarshalYAML writes the duration as Go writes it ("10s"), the form it is read in.
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// Secret is how an effective config shows a secret that is set.
+const Secret = "<set>"
+
+// Redacted is a copy of the config fit to print: every secret that is set
+// (the password in a dsn, the IPMI password, the API key) reads Secret.
+// Paths to secret files are kept: they are not secrets.
+func (c *Config) Redacted() *Config {
+	out := *c
+	if c.Database != nil {
+		d := *c.Database
+		d.DSN, d.FixDSN = redactDSN(d.DSN), redactDSN(d.FixDSN)
+		out.Database = &d
+	}
+	if c.IPMI != nil {
+		i := *c.IPMI
+		if i.Password != "" {
+			i.Password = Secret
+		}
+		out.IPMI = &i
+	}
+	if c.API != nil {
+		a := *c.API
+		if a.APIKey != "" {
+			a.APIKey = Secret
+		}
+		out.API = &a
+	}
+	return &out
+}
+
+// redactDSN replaces the password of a go-sql-driver DSN
+// (user:password@proto(addr)/db): everything between the first colon and the
+// last @ before the address.
+func redactDSN(dsn string) string {
+	head := dsn
+	if p := strings.Index(dsn, "("); p >= 0 {
+		head = dsn[:p]
+	}
+	at := strings.LastIndex(head, "@")
+	if at < 0 {
+		return dsn
+	}
+	cred := dsn[:at]
+	if i := strings.Index(cred, ":"); i >= 0 {
+		return cred[:i+1] + Secret + dsn[at:]
+	}
+	return dsn
+}
+
 // MaxConfigBytes caps a config file.
 const MaxConfigBytes = 1 << 20
 
@@ -140,7 +197,143 @@ func ParseConfig(b []byte) (*Config, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	cfg.ApplyDefaults()
 	return &cfg, nil
+}
+
+// Defaults: the one place they are defined. ApplyDefaults puts them into a
+// loaded config, so collectors read their settings as they are.
+const (
+	DefaultSSHUser           = "root"
+	DefaultSSHKnownHosts     = "~/.ssh/known_hosts"
+	DefaultSSHConcurrency    = 32
+	DefaultSSHConnectTimeout = 10 * time.Second
+	DefaultSSHCommandTimeout = 30 * time.Second
+	DefaultLibvirtSocket     = "/var/run/libvirt/libvirt-sock-ro"
+	DefaultLibvirtURI        = "qemu:///system"
+	DefaultIPMITimeout       = 3 * time.Second
+	DefaultIPMIConcurrency   = 32
+	DefaultIPMICipherSuite   = 3
+	DefaultLocalRoot         = "/"
+	// DefaultCollectorTimeout bounds a collector that has no configured timeout.
+	DefaultCollectorTimeout = 10 * time.Minute
+	// DefaultEvaluationTimeout bounds the whole evaluation of the checks.
+	DefaultEvaluationTimeout = 2 * time.Minute
+)
+
+// TimeoutEvaluation is the timeouts key that bounds the checks' evaluation.
+const TimeoutEvaluation = "evaluation"
+
+// ApplyDefaults fills every unset setting of the sections present (libvirt
+// is present whenever ssh is: it rides on the same connections) and a timeout
+// for every collector. It is idempotent. It never adds a section that would
+// select a collector: that is Select's decision.
+func (c *Config) ApplyDefaults() {
+	if c.SSH != nil {
+		c.SSH.applyDefaults()
+		if c.Libvirt == nil {
+			c.Libvirt = &LibvirtConfig{}
+		}
+	}
+	if c.Libvirt != nil {
+		c.Libvirt.applyDefaults()
+	}
+	if c.IPMI != nil {
+		c.IPMI.applyDefaults()
+	}
+	if c.Timeouts == nil {
+		c.Timeouts = map[string]Duration{}
+	}
+	for _, n := range Names {
+		if c.Timeouts[n] <= 0 {
+			c.Timeouts[n] = Duration(DefaultCollectorTimeout)
+		}
+	}
+	if c.Timeouts[TimeoutEvaluation] <= 0 {
+		c.Timeouts[TimeoutEvaluation] = Duration(DefaultEvaluationTimeout)
+	}
+}
+
+// WithDefaults returns a copy of the section with every unset setting at its
+// default (for configs built in code; LoadConfig applied them already).
+func (s *SSHConfig) WithDefaults() SSHConfig {
+	out := *s
+	out.applyDefaults()
+	return out
+}
+
+func (s *SSHConfig) applyDefaults() {
+	if s.User == "" {
+		s.User = DefaultSSHUser
+	}
+	if s.KnownHosts == "" {
+		s.KnownHosts = DefaultSSHKnownHosts
+	}
+	if s.UseAgent == nil {
+		useAgent := true // SSH_AUTH_SOCK, when set
+		s.UseAgent = &useAgent
+	}
+	if s.Concurrency <= 0 {
+		s.Concurrency = DefaultSSHConcurrency
+	}
+	if s.ConnectTimeout <= 0 {
+		s.ConnectTimeout = Duration(DefaultSSHConnectTimeout)
+	}
+	if s.CommandTimeout <= 0 {
+		s.CommandTimeout = Duration(DefaultSSHCommandTimeout)
+	}
+}
+
+// WithDefaults returns a copy of the section (nil: an empty one) with every
+// unset setting at its default.
+func (l *LibvirtConfig) WithDefaults() LibvirtConfig {
+	var out LibvirtConfig
+	if l != nil {
+		out = *l
+	}
+	out.applyDefaults()
+	return out
+}
+
+func (l *LibvirtConfig) applyDefaults() {
+	if l.Socket == "" {
+		l.Socket = DefaultLibvirtSocket
+	}
+	if l.URI == "" {
+		l.URI = DefaultLibvirtURI
+	}
+}
+
+// WithDefaults returns a copy of the section (nil: an empty one) with every
+// unset setting at its default.
+func (i *IPMIConfig) WithDefaults() IPMIConfig {
+	var out IPMIConfig
+	if i != nil {
+		out = *i
+	}
+	out.applyDefaults()
+	return out
+}
+
+func (i *IPMIConfig) applyDefaults() {
+	if i.Timeout == 0 {
+		i.Timeout = Duration(DefaultIPMITimeout)
+	}
+	if i.Concurrency == 0 {
+		i.Concurrency = DefaultIPMIConcurrency
+	}
+	if i.CipherSuite == nil {
+		cs := DefaultIPMICipherSuite
+		i.CipherSuite = &cs
+	}
+}
+
+// LocalRoot is the management-server root the local collector reads under.
+func (c *Config) LocalRoot() string {
+	if c.Local != nil && c.Local.Root != "" {
+		return c.Local.Root
+	}
+	return DefaultLocalRoot
 }
 
 func (c *Config) validate() error {
@@ -157,8 +350,8 @@ func (c *Config) validate() error {
 		return errors.New("ipmi.cipher_suite: 0 is refused (no authentication: any password is accepted); leave it out for the default, 3")
 	}
 	for name := range c.Timeouts {
-		if !validName(name) {
-			return fmt.Errorf("timeouts: unknown collector %q", name)
+		if !validName(name) && name != TimeoutEvaluation {
+			return fmt.Errorf("timeouts: unknown collector %q (or evaluation)", name)
 		}
 	}
 	for i, t := range c.Inventory {
@@ -197,6 +390,52 @@ func (c *Config) EnabledCollectors() map[string]bool {
 		sel[NameLocal] = true
 	}
 	return sel
+}
+
+// Select decides which collectors run: the names in list (a comma list, as
+// given to --collectors) when it is not empty, else those whose config
+// sections are present. A selected collector whose section it cannot run
+// without is refused, so a run never records only a collector error and
+// exits 0 with nothing collected. ipmi (passive probes) and local (root /)
+// run with defaults.
+func (c *Config) Select(list string) (map[string]bool, error) {
+	sel := c.EnabledCollectors()
+	if list != "" {
+		var err error
+		if sel, err = ParseSelection(list); err != nil {
+			return nil, fmt.Errorf("--collectors: %w", err)
+		}
+	}
+	if len(sel) == 0 {
+		return nil, errors.New("nothing to collect: give --config with a database, ssh, ipmi or local section, --collectors, --snapshot or --lab")
+	}
+	missing := func(n, section string) error {
+		if c.Path == "" {
+			return fmt.Errorf("collector %s is selected but no --config with a %s: section was given", n, section)
+		}
+		return fmt.Errorf("collector %s is selected but %s has no %s: section", n, c.Path, section)
+	}
+	for _, n := range Names {
+		switch {
+		case !sel[n]:
+		case n == NameDatabase && c.Database == nil:
+			return nil, missing(n, "database")
+		case (n == NameHosts || n == NameLibvirt) && c.SSH == nil:
+			return nil, missing(n, "ssh")
+		}
+	}
+	return sel, nil
+}
+
+// SelectedNames lists the selected collectors in run order.
+func SelectedNames(sel map[string]bool) []string {
+	var out []string
+	for _, n := range Names {
+		if sel[n] {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // CollectorTimeouts converts the configured timeouts.

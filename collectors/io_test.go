@@ -14,7 +14,7 @@ import (
 // error naming the file and what is wrong with it.
 func TestLoadSnapshotBadFiles(t *testing.T) {
 	dir := t.TempDir()
-	b, err := New(Tool{Name: "csaudit"}, time.Unix(0, 0)).Encode()
+	b, err := NewSnapshot(Tool{Name: "csaudit"}, time.Unix(0, 0)).Encode()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -216,7 +216,7 @@ func TestOverwriteAndSecrets(t *testing.T) {
 // table, JSON numbers as float64, as encoding/json gives) and re-encodes to
 // the same bytes.
 func TestSnapshotRoundTrip(t *testing.T) {
-	s := New(Tool{Name: "csaudit", Version: "test"}, time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC))
+	s := NewSnapshot(Tool{Name: "csaudit", Version: "test"}, time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC))
 	rs := NewRows(Column{"id", KindInt}, Column{"created", KindTime}, Column{"name", KindString})
 	s.DB["vm_instance"] = Table{}
 	// Valid UTF-8 only: an invalid byte is written as \ufffd and decodes
@@ -234,7 +234,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		r.SetBytes(2, []byte(names[i%len(names)]))
 		s.DB["vm_instance"][fmt.Sprint(i)] = r
 	}
-	s.DB["mixed"] = Table{"1": RowOf(map[string]any{"a": nil, "b": []any{"x"}, "c": 1.25}), "2": RowOf(map[string]any{"d": "<&>"})}
+	s.DB["mixed"] = Table{"1": RowOf(map[string]any{"a": nil, "b": true, "c": 1.25}), "2": RowOf(map[string]any{"d": "<&>"})}
 	s.DB["empty"] = Table{}
 	b, err := s.Encode()
 	if err != nil {

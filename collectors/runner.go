@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -80,16 +81,13 @@ type Runner struct {
 	// Selected names the collectors to run; a selected name without a
 	// collector is recorded as a collector error.
 	Selected map[string]bool
-	// Timeout bounds each collector; zero means DefaultTimeout.
+	// Timeout bounds each collector; zero means DefaultCollectorTimeout.
 	Timeout map[string]time.Duration
 	// Targets come from the config when the database collector does not run.
 	Targets []Target
 	Tool    Tool
 	Now     func() time.Time
 }
-
-// DefaultTimeout bounds a collector that has no configured timeout.
-const DefaultTimeout = 10 * time.Minute
 
 // ParseSelection validates a comma list of collector names.
 func ParseSelection(list string) (map[string]bool, error) {
@@ -117,7 +115,7 @@ func (r *Runner) Run(ctx context.Context) (*Snapshot, error) {
 	if r.Now != nil {
 		now = r.Now
 	}
-	snap := New(r.Tool, now())
+	snap := NewSnapshot(r.Tool, now())
 	byName := map[string]Collector{}
 	for _, c := range r.Collectors {
 		byName[c.Name()] = c
@@ -200,7 +198,7 @@ func (r *Runner) runOne(ctx context.Context, c Collector, inv *Inventory) (res r
 	res.name = c.Name()
 	timeout := r.Timeout[c.Name()]
 	if timeout <= 0 {
-		timeout = DefaultTimeout
+		timeout = DefaultCollectorTimeout
 	}
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -273,47 +271,15 @@ func Merge(s *Snapshot, p *Part) {
 	}
 }
 
-// mergeHost fills the facts of dst that src has (hosts and libvirt facts of the
-// same host arrive from different collectors).
+// mergeHost fills the facts dst lacks from src: the hosts and libvirt
+// collectors send different facts of the same host. Every pointer field of
+// HostFacts is a fact, so a new fact needs nothing here.
 func mergeHost(dst, src *HostFacts) {
-	if src.Domains != nil {
-		dst.Domains = src.Domains
-	}
-	if dst.Agent == nil {
-		dst.Agent = src.Agent
-	}
-	if dst.Properties == nil {
-		dst.Properties = src.Properties
-	}
-	if dst.Files == nil {
-		dst.Files = src.Files
-	}
-	if dst.Listeners == nil {
-		dst.Listeners = src.Listeners
-	}
-	if dst.Libvirtd == nil {
-		dst.Libvirtd = src.Libvirtd
-	}
-	if dst.Firewall == nil {
-		dst.Firewall = src.Firewall
-	}
-	if dst.Interfaces == nil {
-		dst.Interfaces = src.Interfaces
-	}
-	if dst.Packages == nil {
-		dst.Packages = src.Packages
-	}
-	if dst.Clock == nil {
-		dst.Clock = src.Clock
-	}
-	if dst.SSH == nil {
-		dst.SSH = src.SSH
-	}
-	if dst.Cert == nil {
-		dst.Cert = src.Cert
-	}
-	if dst.CPU == nil {
-		dst.CPU = src.CPU
+	d, s := reflect.ValueOf(dst).Elem(), reflect.ValueOf(src).Elem()
+	for i := range d.NumField() {
+		if f := d.Field(i); f.Kind() == reflect.Pointer && f.IsNil() {
+			f.Set(s.Field(i))
+		}
 	}
 }
 

@@ -85,6 +85,22 @@ type Report struct {
 	// the defaults with the config's policies.params applied), so a reader sees
 	// which limits a finding was measured against. Parameters are never secret.
 	PolicyParams map[string]any `json:"policy_params,omitempty"`
+	// Readiness is the verdict and placement plan of `csaudit readiness`;
+	// audit reports have none.
+	Readiness *Readiness `json:"readiness,omitempty"`
+	// AdvisoryData names the advisory data the advisory checks judged the
+	// running versions with.
+	AdvisoryData *AdvisoryData `json:"advisory_data,omitempty"`
+}
+
+// AdvisoryData identifies advisory data: embedded or a file, the newest
+// advisory's publication date, the file's SHA-256 and how many entries.
+type AdvisoryData struct {
+	Source     string `json:"source"`
+	Date       string `json:"date"`
+	SHA256     string `json:"sha256"`
+	Advisories int    `json:"advisories"`
+	KnownBugs  int    `json:"known_bugs"`
 }
 
 // Tool names csaudit and its version.
@@ -403,10 +419,10 @@ func (f *Finding) Cluster() string {
 	return ""
 }
 
-// Reorders reports the invisible bidirectional controls (embeddings,
-// overrides, isolates and marks) that make text display in an order other than
-// the one it is stored in; every renderer drops them from cloud-supplied text
-// so a hostile name cannot pose as another.
-func Reorders(r rune) bool {
+// IsBidiControl reports whether r is an invisible bidirectional control (an
+// embedding, override, isolate or mark) that makes text display in an order
+// other than the one it is stored in; every renderer drops them from
+// cloud-supplied text so a hostile name cannot pose as another.
+func IsBidiControl(r rune) bool {
 	return r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069 || r == 0x200E || r == 0x200F || r == 0x061C
 }

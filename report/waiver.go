@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"strings"
 	"time"
@@ -30,7 +29,7 @@ const MaxWaiverBytes = 4 << 20
 // LoadWaivers reads a waiver file. Any problem is an error naming the file and
 // the entry, so the audit stops before collecting anything.
 func LoadWaivers(file string) ([]Waiver, error) {
-	f, err := os.Open(file)
+	f, err := openRegular(file)
 	if err != nil {
 		return nil, fmt.Errorf("waivers %s: %w", file, errors.Unwrap(err))
 	}

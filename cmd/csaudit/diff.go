@@ -1,29 +1,41 @@
 package main
 
 import (
-	"fmt"
-	"io"
-	"strings"
+	"encoding/json"
+
+	"github.com/spf13/cobra"
 
 	"github.com/csaudit/csaudit/report"
 	"github.com/csaudit/csaudit/report/table"
 )
 
-func writeDiff(w io.Writer, d *report.Changes) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d added, %d resolved, %d still open, %d checks changed status\n",
-		len(d.Added), len(d.Fixed), d.Still, len(d.Checks))
-	for _, sec := range []struct {
-		mark string
-		fs   []report.Finding
-	}{{"+", d.Added}, {"-", d.Fixed}} {
-		for _, f := range sec.fs {
-			fmt.Fprintf(&b, "%s %-8s %-14s %s %s: %s\n", sec.mark, f.Severity, table.Clean(f.CheckID), table.Clean(f.Resource.Type), table.Clean(f.Resource.Name), table.Clean(f.Message))
-		}
+func (a *app) diffCmd() *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "diff OLD.json NEW.json",
+		Short: "Show findings added and resolved between two JSON reports",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			old, err := report.LoadJSON(args[0])
+			if err != nil {
+				return fatal(err)
+			}
+			cur, err := report.LoadJSON(args[1])
+			if err != nil {
+				return fatal(err)
+			}
+			d := report.Diff(old, cur)
+			switch format {
+			case "json":
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(d)
+			case "table":
+				return table.WriteDiff(a.stdout, d)
+			}
+			return usageErr("--format: want table or json")
+		},
 	}
-	for _, c := range d.Checks {
-		fmt.Fprintf(&b, "~ %s %s → %s  %s\n", table.Clean(c.ID), c.Was, c.Now, table.Clean(c.Note))
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	cmd.Flags().StringVar(&format, "format", "table", "table or json")
+	return cmd
 }

@@ -1,6 +1,11 @@
 package main
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/csaudit/csaudit/pipeline"
+	"github.com/csaudit/csaudit/report"
+)
 
 // ExitError carries the process exit status: 1 for findings at or above
 // --fail-on (or check errors with --fail-on-error), 2 for usage, config and
@@ -34,4 +39,16 @@ func fatal(err error) error {
 		return err
 	}
 	return &ExitError{Code: 2, Err: err}
+}
+
+// gateErr turns the report into the exit status.
+func gateErr(g pipeline.Gate, r *report.Report) error {
+	fail, err := g.Fails(r)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	if fail {
+		return &ExitError{Code: 1}
+	}
+	return nil
 }

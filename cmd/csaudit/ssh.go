@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"regexp"
@@ -9,8 +8,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/csaudit/csaudit/collectors"
-	"github.com/csaudit/csaudit/collectors/database"
 	"github.com/csaudit/csaudit/collectors/hosts"
+	"github.com/csaudit/csaudit/collectors/sshpool"
+	"github.com/csaudit/csaudit/pipeline"
 )
 
 func (a *app) sshCmd() *cobra.Command {
@@ -33,18 +33,18 @@ Exits 0 when every host answered, 1 when some did not (the file holds the others
 			if err != nil {
 				return err
 			}
-			targets, err := a.keyscanTargets(cmd.Context(), cfg)
+			targets, err := pipeline.Targets(cmd.Context(), a.env(), cfg)
 			if err != nil {
-				return err
+				return fatal(err)
 			}
-			lines, errs := hosts.Keyscan(cmd.Context(), cfg, targets)
+			lines, errs := sshpool.Keyscan(cmd.Context(), cfg, targets)
 			for _, e := range errs {
 				a.log.Warn("keyscan", "host", e.Target, "error", e.Error)
 			}
 			if len(lines) == 0 {
 				return fatal(fmt.Errorf("no host key collected from %d target(s)", len(targets)))
 			}
-			if err := collectors.WriteFileAtomic(out, []byte(hosts.KeyscanText(lines)), 0o644); err != nil {
+			if err := collectors.WriteFileAtomic(out, []byte(sshpool.KeyscanText(lines)), 0o644); err != nil {
 				return fatal(fmt.Errorf("write %s: %w", out, err))
 			}
 			fmt.Fprintf(a.stderr, "%d key(s) from %d host(s) written to %s; review them before use\n", len(lines), len(targets)-len(errs), out)
@@ -80,28 +80,3 @@ check it with visudo -cf. It follows this csaudit version's script: regenerate a
 
 // sudoUser is a portable login name: nothing sudoers would read as syntax.
 var sudoUser = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
-
-// keyscanTargets lists the hosts: from the database when configured, else the inventory.
-func (a *app) keyscanTargets(ctx context.Context, cfg *collectors.Config) ([]collectors.Target, error) {
-	if cfg.Database == nil {
-		if len(cfg.Inventory) == 0 {
-			return nil, usageErr("no targets: the config needs a database section or an inventory list")
-		}
-		return cfg.Inventory, nil
-	}
-	r := &collectors.Runner{
-		Collectors: []collectors.Collector{database.New(cfg)},
-		Selected:   map[string]bool{collectors.NameDatabase: true},
-		Timeout:    cfg.CollectorTimeouts(),
-		Tool:       collectors.Tool{Name: "csaudit", Version: a.version},
-		Now:        a.now,
-	}
-	s, err := r.Run(ctx)
-	if err != nil {
-		return nil, fatal(err)
-	}
-	if len(s.CollectorErrors) > 0 && s.DB["host"] == nil {
-		return nil, fatal(fmt.Errorf("database: %s", s.CollectorErrors[0].Error))
-	}
-	return collectors.TargetsFromDB(s.DB), nil
-}

@@ -23,13 +23,8 @@ import (
 	"github.com/csaudit/csaudit/collectors"
 )
 
-// Defaults for the ipmi config section.
-const (
-	DefaultTimeout     = 3 * time.Second
-	DefaultConcurrency = 32
-	DefaultCipherSuite = 3
-	DefaultPort        = 623
-)
+// DefaultPort is where a BMC listens for RMCP when no address names a port.
+const DefaultPort = 623
 
 // Coverage fact names.
 const (
@@ -54,11 +49,11 @@ type Collector struct {
 // New returns the ipmi collector for a config. A nil ipmi section means all
 // defaults (passive probes only).
 func New(cfg *collectors.Config) collectors.Collector {
-	c := &Collector{now: time.Now}
+	c := &Collector{now: time.Now, cfg: (*collectors.IPMIConfig)(nil).WithDefaults()}
 	if cfg != nil {
-		if cfg.IPMI != nil {
-			c.cfg = *cfg.IPMI
-		}
+		// LoadConfig applied the defaults already; a config built in code
+		// gets the same ones.
+		c.cfg = cfg.IPMI.WithDefaults()
 		c.db = cfg.Database
 		if cfg.Path != "" {
 			c.baseDir = filepath.Dir(cfg.Path)
@@ -90,19 +85,9 @@ type bmc struct {
 	disabled bool
 }
 
-func (c *Collector) timeout() time.Duration {
-	if c.cfg.Timeout > 0 {
-		return time.Duration(c.cfg.Timeout)
-	}
-	return DefaultTimeout
-}
+func (c *Collector) timeout() time.Duration { return time.Duration(c.cfg.Timeout) }
 
-func (c *Collector) suite() int {
-	if c.cfg.CipherSuite != nil {
-		return *c.cfg.CipherSuite
-	}
-	return DefaultCipherSuite
-}
+func (c *Collector) suite() int { return *c.cfg.CipherSuite }
 
 // Collect implements collectors.Collector. Per-BMC outcomes are facts; only the
 // collector's own failures become coverage failures or collector errors.
@@ -236,12 +221,7 @@ func (c *Collector) passwordFileWarning() string {
 	return fmt.Sprintf("warning: ipmi.password_file %s is readable or writable by group or other (mode %04o)", p, st.Mode().Perm())
 }
 
-func (c *Collector) concurrency() int {
-	if c.cfg.Concurrency > 0 {
-		return c.cfg.Concurrency
-	}
-	return DefaultConcurrency
-}
+func (c *Collector) concurrency() int { return c.cfg.Concurrency }
 
 // byAddress groups the BMCs by address so that a BMC named by several oobm rows
 // is probed and logged into once per run. Unprobed entries stay alone.
@@ -681,7 +661,7 @@ func (c *Collector) password() (string, error) {
 		return c.cfg.Password, nil
 	}
 	p := c.resolve(c.cfg.PasswordFile)
-	f, err := os.Open(p)
+	f, err := collectors.OpenRegular(p)
 	if err != nil {
 		return "", fmt.Errorf("ipmi.password_file: %w", errors.Unwrap(err))
 	}

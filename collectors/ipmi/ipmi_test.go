@@ -505,7 +505,7 @@ func TestInvalidSettingsAreACollectorFailure(t *testing.T) {
 	if _, err := collectors.ParseConfig([]byte("ipmi:\n  enabled: true\n  cipher_suite: 0\n")); err == nil || !strings.Contains(err.Error(), "ipmi.cipher_suite") {
 		t.Errorf("cipher_suite: 0 in the config: %v", err)
 	}
-	for yaml, want := range map[string]int{"ipmi:\n  enabled: true\n": DefaultCipherSuite, "ipmi:\n  cipher_suite: 17\n": 17} {
+	for yaml, want := range map[string]int{"ipmi:\n  enabled: true\n": collectors.DefaultIPMICipherSuite, "ipmi:\n  cipher_suite: 17\n": 17} {
 		cfg, err := collectors.ParseConfig([]byte(yaml))
 		if err != nil {
 			t.Fatal(err)

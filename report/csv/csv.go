@@ -108,7 +108,7 @@ func Cell(s string) string {
 		if r == '\n' || r == '\t' {
 			return r
 		}
-		if unicode.IsControl(r) || report.Reorders(r) {
+		if unicode.IsControl(r) || report.IsBidiControl(r) {
 			return -1
 		}
 		return r

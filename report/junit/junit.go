@@ -213,13 +213,13 @@ func sanitize(all *testsuites) {
 }
 
 // Clean drops runes outside the XML 1.0 Char production and bidirectional
-// controls (report.Reorders).
+// controls (report.IsBidiControl).
 func Clean(s string) string {
 	return strings.Map(func(r rune) rune {
 		switch {
 		case r == 0x9 || r == 0xA || r == 0xD:
 			return r
-		case report.Reorders(r):
+		case report.IsBidiControl(r):
 			return -1
 		case r >= 0x20 && r <= 0xD7FF, r >= 0xE000 && r <= 0xFFFD, r >= 0x10000 && r <= 0x10FFFF:
 			return r

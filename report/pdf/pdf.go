@@ -118,7 +118,7 @@ func (w *writer) text(s string) string {
 			return r
 		case r == '\t':
 			return ' '
-		case unicode.IsControl(r), report.Reorders(r):
+		case unicode.IsControl(r), report.IsBidiControl(r):
 			return -1
 		case r > 0xFFFF || !w.cov.has(r):
 			// fpdf's font subsetter handles the Basic Multilingual Plane only.

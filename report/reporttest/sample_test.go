@@ -115,7 +115,7 @@ func TestNoFormatKeepsBidiControls(t *testing.T) {
 		if err := write(&buf, reporttest.Sample()); err != nil {
 			t.Fatal(err)
 		}
-		if i := strings.IndexFunc(buf.String(), report.Reorders); i >= 0 {
+		if i := strings.IndexFunc(buf.String(), report.IsBidiControl); i >= 0 {
 			t.Errorf("%s keeps a bidi control: %q", name, buf.String()[max(0, i-20):min(buf.Len(), i+20)])
 		}
 	}

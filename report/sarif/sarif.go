@@ -248,7 +248,7 @@ func clean(s string) string {
 		switch {
 		case r == '\t' || r == '\n':
 			return r
-		case r < 0x20, r >= 0x7F && r <= 0x9F, r >= 0xD800 && r <= 0xDFFF, r == 0xFFFE, r == 0xFFFF, report.Reorders(r):
+		case r < 0x20, r >= 0x7F && r <= 0x9F, r >= 0xD800 && r <= 0xDFFF, r == 0xFFFE, r == 0xFFFF, report.IsBidiControl(r):
 			return -1
 		}
 		return r

@@ -1,0 +1,201 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/csaudit/csaudit/collectors"
+	"github.com/csaudit/csaudit/policies"
+	"github.com/csaudit/csaudit/policies/advisory"
+	"github.com/csaudit/csaudit/remediate"
+	"github.com/csaudit/csaudit/report"
+)
+
+// Engine loads the checks with the config's and the flags' policy
+// directories and the config's parameters, validated here where the config's
+// name is known.
+func Engine(ctx context.Context, cfg *collectors.Config, dirs []string) (*policies.Engine, error) {
+	all := append([]string{}, dirs...)
+	for _, d := range cfg.Policies.Dirs {
+		all = append(all, Resolve(cfg, d))
+	}
+	defaults, err := policies.DefaultParams()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := policies.MergeParams(defaults, cfg.Policies.Params); err != nil {
+		return nil, fmt.Errorf("config %s: %w", cfg.Path, err)
+	}
+	// The config's advisories: file (relative to it) replaces the embedded data.
+	var adv *advisory.Data
+	if cfg.Advisories != "" {
+		if adv, err = advisory.Load(Resolve(cfg, cfg.Advisories)); err != nil {
+			return nil, err
+		}
+	}
+	return policies.New(ctx, policies.Options{Dirs: all, Params: cfg.Policies.Params, Advisories: adv,
+		Timeout: time.Duration(cfg.Timeouts[collectors.TimeoutEvaluation])})
+}
+
+// Evaluate runs the checks over the snapshot (raw is its exact JSON) and
+// assembles the report, waivers applied.
+func Evaluate(ctx context.Context, env Env, eng *policies.Engine, snap *collectors.Snapshot, raw []byte, ws []report.Waiver) (*report.Report, error) {
+	in, err := policies.ParseInput(raw)
+	if err != nil {
+		return nil, err
+	}
+	checks, findings, err := eng.Evaluate(ctx, in)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate: %w", err)
+	}
+	r := Base(env, snap, raw)
+	r.Checks, r.Findings, r.PolicyParams = checks, findings, eng.Params()
+	r.AdvisoryData = eng.Advisories().Summary()
+	// Findings a guarded fix exists for say so (fix_id and a step).
+	remediate.Annotate(snap, r.Findings)
+	r.ApplyWaivers(ws, r.GeneratedAt)
+	r.Finalize()
+	return r, nil
+}
+
+// Base is the report of a snapshot before any verdict: the tool, the
+// evidence's digest, the target and the collector errors. Evaluate adds the
+// checks; readiness adds its own.
+func Base(env Env, snap *collectors.Snapshot, raw []byte) *report.Report {
+	r := &report.Report{
+		Schema:      report.SchemaVersion,
+		Tool:        report.Tool{Name: "csaudit", Version: env.Version},
+		GeneratedAt: env.now().UTC(),
+		Snapshot: report.SnapshotRef{
+			SHA256:      collectors.SHA256(raw),
+			CollectedAt: snap.Meta.CollectedAt,
+			DBNow:       snap.Meta.DBNow,
+		},
+		Target: Target(snap),
+		Lab:    snap.Meta.Lab,
+	}
+	for _, e := range snap.CollectorErrors {
+		r.CollectorErrors = append(r.CollectorErrors, report.CollectorError(e))
+	}
+	return r
+}
+
+// Target summarises the audited cloud from the snapshot's tables.
+func Target(s *collectors.Snapshot) report.Target {
+	live := func(table string, keep func(collectors.Row) bool) int {
+		n := 0
+		for _, row := range s.DB[table] {
+			if row.Get("removed") == nil && (keep == nil || keep(row)) {
+				n++
+			}
+		}
+		return n
+	}
+	user := func(r collectors.Row) bool { return r.Get("type") == "User" }
+	t := report.Target{
+		Zones:     live("data_center", nil),
+		Clusters:  live("cluster", nil),
+		Hosts:     live("host", func(r collectors.Row) bool { return r.Get("type") == "Routing" }),
+		VMs:       live("vm_instance", user),
+		SystemVMs: live("vm_instance", func(r collectors.Row) bool { return !user(r) }),
+	}
+	if d := s.Meta.Database; d != nil {
+		t.CloudStackVersion = d.CSVersion
+		t.Database = fmt.Sprintf("%s:%d/%s", d.Hostname, d.Port, d.Schema)
+	}
+	t.Name = s.Meta.Name
+	if t.Name == "" {
+		// Operators know a cloud by its zones; the database address is the
+		// last resort (an inventory-only run has neither).
+		var zones []string
+		for _, row := range s.DB["data_center"] {
+			if n, ok := row.Get("name").(string); ok && n != "" && row.Get("removed") == nil {
+				zones = append(zones, n)
+			}
+		}
+		sort.Strings(zones)
+		t.Name = strings.Join(zones, ", ")
+	}
+	if t.Name == "" {
+		t.Name = t.Database
+	}
+	if t.CloudStackVersion == "" {
+		var vs []string
+		for _, row := range s.DB["version"] {
+			if row.Get("step") == "Complete" {
+				if v, ok := row.Get("version").(string); ok {
+					vs = append(vs, v)
+				}
+			}
+		}
+		sort.Slice(vs, func(i, j int) bool { return VersionLess(vs[i], vs[j]) })
+		if len(vs) > 0 {
+			t.CloudStackVersion = vs[len(vs)-1]
+		}
+	}
+	return t
+}
+
+// VersionLess compares dotted numeric versions such as 4.9.3.0 < 4.22.0.0.
+func VersionLess(a, b string) bool {
+	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(pa) || i < len(pb); i++ {
+		var x, y int
+		if i < len(pa) {
+			fmt.Sscan(pa[i], &x)
+		}
+		if i < len(pb) {
+			fmt.Sscan(pb[i], &y)
+		}
+		if x != y {
+			return x < y
+		}
+	}
+	return false
+}
+
+// Audit is the front half every audit-like command shares: policies and
+// waivers checked first, then the snapshot (lab, file or a fresh collection),
+// then the evaluation.
+type Audit struct {
+	Source     Source
+	Waivers    string   // waiver file; "" means the config's
+	PolicyDirs []string // beside the config's policies.dirs
+}
+
+// Result is what Run produced: the report, the snapshot it came from and that
+// snapshot's exact JSON (the evidence), and the engine that evaluated it.
+type Result struct {
+	Report   *report.Report
+	Snapshot *collectors.Snapshot
+	Raw      []byte
+	Engine   *policies.Engine
+}
+
+// Run validates the policies and waivers before anything is collected, gets
+// the snapshot and evaluates it.
+func (a Audit) Run(ctx context.Context, env Env, cfg *collectors.Config) (*Result, error) {
+	if err := a.Source.Validate(); err != nil {
+		return nil, err
+	}
+	ws, err := LoadWaivers(cfg, a.Waivers)
+	if err != nil {
+		return nil, err
+	}
+	eng, err := Engine(ctx, cfg, a.PolicyDirs)
+	if err != nil {
+		return nil, err
+	}
+	snap, raw, err := Snapshot(ctx, env, a.Source, cfg)
+	if err != nil {
+		return nil, err
+	}
+	r, err := Evaluate(ctx, env, eng, snap, raw, ws)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Report: r, Snapshot: snap, Raw: raw, Engine: eng}, nil
+}
