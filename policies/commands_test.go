@@ -483,7 +483,7 @@ var shellPrograms = map[string]bool{
 	"chmod": true, "chown": true, "stat": true, "ls": true, "nft": true, "iptables-save": true, "ip": true,
 	"ping": true, "tracepath": true, "chronyc": true, "timedatectl": true, "df": true, "du": true,
 	"keytool": true, "openssl": true, "ss": true, "ipmitool": true, "ssh": true, "lscpu": true,
-	"apt-get": true, "dnf": true, "mysql": true, "csaudit": true, "cloudstack-migrate-databases": true,
+	"logger": true, "apt-get": true, "dnf": true, "mysql": true, "csaudit": true, "cloudstack-migrate-databases": true,
 	"cloudstack-setup-encryption": true, "cloudstack-sysvmadm": true,
 	"/usr/share/cloudstack-common/scripts/storage/secondary/cloud-install-sys-tmplt": true,
 }
@@ -788,6 +788,7 @@ var idKinds = map[string][]string{
 	"snapshot": {"snapshot"}, "snapshots": {"snapshot"}, "network": {"network"}, "networks": {"network"},
 	"cluster": {"cluster"}, "clusters": {"cluster"}, "volumes": {"volume"}, "volume": {"volume"},
 	"hostmaintenance": {"host"}, "hostformaintenance": {"host"}, "managementservers": {"management_server"},
+	"users": {"user"}, "user": {"user"},
 }
 
 // TestUUIDsFitTheirParameter: a {uuid} placeholder (the finding's resource)
