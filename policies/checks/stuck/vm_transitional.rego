@@ -116,7 +116,8 @@ situation(vm) := "expunging" if {
 
 # Steps are prose for a person: they name the hosts where each command runs
 # (commands never hold a cloud value; they take it through args).
-with_hosts(r, vm) := object.union(r, {"steps": array.concat(r.steps, [where(vm)])}) if {
+# The step goes right after the one that asks for virsh (the second).
+with_hosts(r, vm) := object.union(r, {"steps": array.concat(array.concat(array.slice(r.steps, 0, 2), [where(vm)]), array.slice(r.steps, 2, count(r.steps)))}) if {
 	domstate in r.commands
 	where(vm)
 } else := r
