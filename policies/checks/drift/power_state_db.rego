@@ -36,7 +36,7 @@
 #       - kind: shell
 #         text: virsh -r domstate {name}
 #       - kind: cmk
-#         text: cmk reconnect host id=<host uuid>
+#         text: cmk reconnect host id=<host-uuid>
 #   references:
 #     - cloudstack:engine/orchestration/src/main/java/com/cloud/vm/VirtualMachinePowerStateSyncImpl.java
 #     - seed:000_bd9184fa1d57f2b2.txt (synchronization mismatch between management server and host)

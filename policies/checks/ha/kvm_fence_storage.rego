@@ -12,10 +12,14 @@
 #   severity: low
 #   category: ha
 #   remediation:
-#     summary: Consider enabling fencing on a single storage heartbeat failure where HA VMs run on several pools.
+#     summary: "Consider fencing on a single storage heartbeat failure where HA VMs run on several pools: set it for the zone. The setting is not dynamic: restart the management servers one at a time afterwards."
 #     commands:
 #       - kind: cmk
-#         text: cmk update configuration name=kvm.ha.fence.on.storage.heartbeat.failure value=true zoneid=<zone uuid>
+#         text: "cmk list configurations name=kvm.ha.fence.on.storage.heartbeat.failure zoneid={zone_uuid} filter=name,value,scope"
+#       - kind: cmk
+#         text: "cmk update configuration name=kvm.ha.fence.on.storage.heartbeat.failure value=true zoneid={zone_uuid}"
+#       - kind: shell
+#         text: "systemctl restart cloudstack-management"
 #   references:
 #     - seed:002_87316531120da61b.txt (storage heartbeat)
 #     - cloudstack:setting kvm.ha.fence.on.storage.heartbeat.failure
@@ -44,6 +48,7 @@ deny contains f if {
 		"resource": lib.zone_resource(zid, z),
 		"message": sprintf("zone %s overrides %s to false while KVM hosts run HA VMs", [z.name, name]),
 		"evidence": {"setting": name, "value": lib.effective_setting(name, {"zone": zid})},
+		"args": {"zone_uuid": z.uuid},
 	}
 }
 
@@ -55,5 +60,6 @@ deny contains f if {
 		"resource": lib.setting_resource(name),
 		"message": sprintf("%s is false while KVM hosts in zone %v run HA VMs", [name, zid]),
 		"evidence": {"value": lib.setting(name), "zone_id": zid},
+		"args": {"zone_uuid": object.get(lib.zones, [zid, "uuid"], "")},
 	}
 }

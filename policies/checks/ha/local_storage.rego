@@ -11,10 +11,12 @@
 #   severity: medium
 #   category: ha
 #   remediation:
-#     summary: Move the VM's volumes to shared primary storage, or turn HA off for it so nobody relies on it.
+#     summary: "Look at where the VM's volumes live; move them to shared primary storage (migrateVolume, or migrateVirtualMachineWithVolume while it runs), or turn HA off for the VM so nobody relies on it."
 #     commands:
 #       - kind: cmk
-#         text: cmk list volumes virtualmachineid={uuid} filter=name,storage,storagetype
+#         text: "cmk list volumes virtualmachineid={uuid} listall=true filter=name,storage,storagetype,state"
+#       - kind: cmk
+#         text: "cmk update virtualmachine id={uuid} haenable=false"
 #   references:
 #     - seed:003_890368c12d4364b1.txt (HA-Enabled Virtual Machines)
 #   controls: [availability, ha]

@@ -11,10 +11,12 @@
 #   severity: medium
 #   category: hardening
 #   remediation:
-#     summary: Restrict the key to root.
+#     summary: "Restrict the key to root (mode 0600 or stricter)."
 #     commands:
 #       - kind: shell
-#         text: chown root:root /root/.ssh/id_rsa.cloud && chmod 0600 /root/.ssh/id_rsa.cloud
+#         text: "stat -c '%a %U:%G %n' /root/.ssh/id_rsa.cloud"
+#       - kind: shell
+#         text: "chown root:root /root/.ssh/id_rsa.cloud && chmod 0600 /root/.ssh/id_rsa.cloud"
 #   references:
 #     - "seed:003_890368c12d4364b1.txt (Accessing System VMs, /root/.ssh/id_rsa.cloud)"
 #     - seed:004_62a602eb5c0afa8b.txt (restrict access to the System VMs)

@@ -29,7 +29,7 @@
 #       - Act - enable out-of-band management for the host; then configure and enable Host-HA with the KVM provider if the host should be fenced through its BMC.
 #     commands:
 #       - kind: cmk
-#         text: cmk list hosts clusterid=<cluster uuid> type=Routing filter=name,state,resourcestate,outofbandmanagement,hostha
+#         text: cmk list hosts clusterid=<cluster-uuid> type=Routing filter=name,state,resourcestate,outofbandmanagement,hostha
 #       - kind: cmk
 #         text: cmk configure outofbandmanagement hostid={uuid} driver=ipmitool address=<bmc-address> port=623 username=<user> password=<password>
 #       - kind: cmk

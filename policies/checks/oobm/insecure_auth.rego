@@ -32,7 +32,7 @@
 #       - kind: shell
 #         text: ipmitool lan print 1; ipmitool user list 1
 #       - kind: shell
-#         text: ipmitool user disable <id of the empty-name user>
+#         text: ipmitool user disable <id-of-the-empty-name-user>
 #   references:
 #     - seed:002_87316531120da61b.txt (Security Hardening; IPMI network unreachable from the public internet)
 #     - ipmi:IPMI v2.0 section 22.13 Get Channel Authentication Capabilities

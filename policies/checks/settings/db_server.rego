@@ -16,12 +16,12 @@
 #   severity: medium
 #   category: database
 #   remediation:
-#     summary: Set the install guide's values in the server's my.cnf ([mysqld]) and restart it in a window (max_connections and innodb_lock_wait_timeout can also be SET GLOBAL at once).
+#     summary: "Set the install guide's values on the database server both at runtime (SET GLOBAL, for new connections) and in its my.cnf under [mysqld] (so a restart keeps them). The management servers' pooled connections keep the old session values until they reconnect."
 #     commands:
 #       - kind: sql
-#         text: SHOW GLOBAL VARIABLES WHERE Variable_name IN ('max_connections','innodb_lock_wait_timeout','log_bin','binlog_format');
-#       - kind: sql
-#         text: SET GLOBAL max_connections = 700; SET GLOBAL innodb_lock_wait_timeout = 600;
+#         text: "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('max_connections','innodb_lock_wait_timeout','log_bin','binlog_format');"
+#       - kind: shell
+#         text: "grep -rn -E 'max_connections|innodb_lock_wait_timeout|binlog_format' /etc/mysql /etc/my.cnf /etc/my.cnf.d"
 #   references:
 #     - cloudstack:docs installation guide, database node (my.cnf settings)
 #   controls: [availability, database]
@@ -76,5 +76,37 @@ deny contains f if {
 		"discriminator": name,
 		"message": msg,
 		"evidence": {"variable": name, "value": value(name)},
+		"remediation": fix[name],
 	}
+}
+
+show := {"kind": "sql", "text": "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('max_connections','innodb_lock_wait_timeout','log_bin','binlog_format');"}
+
+grep_cnf := {"kind": "shell", "text": "grep -rn -E 'max_connections|innodb_lock_wait_timeout|binlog_format' /etc/mysql /etc/my.cnf /etc/my.cnf.d"}
+
+fix["max_connections"] := {
+	"steps": [
+		"Read the current value and where my.cnf sets it.",
+		sprintf("Set max_connections = %d under [mysqld] in my.cnf (a file in mariadb.conf.d or my.cnf.d) so it survives a restart.", [need_connections]),
+		"Apply it now with SET GLOBAL; no restart is needed.",
+	],
+	"commands": [show, grep_cnf, {"kind": "sql", "text": sprintf("SET GLOBAL max_connections = %d;", [need_connections])}],
+}
+
+fix["innodb_lock_wait_timeout"] := {
+	"steps": [
+		"Read the current value and where my.cnf sets it.",
+		"Set innodb_lock_wait_timeout = 600 under [mysqld] in my.cnf so it survives a restart.",
+		"Apply it now with SET GLOBAL; sessions opened afterwards use it (restart the management servers one at a time to renew their pools).",
+	],
+	"commands": [show, grep_cnf, {"kind": "sql", "text": "SET GLOBAL innodb_lock_wait_timeout = 600;"}],
+}
+
+fix["binlog_format"] := {
+	"steps": [
+		"Read the current value and where my.cnf sets it; with replication, change the primary and check the replicas accept ROW.",
+		"Set binlog_format = ROW under [mysqld] in my.cnf so it survives a restart.",
+		"Apply it now with SET GLOBAL; sessions opened afterwards use it (restart the management servers one at a time to renew their pools).",
+	],
+	"commands": [show, grep_cnf, {"kind": "sql", "text": "SET GLOBAL binlog_format = 'ROW';"}],
 }

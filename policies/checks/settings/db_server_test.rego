@@ -49,3 +49,13 @@ test_recently_seen_server_counts if {
 	f.discriminator == "max_connections"
 	contains(f.message, "350 x 3")
 }
+
+# The runtime change and the my.cnf line, with the value the check computed.
+test_max_connections_fix_sets_global_and_my_cnf if {
+	some f in check.deny with input as snap("151", "600", "ROW")
+	f.discriminator == "max_connections"
+	cmds := [c.text | some c in f.remediation.commands]
+	cmds[count(cmds) - 1] == "SET GLOBAL max_connections = 700;"
+	some step in f.remediation.steps
+	contains(step, "max_connections = 700 under [mysqld] in my.cnf")
+}

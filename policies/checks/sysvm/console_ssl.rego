@@ -30,15 +30,17 @@
 #       - Act - upload the certificate, set the domain, enable TLS, restart the management servers one at a time, then destroy the console proxies so CloudStack recreates them with the certificate.
 #     commands:
 #       - kind: cmk
-#         text: cmk list configurations name=consoleproxy.sslEnabled zoneid=<zone uuid>
+#         text: cmk list configurations name=consoleproxy.sslEnabled zoneid=<zone-uuid>
 #       - kind: cmk
-#         text: cmk list configurations name=consoleproxy.url.domain zoneid=<zone uuid>
+#         text: cmk list configurations name=consoleproxy.url.domain zoneid=<zone-uuid>
 #       - kind: shell
-#         text: openssl x509 -in <certificate file> -noout -subject -enddate -ext subjectAltName
+#         text: openssl x509 -in <certificate-file> -noout -subject -enddate -ext subjectAltName
 #       - kind: cmk
-#         text: cmk upload customcertificate domainsuffix=<console domain> certificate=<certificate PEM> privatekey=<private key PEM>
+#         text: cmk upload customcertificate domainsuffix=<console-domain> certificate=<certificate-pem> privatekey=<private-key-pem>
 #       - kind: cmk
-#         text: cmk update configuration name=consoleproxy.sslEnabled value=true zoneid=<zone uuid>
+#         text: cmk update configuration name=consoleproxy.sslEnabled value=true zoneid=<zone-uuid>
+#       - kind: shell
+#         text: systemctl restart cloudstack-management
 #   references:
 #     - cloudstack:server/src/main/java/com/cloud/consoleproxy/ConsoleProxyManagerImpl.java (getVncPort, assignProxy)
 #     - cloudstack:settings.tsv consoleproxy.sslEnabled, consoleproxy.url.domain
