@@ -53,16 +53,23 @@ func Resolve(cfg *collectors.Config, p string) string {
 
 // LoadWaivers reads the waiver file: file when given, else the config's.
 func LoadWaivers(cfg *collectors.Config, file string) ([]report.Waiver, error) {
+	ws, _, err := LoadWaiverFile(cfg, file)
+	return ws, err
+}
+
+// LoadWaiverFile is LoadWaivers that also returns the file's bytes (nil when
+// there is no waiver file), for a signed run to record and copy.
+func LoadWaiverFile(cfg *collectors.Config, file string) ([]report.Waiver, []byte, error) {
 	path := file
 	if path == "" {
 		path = Resolve(cfg, cfg.Waivers)
 	}
 	if path == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
-	ws, err := report.LoadWaivers(path)
+	ws, raw, err := report.LoadWaiverBytes(path)
 	if err != nil {
-		return nil, readableYAML(err)
+		return nil, nil, readableYAML(err)
 	}
-	return ws, nil
+	return ws, raw, nil
 }

@@ -53,6 +53,8 @@ type HistoryEntry struct {
 	Target      report.Target  `json:"target"`
 	Summary     report.Summary `json:"summary"`
 	Open        []string       `json:"open_findings"`
+	// Findings lists every finding present, waived too (history.go).
+	Findings []HistoryFinding `json:"findings,omitempty"`
 }
 
 // AppendHistory appends the report's summary and open finding ids to
@@ -61,7 +63,7 @@ func AppendHistory(dir string, r *report.Report) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("--history %s: %w", dir, err)
 	}
-	e := HistoryEntry{GeneratedAt: r.GeneratedAt, Snapshot: r.Snapshot.SHA256, Target: r.Target, Summary: r.Summary, Open: []string{}}
+	e := HistoryEntry{GeneratedAt: r.GeneratedAt, Snapshot: r.Snapshot.SHA256, Target: r.Target, Summary: r.Summary, Open: []string{}, Findings: historyFindings(r)}
 	for _, f := range r.Findings {
 		if f.Status != report.Waived {
 			e.Open = append(e.Open, f.ID)

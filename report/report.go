@@ -126,6 +126,21 @@ type Summary struct {
 	ChecksSkipped   int              `json:"checks_skipped"`
 	Waived          int              `json:"waived"`
 	CollectorErrors int              `json:"collector_errors"`
+	// History compares this run with the previous one in --history DIR;
+	// absent without --history.
+	History *HistoryCounts `json:"history,omitempty"`
+}
+
+// HistoryCounts compares the findings present (open or waived) in this run
+// with the previous run of the history.
+type HistoryCounts struct {
+	// PreviousRun is when the run compared with was made; absent for the
+	// first run of a history.
+	PreviousRun *time.Time `json:"previous_run,omitempty"`
+	Runs        int        `json:"runs"` // earlier runs in the history
+	New         int        `json:"new"`
+	Persisting  int        `json:"persisting"`
+	Resolved    int        `json:"resolved"`
 }
 
 // Check is one check's definition and its status in this run.
@@ -164,6 +179,35 @@ type Finding struct {
 	Waiver      *AppliedWaiver `json:"waiver,omitempty"`
 	// Discriminator tells apart several findings of one check on one resource.
 	Discriminator string `json:"discriminator,omitempty"`
+	// FirstSeen is when the history (--history) first saw this finding in an
+	// unbroken series of runs up to this one; absent without a history.
+	FirstSeen *time.Time `json:"first_seen,omitempty"`
+}
+
+// Age says how long the finding has been present at time at, for people:
+// "new", "open 5 hours", "open 14 days"; "" without a history.
+func (f *Finding) Age(at time.Time) string {
+	if f.FirstSeen == nil {
+		return ""
+	}
+	d := at.Sub(*f.FirstSeen)
+	switch {
+	case d <= 0:
+		return "new"
+	case d < time.Hour:
+		return "open <1 hour"
+	case d < 24*time.Hour:
+		return plural(int(d/time.Hour), "open %d hour")
+	}
+	return plural(int(d/(24*time.Hour)), "open %d day")
+}
+
+func plural(n int, format string) string {
+	s := fmt.Sprintf(format, n)
+	if n != 1 {
+		s += "s"
+	}
+	return s
 }
 
 // Resource is the most specific object at fault.
@@ -326,6 +370,7 @@ func (r *Report) recount() {
 		}
 	}
 	s.CollectorErrors = len(r.CollectorErrors)
+	s.History = r.Summary.History // not derivable from the findings
 	r.Summary = s
 	if r.Checks == nil {
 		r.Checks = []Check{}

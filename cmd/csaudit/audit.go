@@ -4,9 +4,11 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/csaudit/csaudit/collectors"
 	"github.com/csaudit/csaudit/pipeline"
+	"github.com/csaudit/csaudit/pipeline/seal"
 )
 
 // sourceFlags are where a command's snapshot comes from.
@@ -35,6 +37,7 @@ func (a *app) auditCmd() *cobra.Command {
 		waivers    string
 		policyDirs []string
 		history    string
+		signKey    string
 	)
 	cmd := &cobra.Command{
 		Use:   "audit",
@@ -61,13 +64,25 @@ and waivers it was audited with.`,
 			if err := gate.Validate(); err != nil {
 				return usageErr("%v", err)
 			}
+			if signKey != "" && out == "" {
+				return usageErr("--sign needs --out DIR")
+			}
+			if signKey != "" {
+				o, _ = pipeline.ParseOutput(formats+",json", out) // verify re-derives the json report
+			}
 			cfg, err := a.loadConfig(src.config)
 			if err != nil {
 				return err
 			}
-			ws, err := pipeline.LoadWaivers(cfg, waivers)
+			ws, wraw, err := pipeline.LoadWaiverFile(cfg, waivers)
 			if err != nil {
 				return fatal(err)
+			}
+			var signer ssh.Signer
+			if signKey != "" {
+				if signer, err = seal.LoadSigner(signKey, a.passphrase); err != nil {
+					return fatal(err)
+				}
 			}
 			eng, err := pipeline.Engine(ctx, cfg, policyDirs)
 			if err != nil {
@@ -87,6 +102,14 @@ and waivers it was audited with.`,
 				r.Snapshot.File = pipeline.SnapshotFile
 				extra[pipeline.SnapshotFile] = raw
 			}
+			if history != "" {
+				if err := pipeline.ApplyHistory(history, r); err != nil {
+					return fatal(err)
+				}
+			}
+			if signer != nil {
+				o.Seal = pipeline.Seal(env, r, eng, pipeline.Signing{Signer: signer, Waivers: wraw})
+			}
 			if err := pipeline.Write(env, r, o, extra); err != nil {
 				return fatal(err)
 			}
@@ -105,6 +128,7 @@ and waivers it was audited with.`,
 	cmd.Flags().BoolVar(&gate.FailOnError, "fail-on-error", false, "exit 1 when a check could not evaluate every resource (status error, or fail with resources not evaluated)")
 	cmd.Flags().StringVar(&waivers, "waivers", "", "waiver file (YAML); overrides the config's waivers")
 	cmd.Flags().StringArrayVar(&policyDirs, "policy-dir", nil, "extra directory of Rego checks (repeatable)")
-	cmd.Flags().StringVar(&history, "history", "", "append this run's summary to DIR/history.jsonl")
+	cmd.Flags().StringVar(&history, "history", "", "date findings from the runs in DIR/history.jsonl (first_seen; new, persisting, resolved) and append this run")
+	cmd.Flags().StringVar(&signKey, "sign", "", "sign the run with this OpenSSH private key (ed25519 or ECDSA): writes "+seal.ManifestFile+" and "+seal.SignatureFile+" to --out (passphrase: $CSAUDIT_SIGN_PASSPHRASE or a prompt)")
 	return cmd
 }
