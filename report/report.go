@@ -184,22 +184,43 @@ type Finding struct {
 	FirstSeen *time.Time `json:"first_seen,omitempty"`
 }
 
-// Age says how long the finding has been present at time at, for people:
-// "new", "open 5 hours", "open 14 days"; "" without a history.
+// Age says, for people, how long the finding has been present at time at
+// (the report's generated_at): "new", "open 14 days", or for a waived one
+// "seen for 14 days"; "" without a history.
 func (f *Finding) Age(at time.Time) string {
 	if f.FirstSeen == nil {
 		return ""
 	}
 	d := at.Sub(*f.FirstSeen)
+	var span string
 	switch {
 	case d <= 0:
 		return "new"
 	case d < time.Hour:
-		return "open <1 hour"
+		span = "<1 hour"
 	case d < 24*time.Hour:
-		return plural(int(d/time.Hour), "open %d hour")
+		span = plural(int(d/time.Hour), "%d hour")
+	default:
+		span = plural(int(d/(24*time.Hour)), "%d day")
 	}
-	return plural(int(d/(24*time.Hour)), "open %d day")
+	if f.Status == Waived {
+		return "seen for " + span
+	}
+	return "open " + span
+}
+
+// HistoryLine is the summary's history comparison in one sentence; "" without
+// a history.
+func (r *Report) HistoryLine() string {
+	h := r.Summary.History
+	if h == nil {
+		return ""
+	}
+	if h.PreviousRun == nil {
+		return fmt.Sprintf("History: first run recorded; all %d findings are new.", h.New)
+	}
+	return fmt.Sprintf("History: %d new, %d persisting, %d resolved since the previous run (%s; %d earlier runs).",
+		h.New, h.Persisting, h.Resolved, h.PreviousRun.UTC().Format(time.RFC3339), h.Runs)
 }
 
 func plural(n int, format string) string {
