@@ -303,3 +303,23 @@ func CompareFindings(recorded, derived *report.Report) []string {
 	}
 	return out
 }
+
+// WriteText prints the notes, then each mismatch or the verified line.
+func (v *Verification) WriteText(w io.Writer, dir string) error {
+	for _, n := range v.Notes {
+		fmt.Fprintln(w, "note:", n)
+	}
+	for _, p := range v.Problems {
+		fmt.Fprintln(w, "MISMATCH", p)
+	}
+	if len(v.Problems) > 0 {
+		return nil
+	}
+	who := v.Signer.Fingerprint
+	if len(v.Signer.Principals) > 0 {
+		who = fmt.Sprintf("%v (%s)", v.Signer.Principals, v.Signer.Fingerprint)
+	}
+	_, err := fmt.Fprintf(w, "verified: %s signed by %s; %d files match the manifest; %d findings re-derived from the snapshot\n",
+		dir, who, len(v.Manifest.Files), v.Findings)
+	return err
+}

@@ -66,8 +66,7 @@ and waivers it was audited with.`,
 			}
 			if signKey != "" && out == "" {
 				return usageErr("--sign needs --out DIR")
-			}
-			if signKey != "" {
+			} else if signKey != "" {
 				o, _ = pipeline.ParseOutput(formats+",json", out) // verify re-derives the json report
 			}
 			cfg, err := a.loadConfig(src.config)
@@ -80,7 +79,7 @@ and waivers it was audited with.`,
 			}
 			var signer ssh.Signer
 			if signKey != "" {
-				if signer, err = seal.LoadSigner(signKey, a.passphrase); err != nil {
+				if signer, err = seal.LoadSigner(signKey, seal.Passphrase(a.stdin, a.stderr)); err != nil {
 					return fatal(err)
 				}
 			}

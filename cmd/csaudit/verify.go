@@ -1,30 +1,12 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/csaudit/csaudit/pipeline"
 )
-
-// passphrase for an encrypted --sign key: $CSAUDIT_SIGN_PASSPHRASE, else a
-// prompt when stdin is a terminal.
-func (a *app) passphrase() ([]byte, error) {
-	if p, ok := os.LookupEnv("CSAUDIT_SIGN_PASSPHRASE"); ok {
-		return []byte(p), nil
-	}
-	f, ok := a.stdin.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return nil, errors.New("the key is encrypted: set CSAUDIT_SIGN_PASSPHRASE (stdin is not a terminal to ask on)")
-	}
-	fmt.Fprint(a.stderr, "Passphrase for the signing key: ")
-	defer fmt.Fprintln(a.stderr)
-	return term.ReadPassword(int(f.Fd()))
-}
 
 func (a *app) verifyCmd() *cobra.Command {
 	var o pipeline.VerifyOptions
@@ -44,21 +26,12 @@ Exit status: 0 verified, 1 a mismatch (each one listed), 2 usage or unreadable i
 			if err != nil {
 				return fatal(err)
 			}
-			for _, n := range v.Notes {
-				fmt.Fprintln(a.stdout, "note:", n)
+			if err := v.WriteText(a.stdout, args[0]); err != nil {
+				return fatal(err)
 			}
 			if len(v.Problems) > 0 {
-				for _, p := range v.Problems {
-					fmt.Fprintln(a.stdout, "MISMATCH", p)
-				}
 				return &ExitError{Code: 1, Err: fmt.Errorf("%s: %d mismatch(es): not verified", args[0], len(v.Problems))}
 			}
-			who := v.Signer.Fingerprint
-			if len(v.Signer.Principals) > 0 {
-				who = fmt.Sprintf("%v (%s)", v.Signer.Principals, v.Signer.Fingerprint)
-			}
-			fmt.Fprintf(a.stdout, "verified: %s signed by %s; %d files match the manifest; %d findings re-derived from the snapshot\n",
-				args[0], who, len(v.Manifest.Files), v.Findings)
 			return nil
 		},
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hiddeco/sshsig"
 	"golang.org/x/crypto/ssh"
+	"golang.org/x/term"
 )
 
 // MaxKeyBytes caps a private key or allowed-signers file.
@@ -250,4 +251,21 @@ func readCapped(file string, max int64) ([]byte, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// Passphrase is LoadSigner's passphrase source: $CSAUDIT_SIGN_PASSPHRASE,
+// else a prompt on stderr when stdin is a terminal (the input is not echoed).
+func Passphrase(stdin io.Reader, stderr io.Writer) func() ([]byte, error) {
+	return func() ([]byte, error) {
+		if p, ok := os.LookupEnv("CSAUDIT_SIGN_PASSPHRASE"); ok {
+			return []byte(p), nil
+		}
+		f, ok := stdin.(*os.File)
+		if !ok || !term.IsTerminal(int(f.Fd())) {
+			return nil, errors.New("the key is encrypted: set CSAUDIT_SIGN_PASSPHRASE (stdin is not a terminal to ask on)")
+		}
+		fmt.Fprint(stderr, "Passphrase for the signing key: ")
+		defer fmt.Fprintln(stderr)
+		return term.ReadPassword(int(f.Fd()))
+	}
 }
