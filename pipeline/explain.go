@@ -156,6 +156,18 @@ func factsBehind(doc map[string]any, f report.Finding, requires []string) []Fact
 		return fallback
 	}
 	withTime := func(path, collector string, v any) Fact {
+		// A file fact lists many files; the evidence's path names the one.
+		if p, ok := f.Evidence["path"].(string); ok {
+			if fv, ok := obj(obj(v)["files"])[p]; ok {
+				m := map[string]any{"files": map[string]any{p: fv}}
+				for k, val := range obj(v) {
+					if k != "files" {
+						m[k] = val
+					}
+				}
+				v = m
+			}
+		}
 		x := Fact{Path: path, Value: v, Collector: collector}
 		if m := obj(v); m != nil {
 			if s, ok := m["collected_at"].(string); ok {
@@ -314,7 +326,7 @@ func compact(v any) string {
 		return fmt.Sprint(v)
 	}
 	if s := string(b); len(s) > 2000 {
-		return s[:2000] + "…"
+		return strings.ToValidUTF8(s[:2000], "") + "…"
 	}
 	return string(b)
 }
