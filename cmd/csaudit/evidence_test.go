@@ -20,6 +20,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/csaudit/csaudit/fixtures"
+	"github.com/csaudit/csaudit/fixtures/testbed"
 	"github.com/csaudit/csaudit/pipeline"
 	"github.com/csaudit/csaudit/pipeline/seal"
 	"github.com/csaudit/csaudit/report"
@@ -375,9 +376,10 @@ func TestHistoryThreeRuns(t *testing.T) {
 	times := []time.Time{t0, t0.Add(10 * 24 * time.Hour), t0.Add(14 * 24 * time.Hour)}
 	var reps []*report.Report
 	var tables []string
+	var out string
 	for i, snap := range []string{a, b, a} {
-		out := filepath.Join(t.TempDir(), fmt.Sprint(i))
-		r := csauditAt(t, times[i], "audit", "--snapshot", snap, "--format", "table,json", "--out", out, "--history", hist)
+		out = filepath.Join(t.TempDir(), fmt.Sprint(i))
+		r := csauditAt(t, times[i], "audit", "--snapshot", snap, "--format", "table,json,html,pdf", "--out", out, "--history", hist)
 		if r.err != nil {
 			t.Fatalf("run %d: %v\n%s", i+1, r.err, r.stderr)
 		}
@@ -435,6 +437,18 @@ func TestHistoryThreeRuns(t *testing.T) {
 	}
 	if !strings.Contains(tables[2], "open 14 days") || !strings.Contains(tables[2], "1 new") {
 		t.Errorf("run 3 table shows no age or history line:\n%s", tables[2])
+	}
+	html, err := os.ReadFile(filepath.Join(out, "csaudit-report.html"))
+	if err != nil || !bytes.Contains(html, []byte("<small>open 14 days</small>")) || !bytes.Contains(html, []byte("1 new, ")) {
+		t.Errorf("run 3 HTML shows no age or history line (%v)", err)
+	}
+	if pdftotext, err := testbed.Need("poppler-utils", "pdftotext"); err != nil {
+		testbed.Missing(t, err)
+	} else {
+		txt, err := exec.Command(pdftotext, "-enc", "UTF-8", filepath.Join(out, "csaudit-report.pdf"), "-").Output()
+		if flat := strings.Join(strings.Fields(string(txt)), ""); err != nil || !strings.Contains(flat, "open14days(firstseen2026-11-0106:00UTC)") {
+			t.Errorf("run 3 PDF shows no age (%v)", err)
+		}
 	}
 
 	r := csauditAt(t, times[2], "history", hist)
