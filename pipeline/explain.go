@@ -37,10 +37,13 @@ type Fact struct {
 	Error       string
 }
 
-// FixOffer tells which compiled-in fix csaudit fix plan would offer for a
-// finding. The fix engine (remediate) plugs in here; until it does, the
-// finding's remediation.fix_id is all that is known.
-var FixOffer = func(f report.Finding) string {
+// FixOffer says which compiled-in fix csaudit fix plan would offer for a
+// finding ("" for none). The fix engine (remediate) provides one; until then
+// FixFromRemediation reads the finding's remediation.fix_id.
+type FixOffer func(report.Finding) string
+
+// FixFromRemediation is the FixOffer known from the report alone.
+func FixFromRemediation(f report.Finding) string {
 	if f.Remediation.FixID == "" {
 		return ""
 	}
@@ -50,7 +53,7 @@ var FixOffer = func(f report.Finding) string {
 // ExplainReport finds a finding (by id or unique id prefix) in a saved report
 // and, when the report's snapshot file lies beside it and matches its digest,
 // the snapshot values behind it.
-func ExplainReport(path, id string) (*Explanation, error) {
+func ExplainReport(path, id string, fix FixOffer) (*Explanation, error) {
 	r, err := report.LoadJSON(path)
 	if err != nil {
 		return nil, err
@@ -69,12 +72,12 @@ func ExplainReport(path, id string) (*Explanation, error) {
 			snap, note = raw, ""
 		}
 	}
-	return explain(r, id, snap, note)
+	return explain(r, id, snap, note, fix)
 }
 
 // ExplainSnapshot evaluates a saved snapshot (env's clock, the engine's
 // policies) and explains one of its findings.
-func ExplainSnapshot(ctx context.Context, env Env, cfg *collectors.Config, dirs []string, path, id string) (*Explanation, error) {
+func ExplainSnapshot(ctx context.Context, env Env, cfg *collectors.Config, dirs []string, path, id string, fix FixOffer) (*Explanation, error) {
 	eng, err := Engine(ctx, cfg, dirs)
 	if err != nil {
 		return nil, err
@@ -87,10 +90,10 @@ func ExplainSnapshot(ctx context.Context, env Env, cfg *collectors.Config, dirs 
 	if err != nil {
 		return nil, err
 	}
-	return explain(r, id, raw, "")
+	return explain(r, id, raw, "", fix)
 }
 
-func explain(r *report.Report, id string, snap []byte, note string) (*Explanation, error) {
+func explain(r *report.Report, id string, snap []byte, note string, fix FixOffer) (*Explanation, error) {
 	var hits []report.Finding
 	for _, f := range r.Findings {
 		if f.ID == id {
@@ -113,7 +116,7 @@ func explain(r *report.Report, id string, snap []byte, note string) (*Explanatio
 		return nil, fmt.Errorf("finding id prefix %q is ambiguous: %s", id, strings.Join(ids, ", "))
 	}
 	f := hits[0]
-	x := &Explanation{Finding: f, At: r.GeneratedAt, SnapshotNote: note, Fix: FixOffer(f)}
+	x := &Explanation{Finding: f, At: r.GeneratedAt, SnapshotNote: note, Fix: fix(f)}
 	if c := r.CheckByID(f.CheckID); c != nil {
 		x.Check = *c
 	}
