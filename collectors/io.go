@@ -12,7 +12,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 )
 
 // MaxSnapshotBytes caps a snapshot, compressed or not, after decompression.
@@ -65,11 +67,33 @@ func byteSize(n int64) string {
 	return fmt.Sprintf("%d-byte", n)
 }
 
+// OpenRegular opens a file for reading and refuses anything but a regular
+// file: a FIFO would block the run, a device could be read forever. The open
+// does not block on a FIFO (O_NONBLOCK), and the check is on the opened file.
+func OpenRegular(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, &os.PathError{Op: "open", Path: path, Err: errNotRegular}
+	}
+	return f, nil
+}
+
+var errNotRegular = errors.New("not a regular file")
+
 // ReadFileCapped reads a small local file (a key, a password, a properties
 // file) of at most limit bytes. Errors say what is wrong without the path, which
 // the caller adds, and never quote the content.
 func ReadFileCapped(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := OpenRegular(path)
 	if err != nil {
 		return nil, errors.Unwrap(err)
 	}
@@ -84,22 +108,35 @@ func ReadFileCapped(path string, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-// DecodeSnapshot checks the envelope, then decodes.
+// DecodeSnapshot checks a snapshot before anything reads it: no key twice
+// (ignoring case) in any object, the envelope, the shape against the schema
+// (meta, coverage and the rest present and of the right types), then decodes
+// it and checks every database cell. Errors name where, never a value.
 func DecodeSnapshot(b []byte) (*Snapshot, error) {
-	var env struct {
-		Schema *string `json:"schema"`
-	}
-	if err := json.Unmarshal(b, &env); err != nil {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(b, &top); err != nil {
 		return nil, fmt.Errorf("not a JSON snapshot: %w", err)
 	}
-	switch {
-	case env.Schema == nil:
+	var schema string
+	if raw, ok := top["schema"]; !ok {
 		return nil, errors.New(`no "schema" field: not a csaudit snapshot`)
-	case *env.Schema != SchemaVersion:
-		return nil, fmt.Errorf("snapshot version %q is not supported (this csaudit reads %s)", *env.Schema, SchemaVersion)
+	} else if err := json.Unmarshal(raw, &schema); err != nil || schema != SchemaVersion {
+		if strings.HasPrefix(schema, "csaudit.report/") {
+			return nil, errors.New("a csaudit report, not a snapshot: give csaudit-snapshot.json.gz (or re-render the report with csaudit report)")
+		}
+		return nil, fmt.Errorf("snapshot version %s is not supported (this csaudit reads %s)", strconv.Quote(cutKey(schema)), SchemaVersion)
+	}
+	if err := checkKeys(b); err != nil {
+		return nil, fmt.Errorf("malformed snapshot: %w", err)
+	}
+	if err := validateShape(top); err != nil {
+		return nil, fmt.Errorf("malformed snapshot: %w", err)
 	}
 	var s Snapshot
 	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("malformed snapshot: %w", err)
+	}
+	if err := validateCells(s.DB); err != nil {
 		return nil, fmt.Errorf("malformed snapshot: %w", err)
 	}
 	s.fill()
@@ -138,7 +175,7 @@ func LoadSnapshot(path string) (*Snapshot, []byte, error) {
 }
 
 func loadSnapshot(path string, limit int64) (*Snapshot, []byte, error) {
-	f, err := os.Open(path)
+	f, err := OpenRegular(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("snapshot %s: %w", path, errors.Unwrap(err))
 	}

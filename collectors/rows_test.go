@@ -234,7 +234,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		r.SetBytes(2, []byte(names[i%len(names)]))
 		s.DB["vm_instance"][fmt.Sprint(i)] = r
 	}
-	s.DB["mixed"] = Table{"1": RowOf(map[string]any{"a": nil, "b": []any{"x"}, "c": 1.25}), "2": RowOf(map[string]any{"d": "<&>"})}
+	s.DB["mixed"] = Table{"1": RowOf(map[string]any{"a": nil, "b": true, "c": 1.25}), "2": RowOf(map[string]any{"d": "<&>"})}
 	s.DB["empty"] = Table{}
 	b, err := s.Encode()
 	if err != nil {

@@ -2,6 +2,7 @@ package collectors
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"sync/atomic"
@@ -206,9 +207,37 @@ func TestDecodeSnapshotEnvelope(t *testing.T) {
 			t.Errorf("%s: %v, want %q", in, err, want)
 		}
 	}
-	s, err := DecodeSnapshot([]byte(`{"schema":"csaudit.snapshot/v1"}`))
+	// A snapshot without meta, coverage and the rest cannot be evaluated:
+	// checks would read an empty cloud and pass.
+	if _, err := DecodeSnapshot([]byte(`{"schema":"csaudit.snapshot/v1"}`)); err == nil || !strings.Contains(err.Error(), "missing properties 'meta'") {
+		t.Errorf("schema only: %v", err)
+	}
+	good, err := NewSnapshot(Tool{Name: "csaudit"}, time.Unix(0, 0)).Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := DecodeSnapshot(good)
 	if err != nil || s.DB == nil || s.Coverage == nil || s.Meta.Collectors == nil {
-		t.Fatalf("minimal snapshot: %v %+v", err, s)
+		t.Fatalf("empty snapshot: %v %+v", err, s)
+	}
+	for name, edit := range map[string]func(m map[string]any){
+		"coverage is a list":    func(m map[string]any) { m["coverage"] = []any{} },
+		"no coverage":           func(m map[string]any) { delete(m, "coverage") },
+		"collected_at a number": func(m map[string]any) { m["meta"].(map[string]any)["collected_at"] = 5 },
+		"state a number": func(m map[string]any) {
+			m["db"] = map[string]any{"vm_instance": map[string]any{"1": map[string]any{"state": 3}}}
+		},
+		"a cell holds an object": func(m map[string]any) {
+			m["db"] = map[string]any{"host": map[string]any{"1": map[string]any{"x": map[string]any{}}}}
+		},
+	} {
+		var m map[string]any
+		json.Unmarshal(good, &m)
+		edit(m)
+		b, _ := json.Marshal(m)
+		if _, err := DecodeSnapshot(b); err == nil || !strings.Contains(err.Error(), "malformed snapshot") {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }
 

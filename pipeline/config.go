@@ -5,7 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
+	"reflect"
 
 	"github.com/csaudit/csaudit/collectors"
 	"github.com/csaudit/csaudit/report"
@@ -20,22 +20,30 @@ func LoadConfig(path string, log *slog.Logger) (*collectors.Config, error) {
 		cfg.ApplyDefaults()
 		return cfg, nil
 	}
-	cfg, err := collectors.LoadConfig(path)
+	b, err := collectors.ReadFileCapped(path, collectors.MaxConfigBytes)
 	if err != nil {
-		return nil, readableYAML(err)
+		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
+	fields, err := yamlFields(b)
+	if err != nil {
+		return nil, readableYAML(fmt.Errorf("config %s: %w", path, err), nil)
+	}
+	cfg, err := collectors.ParseConfig(b)
+	if err != nil {
+		return nil, readableYAML(fmt.Errorf("config %s: %w", path, err), fields)
+	}
+	cfg.Path = path
 	if log != nil {
 		warnSecretConfig(cfg, log)
 	}
 	return cfg, nil
 }
 
-// warnSecretConfig warns when a config that holds a secret is readable by group
-// or others.
+// warnSecretConfig warns when a config that holds a secret, in any field
+// and form (a password in either dsn, the IPMI password, the API key), is
+// readable by group or others. Redacted is the one list of secret fields.
 func warnSecretConfig(cfg *collectors.Config, log *slog.Logger) {
-	holds := cfg.IPMI != nil && cfg.IPMI.Password != "" ||
-		cfg.Database != nil && strings.Contains(strings.SplitN(cfg.Database.DSN, "@", 2)[0], ":")
-	if !holds {
+	if reflect.DeepEqual(cfg, cfg.Redacted()) {
 		return
 	}
 	if st, err := os.Stat(cfg.Path); err == nil && st.Mode().Perm()&0o077 != 0 {
@@ -67,9 +75,17 @@ func LoadWaiverFile(cfg *collectors.Config, file string) ([]report.Waiver, []byt
 	if path == "" {
 		return nil, nil, nil
 	}
-	ws, raw, err := report.LoadWaiverBytes(path)
+	b, err := collectors.ReadFileCapped(path, report.MaxWaiverBytes)
 	if err != nil {
-		return nil, nil, readableYAML(err)
+		return nil, nil, fmt.Errorf("waivers %s: %w", path, err)
 	}
-	return ws, raw, nil
+	fields, err := yamlFields(b)
+	if err != nil {
+		return nil, nil, readableYAML(fmt.Errorf("waivers %s: %w", path, err), nil)
+	}
+	ws, err := report.ParseWaivers(b)
+	if err != nil {
+		return nil, nil, readableYAML(fmt.Errorf("waivers %s: %w", path, err), fields)
+	}
+	return ws, b, nil
 }

@@ -222,7 +222,7 @@ func Verify(ctx context.Context, env Env, dir string, o VerifyOptions) (*Verific
 			v.problem("%s: SHA-256 differs from the manifest's waivers digest", m.Waivers.File)
 		}
 		if ws, err = report.ParseWaivers(b); err != nil {
-			v.problem("%s: %v", m.Waivers.File, readableYAML(err))
+			v.problem("%s: %v", m.Waivers.File, readableYAML(err, nil))
 			return v, nil
 		}
 	}

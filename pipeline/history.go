@@ -16,9 +16,6 @@ import (
 	"github.com/csaudit/csaudit/report"
 )
 
-// HistoryFile is the file under --history DIR.
-const HistoryFile = "history.jsonl"
-
 // MaxHistoryBytes caps history.jsonl (about ten years of daily runs of a
 // cloud with a thousand findings).
 const MaxHistoryBytes = 1 << 30

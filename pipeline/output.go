@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/csaudit/csaudit/collectors"
 	"github.com/csaudit/csaudit/report"
@@ -152,6 +153,23 @@ func Write(env Env, r *report.Report, o Output, extra map[string][]byte) error {
 	return nil
 }
 
+const tmpPattern = ".csaudit-out-*"
+
+// leftoverAge is how old a temporary directory must be before a run takes it
+// for a killed run's: a concurrent run's own is seconds old.
+const leftoverAge = 10 * time.Minute
+
+// removeLeftovers removes the temporary directories that killed runs left in
+// dir.
+func removeLeftovers(dir string) {
+	old, _ := filepath.Glob(filepath.Join(dir, tmpPattern))
+	for _, p := range old {
+		if st, err := os.Lstat(p); err == nil && st.IsDir() && time.Since(st.ModTime()) > leftoverAge {
+			os.RemoveAll(p)
+		}
+	}
+}
+
 // WriteAll puts every file into dir or none of them. The files are written
 // (and synced) in a temporary directory inside dir, each target is checked to
 // be replaceable, and only then are they renamed into place; should a rename
@@ -165,7 +183,8 @@ func WriteAll(dir string, files map[string][]byte) (err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("--out %s: %w", dir, err)
 	}
-	tmp, err := os.MkdirTemp(dir, ".csaudit-out-*")
+	removeLeftovers(dir)
+	tmp, err := os.MkdirTemp(dir, tmpPattern)
 	if err != nil {
 		return fmt.Errorf("--out %s: %w", dir, err)
 	}

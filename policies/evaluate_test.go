@@ -100,7 +100,7 @@ func TestDuplicateFindingIsCheckError(t *testing.T) {
 #   references: [r]
 #   controls: []
 #   requires: [settings]
-package csaudit.checks.custom.dup
+package csaudit.custom.x.dup
 
 deny contains {"resource": {"type": "cloud", "name": "c"}, "message": m} if some m in ["one", "two"]
 

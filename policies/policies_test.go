@@ -114,7 +114,7 @@ func TestMissingMetadataFieldFailsLoad(t *testing.T) {
 #   references: [r]
 #   controls: []
 #   requires: [settings]
-package custom.nometa
+package csaudit.custom.x.nometa
 
 deny contains {"resource": {"type": "cloud", "name": "c"}, "message": "m"} if true
 `
@@ -131,12 +131,14 @@ func TestSandboxRejectsNetworkAndClock(t *testing.T) {
 	for name, body := range map[string]string{
 		"http":  `x := http.send({"method": "GET", "url": "http://127.0.0.1/"})`,
 		"clock": `x := time.now_ns()`,
+		"jwt":   `x := io.jwt.decode_verify("a.b.c", {"secret": "s"})`,
+		"x509":  `x := crypto.x509.parse_and_verify_certificates("")`,
 		"rand":  `x := rand.intn("a", 10)`,
 		"net":   `x := net.lookup_ip_addr("localhost")`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			src := "package custom.evil\n\ndeny contains x if {\n\t" + body + "\n}\n"
+			src := "package csaudit.custom.x.evil\n\ndeny contains x if {\n\t" + body + "\n}\n"
 			if err := os.WriteFile(filepath.Join(dir, "evil.rego"), []byte(src), 0o600); err != nil {
 				t.Fatal(err)
 			}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"strings"
 	"time"
@@ -30,29 +29,23 @@ const MaxWaiverBytes = 4 << 20
 // LoadWaivers reads a waiver file. Any problem is an error naming the file and
 // the entry, so the audit stops before collecting anything.
 func LoadWaivers(file string) ([]Waiver, error) {
-	ws, _, err := LoadWaiverBytes(file)
-	return ws, err
-}
-
-// LoadWaiverBytes is LoadWaivers that also returns the bytes it parsed.
-func LoadWaiverBytes(file string) ([]Waiver, []byte, error) {
-	f, err := os.Open(file)
+	f, err := openRegular(file)
 	if err != nil {
-		return nil, nil, fmt.Errorf("waivers %s: %w", file, errors.Unwrap(err))
+		return nil, fmt.Errorf("waivers %s: %w", file, errors.Unwrap(err))
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, MaxWaiverBytes+1))
 	if err != nil {
-		return nil, nil, fmt.Errorf("waivers %s: %w", file, err)
+		return nil, fmt.Errorf("waivers %s: %w", file, err)
 	}
 	if len(b) > MaxWaiverBytes {
-		return nil, nil, fmt.Errorf("waivers %s: larger than %d bytes", file, MaxWaiverBytes)
+		return nil, fmt.Errorf("waivers %s: larger than %d bytes", file, MaxWaiverBytes)
 	}
 	ws, err := ParseWaivers(b)
 	if err != nil {
-		return nil, nil, fmt.Errorf("waivers %s: %w", file, err)
+		return nil, fmt.Errorf("waivers %s: %w", file, err)
 	}
-	return ws, b, nil
+	return ws, nil
 }
 
 // ParseWaivers decodes `waivers: [...]` strictly and validates every entry.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -73,6 +74,11 @@ and waivers it was audited with.`,
 			if err != nil {
 				return err
 			}
+			if history != "" {
+				if err := pipeline.PrepareHistory(history); err != nil {
+					return fatal(err)
+				}
+			}
 			ws, wraw, err := pipeline.LoadWaiverFile(cfg, waivers)
 			if err != nil {
 				return fatal(err)
@@ -117,6 +123,9 @@ and waivers it was audited with.`,
 					return fatal(err)
 				}
 			}
+			if inc := pipeline.Incomplete(snap); gate.Gating() && !gate.AllowPartial && len(inc) > 0 {
+				return fatal(fmt.Errorf("the audit is incomplete, so it cannot gate: %s (--allow-partial gates on what was collected)", strings.Join(inc, "; ")))
+			}
 			return gateErr(gate, r)
 		},
 	}
@@ -125,6 +134,7 @@ and waivers it was audited with.`,
 	cmd.Flags().StringVar(&out, "out", "", "directory for report files and "+pipeline.SnapshotFile)
 	cmd.Flags().StringVar(&gate.FailOn, "fail-on", "", "exit 1 when an unwaived finding is at or above this severity")
 	cmd.Flags().BoolVar(&gate.FailOnError, "fail-on-error", false, "exit 1 when a check could not evaluate every resource (status error, or fail with resources not evaluated)")
+	cmd.Flags().BoolVar(&gate.AllowPartial, "allow-partial", false, "with --fail-on or --fail-on-error, gate on what was collected even when a selected collector produced nothing (otherwise exit 2)")
 	cmd.Flags().StringVar(&waivers, "waivers", "", "waiver file (YAML); overrides the config's waivers")
 	cmd.Flags().StringArrayVar(&policyDirs, "policy-dir", nil, "extra directory of Rego checks (repeatable)")
 	cmd.Flags().StringVar(&history, "history", "", "date findings from the runs in DIR/history.jsonl (first_seen; new, persisting, resolved) and append this run")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/csaudit/csaudit/pipeline"
 	"github.com/csaudit/csaudit/policies"
+	"github.com/csaudit/csaudit/report/table"
 )
 
 func (a *app) checksCmd() *cobra.Command {
@@ -44,7 +45,7 @@ func (a *app) checksCmd() *cobra.Command {
 				return enc.Encode(e.Checks())
 			case "table":
 				for _, c := range e.Checks() {
-					if _, err := fmt.Fprintf(a.stdout, "%-16s %-9s %-18s %s\n", c.ID, c.Severity, c.Category, c.Title); err != nil {
+					if _, err := fmt.Fprintf(a.stdout, "%-16s %-9s %-18s %s\n", table.Clean(c.ID), c.Severity, table.Clean(c.Category), table.Clean(c.Title)); err != nil {
 						return err
 					}
 				}
@@ -65,7 +66,7 @@ func (a *app) checksCmd() *cobra.Command {
 			}
 			for _, c := range e.Checks() {
 				if strings.EqualFold(c.ID, args[0]) {
-					_, err := io.WriteString(a.stdout, c.Text())
+					_, err := io.WriteString(a.stdout, table.CleanLines(c.Text())) // METADATA of a custom check is input too
 					return err
 				}
 			}

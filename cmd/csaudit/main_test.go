@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -293,8 +294,8 @@ func TestBadInputExits2(t *testing.T) {
 		{[]string{"audit", "--config", badYAML}, badYAML + ": line 1: did not find expected"},
 		{[]string{"audit", "--config", unknownKey}, unknownKey + `: line 1: unknown field "databse"`},
 		{[]string{"audit", "--config", nestedKey}, nestedKey + `: line 4: unknown field "bogus"`},
-		{[]string{"audit", "--config", wrongType}, wrongType + ": line 2: want a number, got a string"},
-		{[]string{"audit", "--config", badDuration}, badDuration + ": line 2: want a string, got a list"},
+		{[]string{"audit", "--config", wrongType}, wrongType + ": line 2: ssh.concurrency: want a number, got a string"},
+		{[]string{"audit", "--config", badDuration}, badDuration + ": line 2: ssh.connect_timeout: want a string, got a list"},
 		{[]string{"audit", "--lab", "--config", unknownParam}, unknownParam + `: policies.params: unknown parameter "no_such_param"`},
 		{[]string{"audit", "--snapshot", truncated, "--config", wrongParam}, wrongParam + ": policies.params.vm_stuck_minutes: want a number"},
 		{[]string{"collect", "--config", noSSH, "--collectors", "hosts", "-o", filepath.Join(dir, "s.json")}, "collector hosts is selected but " + noSSH + " has no ssh: section"},
@@ -637,7 +638,7 @@ func TestSnapshotWithConfig(t *testing.T) {
 #   references: [site]
 #   controls: []
 #   requires: [settings]
-package csaudit.checks.site.note
+package csaudit.custom.site.note
 
 deny contains {"resource": {"type": "cloud", "name": "lab"}, "message": "site check ran"}
 `
@@ -787,5 +788,80 @@ func TestConfigShow(t *testing.T) {
 	}
 	if r := csaudit(t, "config", "show"); r.code() != 2 {
 		t.Errorf("without --config: exit %d", r.code())
+	}
+}
+
+// A run whose database collector produced nothing cannot gate: with --fail-on
+// it exits 2 (the unit fails) unless --allow-partial says to gate on the rest.
+func TestIncompleteRunCannotGate(t *testing.T) {
+	var snap map[string]any
+	if err := json.Unmarshal(fixtures.Lab(), &snap); err != nil {
+		t.Fatal(err)
+	}
+	run := snap["meta"].(map[string]any)["collectors"].(map[string]any)["database"].(map[string]any)
+	run["ok"], run["error"] = false, "connection refused"
+	b, _ := json.Marshal(snap)
+	p := filepath.Join(t.TempDir(), "broken.json")
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := csaudit(t, "audit", "--snapshot", p, "--fail-on", "critical")
+	if r.code() != 2 || !strings.Contains(r.err.Error(), "database failed: connection refused") {
+		t.Errorf("--fail-on on a broken run: exit %d, %v", r.code(), r.err)
+	}
+	if r := csaudit(t, "audit", "--snapshot", p, "--fail-on", "critical", "--allow-partial"); r.code() != 1 {
+		t.Errorf("--allow-partial: exit %d, %v (the lab has critical findings)", r.code(), r.err)
+	}
+	if r := csaudit(t, "audit", "--snapshot", p); r.err != nil {
+		t.Errorf("without a gate a broken run still reports: %v", r.err)
+	}
+	if r := csaudit(t, "audit", "--lab", "--fail-on", "critical"); r.code() != 1 {
+		t.Errorf("the lab is complete: exit %d, %v", r.code(), r.err)
+	}
+}
+
+// diff refuses a snapshot in words.
+func TestDiffGivenASnapshot(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "s.json")
+	if err := os.WriteFile(p, fixtures.Lab(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := csaudit(t, "diff", p, p)
+	if r.code() != 2 || !strings.Contains(r.err.Error(), "a csaudit snapshot, not a report") {
+		t.Errorf("exit %d, %v", r.code(), r.err)
+	}
+}
+
+// A FIFO (or device) given as config, waivers, policy, snapshot or report is
+// refused at once with exit 2; nothing waits for a writer.
+func TestNonRegularInputsRefused(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pol := filepath.Join(dir, "pol")
+	os.Mkdir(pol, 0o700)
+	if err := syscall.Mkfifo(filepath.Join(pol, "x.rego"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"audit", "--config", fifo},
+		{"audit", "--lab", "--waivers", fifo},
+		{"audit", "--lab", "--policy-dir", pol},
+		{"audit", "--snapshot", fifo},
+		{"report", fifo, "--format", "table"},
+		{"diff", fifo, fifo},
+	} {
+		done := make(chan result, 1)
+		go func() { done <- csaudit(t, args...) }()
+		select {
+		case r := <-done:
+			if r.code() != 2 || !strings.Contains(r.err.Error(), "not a regular file") {
+				t.Errorf("%v: exit %d, %v", args, r.code(), r.err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%v blocked on the FIFO", args)
+		}
 	}
 }

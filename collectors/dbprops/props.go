@@ -148,7 +148,7 @@ type File struct {
 // encryption type file; "" means the file "key" beside db.properties, where
 // packaged installs keep it.
 func Open(path, keyFile string, getenv func(string) string) (*File, error) {
-	f, err := os.Open(path)
+	f, err := collectors.OpenRegular(path)
 	if err != nil {
 		return nil, fmt.Errorf("db_properties %s: %w", path, errors.Unwrap(err))
 	}

@@ -661,7 +661,7 @@ func (c *Collector) password() (string, error) {
 		return c.cfg.Password, nil
 	}
 	p := c.resolve(c.cfg.PasswordFile)
-	f, err := os.Open(p)
+	f, err := collectors.OpenRegular(p)
 	if err != nil {
 		return "", fmt.Errorf("ipmi.password_file: %w", errors.Unwrap(err))
 	}

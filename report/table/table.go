@@ -58,7 +58,7 @@ func WriteOptions(w io.Writer, r *report.Report, o Options) error {
 			if age := f.Age(r.GeneratedAt); age != "" {
 				status += ", " + age
 			}
-			if err := tb.Append(p.sev(f.Severity), Clean(f.CheckID), resource(f.Resource), wrap(Clean(f.Message), 70), status); err != nil {
+			if err := tb.Append(p.sev(f.Severity), wrap(Clean(f.CheckID), 24), resource(f.Resource), wrap(Clean(f.Message), 70), status); err != nil {
 				return err
 			}
 		}
@@ -103,7 +103,7 @@ func WriteOptions(w io.Writer, r *report.Report, o Options) error {
 		tb := newTable(w)
 		tb.Header("COLLECTOR", "TARGET", "ERROR")
 		for _, e := range r.CollectorErrors {
-			if err := tb.Append(Clean(e.Collector), Clean(e.Target), wrap(Clean(e.Error), 80)); err != nil {
+			if err := tb.Append(Clean(e.Collector), wrap(Clean(e.Target), 40), wrap(Clean(e.Error), 80)); err != nil {
 				return err
 			}
 		}
@@ -178,7 +178,7 @@ func newTable(w io.Writer) *tablewriter.Table {
 	)
 }
 
-func resource(r report.Resource) string { return Clean(r.Type) + " " + Clean(r.Label()) }
+func resource(r report.Resource) string { return wrap(Clean(r.Type)+" "+Clean(r.Label()), 64) }
 
 func short(s string) string {
 	if len(s) > 16 {
@@ -210,41 +210,86 @@ func Clean(s string) string {
 	}, s)
 }
 
+// CleanLines is Clean for multi-line text: each line cleaned, the line
+// breaks kept.
+func CleanLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = Clean(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
 // wrap breaks long text at spaces so the table stays readable.
 func wrap(s string, width int) string {
 	if len([]rune(s)) <= width {
 		return s
 	}
-	var b strings.Builder
-	line := 0
-	for i, word := range strings.Fields(s) {
-		n := len([]rune(word))
-		if i > 0 {
-			if line+1+n > width {
-				b.WriteByte('\n')
-				line = 0
-			} else {
-				b.WriteByte(' ')
-				line++
+	var lines []string
+	var line []rune
+	for _, word := range strings.Fields(s) {
+		w := []rune(word)
+		if len(line) > 0 && len(line)+1+len(w) > width {
+			lines = append(lines, string(line))
+			line = nil
+		}
+		if len(line) > 0 {
+			line = append(line, ' ')
+		}
+		// A word longer than the column (a hostile or generated name) is
+		// broken, so no cell is wider than its column.
+		for len(line)+len(w) > width {
+			k := width - len(line)
+			lines = append(lines, string(append(line, w[:k]...)))
+			line, w = nil, w[k:]
+			if len(lines) > maxCellLines {
+				break
 			}
 		}
-		b.WriteString(word)
-		line += n
+		line = append(line, w...)
+		if len(lines) > maxCellLines {
+			break
+		}
 	}
-	return b.String()
+	if len(line) > 0 {
+		lines = append(lines, string(line))
+	}
+	if len(lines) > maxCellLines {
+		// The full value stays in the JSON, HTML and CSV reports.
+		lines = lines[:maxCellLines]
+		last := []rune(lines[maxCellLines-1])
+		if len(last) >= width {
+			last = last[:width-1]
+		}
+		lines[maxCellLines-1] = string(last) + "…"
+	}
+	return strings.Join(lines, "\n")
 }
+
+// cut shortens a one-line value to n runes, ending it with an ellipsis.
+func cut(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// maxCellLines bounds a wrapped cell: a 1 MB name must not fill the terminal.
+const maxCellLines = 8
 
 // WriteDiff prints the changes between two reports, one line each.
 func WriteDiff(w io.Writer, d *report.Changes) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d added, %d resolved, %d still open, %d checks changed status\n",
-		len(d.Added), len(d.Fixed), d.Still, len(d.Checks))
+	fmt.Fprintf(&b, "%d added, %d resolved, %d still open, %d not evaluated, %d checks changed status\n",
+		len(d.Added), len(d.Fixed), d.Still, len(d.NotEvaluated), len(d.Checks))
+	// "?": open before, and its check could not be evaluated this time.
 	for _, sec := range []struct {
 		mark string
 		fs   []report.Finding
-	}{{"+", d.Added}, {"-", d.Fixed}} {
+	}{{"+", d.Added}, {"-", d.Fixed}, {"?", d.NotEvaluated}} {
 		for _, f := range sec.fs {
-			fmt.Fprintf(&b, "%s %-8s %-14s %s %s: %s\n", sec.mark, f.Severity, Clean(f.CheckID), Clean(f.Resource.Type), Clean(f.Resource.Name), Clean(f.Message))
+			fmt.Fprintf(&b, "%s %-8s %-14s %s %s: %s\n", sec.mark, f.Severity, cut(Clean(f.CheckID), 24), cut(Clean(f.Resource.Type), 24), cut(Clean(f.Resource.Name), 60), cut(Clean(f.Message), 200))
 		}
 	}
 	for _, c := range d.Checks {

@@ -57,3 +57,36 @@ func TestMaxFindings(t *testing.T) {
 		t.Error("no note about the findings left out")
 	}
 }
+
+// One 1 MB name does not blow up the table: cells are cut with an ellipsis,
+// the full value stays in the report for the other formats.
+func TestHugeNameIsCut(t *testing.T) {
+	r := reporttest.Sample()
+	huge := strings.Repeat("n", 1<<20)
+	r.Findings[0].Resource.Name = huge
+	r.Findings[0].Message = "vm " + huge + " is stuck"
+	var b strings.Builder
+	if err := Write(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if b.Len() > 64<<10 {
+		t.Errorf("table is %d bytes for one huge name", b.Len())
+	}
+	if !strings.Contains(b.String(), "…") {
+		t.Error("no ellipsis where the name was cut")
+	}
+	for _, l := range strings.Split(b.String(), "\n") {
+		if n := len([]rune(l)); n > 300 {
+			t.Fatalf("a %d-rune line", n)
+		}
+	}
+	if r.Findings[0].Resource.Name != huge {
+		t.Error("rendering changed the report")
+	}
+}
+
+func TestWrapBreaksLongWords(t *testing.T) {
+	if got := wrap("a "+strings.Repeat("x", 25), 10); got != "a\nxxxxxxxxxx\nxxxxxxxxxx\nxxxxx" {
+		t.Errorf("wrap = %q", got)
+	}
+}
