@@ -114,18 +114,10 @@ func Verify(ctx context.Context, env Env, dir string, o VerifyOptions) (*Verific
 			return nil, err
 		}
 	}
+	// The bytes as stored (a .gz file's digest is of its compressed form);
+	// a FIFO or device is refused rather than waited on.
 	read := func(name string, max int64) ([]byte, error) {
-		f, err := os.Open(filepath.Join(dir, name))
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		// The bytes as stored: a .gz file's digest is of its compressed form.
-		b, err := io.ReadAll(io.LimitReader(f, max+1))
-		if err == nil && int64(len(b)) > max {
-			err = fmt.Errorf("larger than %d bytes", max)
-		}
-		return b, err
+		return collectors.ReadFileCapped(filepath.Join(dir, name), max)
 	}
 	mb, err := read(seal.ManifestFile, seal.MaxManifestBytes)
 	if err != nil {

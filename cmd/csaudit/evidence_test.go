@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -273,6 +274,16 @@ func TestVerifyDetectsEdits(t *testing.T) {
 			t.Fatal(r.err)
 		}
 		mismatch(t, d, "which the allowed-signers file does not list")
+	})
+	t.Run("a FIFO in place of the report", func(t *testing.T) {
+		// Refused, not waited on.
+		d := fresh(t)
+		p := filepath.Join(d, pipeline.ReportFile)
+		os.Remove(p)
+		if err := syscall.Mkfifo(p, 0o600); err != nil {
+			t.Skip(err)
+		}
+		mismatch(t, d, pipeline.ReportFile+": listed in the manifest but unreadable")
 	})
 	t.Run("another identity", func(t *testing.T) {
 		mismatch(t, fresh(t), `does not list for identity "someone-else"`, "--identity", "someone-else")

@@ -14,6 +14,8 @@ import (
 	"github.com/hiddeco/sshsig"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/term"
+
+	"github.com/csaudit/csaudit/collectors"
 )
 
 // MaxKeyBytes caps a private key or allowed-signers file.
@@ -26,7 +28,7 @@ const hashAlgorithm = sshsig.HashSHA512
 // called only for an encrypted key. Errors name the file and never quote
 // the key.
 func LoadSigner(file string, passphrase func() ([]byte, error)) (ssh.Signer, error) {
-	b, err := readCapped(file, MaxKeyBytes)
+	b, err := collectors.ReadFileCapped(file, MaxKeyBytes)
 	if err != nil {
 		return nil, fmt.Errorf("--sign %s: %w", file, err)
 	}
@@ -132,7 +134,7 @@ type AllowedSigner struct {
 // LoadAllowedSigners parses an allowed-signers file. cert-authority lines
 // are skipped: csaudit signs with plain keys, which such a line never admits.
 func LoadAllowedSigners(file string) ([]AllowedSigner, error) {
-	b, err := readCapped(file, MaxKeyBytes)
+	b, err := collectors.ReadFileCapped(file, MaxKeyBytes)
 	if err != nil {
 		return nil, fmt.Errorf("allowed signers %s: %w", file, err)
 	}
@@ -231,26 +233,6 @@ func matchList(patterns []string, s string) bool {
 		}
 	}
 	return hit
-}
-
-func readCapped(file string, max int64) ([]byte, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, errors.Unwrap(err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if st.Size() > max {
-		return nil, fmt.Errorf("larger than %d bytes", max)
-	}
-	b := make([]byte, st.Size())
-	if _, err := io.ReadFull(f, b); err != nil {
-		return nil, err
-	}
-	return b, nil
 }
 
 // Passphrase is LoadSigner's passphrase source: $CSAUDIT_SIGN_PASSPHRASE,
