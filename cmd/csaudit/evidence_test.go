@@ -309,15 +309,31 @@ package csaudit.custom.site.note
 deny contains {"resource": {"type": "cloud", "name": "lab"}, "message": "site check ran"}
 `
 
-// A run with a custom policy directory verifies only when verify is given
-// the same directory.
+// A run with a config's custom policy directory and thresholds verifies only
+// when verify is given the same directory; the thresholds come from the
+// report (with the default java_heap_min_mb, CSA-LOCAL-004 would be
+// re-derived and verify would fail).
 func TestVerifyCustomPolicies(t *testing.T) {
 	key, _ := signingKey(t, "ed25519", "", "auditor")
-	pd := t.TempDir()
+	cdir := t.TempDir()
+	pd := filepath.Join(cdir, "rego")
+	if err := os.Mkdir(pd, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	writeFile(t, filepath.Join(pd, "note.rego"), customCheck)
+	cfg := writeFile(t, filepath.Join(cdir, "config.yaml"), "policies:\n  dirs: [rego]\n  params:\n    java_heap_min_mb: 512\n")
 	d := filepath.Join(t.TempDir(), "run")
-	if r := csaudit(t, "audit", "--lab", "--out", d, "--sign", key, "--policy-dir", pd); r.err != nil {
+	if r := csaudit(t, "audit", "--lab", "--config", cfg, "--out", d, "--sign", key); r.err != nil {
 		t.Fatal(r.err)
+	}
+	rep, err := report.LoadJSON(filepath.Join(d, pipeline.ReportFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range rep.Findings {
+		if f.CheckID == "CSA-LOCAL-004" {
+			t.Fatal("the config's java_heap_min_mb did not apply")
+		}
 	}
 	if r := csaudit(t, "verify", d); r.code() != 1 || !strings.Contains(r.stdout, "policy-dir/note.rego (missing)") {
 		t.Errorf("without --policy-dir: code %d\n%s", r.code(), r.stdout)
