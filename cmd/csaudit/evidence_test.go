@@ -538,3 +538,22 @@ func TestExplain(t *testing.T) {
 		t.Errorf("neither --report nor --snapshot: code %d", r.code())
 	}
 }
+
+// verify re-derives on the report's clock: a waiver that has expired since
+// the run still covers its finding as it did then.
+func TestVerifyOnTheReportsClock(t *testing.T) {
+	key, _ := signingKey(t, "ed25519", "", "auditor")
+	waivers := writeFile(t, filepath.Join(t.TempDir(), "waivers.yaml"),
+		"waivers:\n  - {check: CSA-DRIFT-002, resource: i-4-56-VM, justification: lab, approver: ops@example.org, expires: 2026-11-21}\n")
+	d := filepath.Join(t.TempDir(), "run")
+	if r := csaudit(t, "audit", "--lab", "--out", d, "--sign", key, "--waivers", waivers); r.err != nil {
+		t.Fatal(r.err)
+	}
+	later := fixedNow.Add(30 * 24 * time.Hour)
+	if r := csauditAt(t, later, "audit", "--lab", "--waivers", waivers, "--format", "json"); r.err != nil || !strings.Contains(r.stdout, `"expired": [`+"\n"+`      {`) {
+		t.Fatalf("the waiver has not expired a month later: %v", r.err)
+	}
+	if r := csauditAt(t, later, "verify", d); r.err != nil {
+		t.Errorf("verify a month later: %v\n%s", r.err, r.stdout)
+	}
+}
