@@ -297,12 +297,14 @@ func CompareFindings(recorded, derived *report.Report) []string {
 }
 
 // WriteText prints the notes, then each mismatch or the verified line.
+// File names and resource names came from the directory: control characters
+// are stripped.
 func (v *Verification) WriteText(w io.Writer, dir string) error {
 	for _, n := range v.Notes {
-		fmt.Fprintln(w, "note:", n)
+		fmt.Fprintln(w, "note:", clean(n))
 	}
 	for _, p := range v.Problems {
-		fmt.Fprintln(w, "MISMATCH", p)
+		fmt.Fprintln(w, "MISMATCH", clean(p))
 	}
 	if len(v.Problems) > 0 {
 		return nil
@@ -312,6 +314,6 @@ func (v *Verification) WriteText(w io.Writer, dir string) error {
 		who = fmt.Sprintf("%v (%s)", v.Signer.Principals, v.Signer.Fingerprint)
 	}
 	_, err := fmt.Fprintf(w, "verified: %s signed by %s; %d files match the manifest; %d findings re-derived from the snapshot\n",
-		dir, who, len(v.Manifest.Files), v.Findings)
+		clean(dir), who, len(v.Manifest.Files), v.Findings)
 	return err
 }
