@@ -252,7 +252,7 @@ func (st HistoryStats) WriteTable(w io.Writer) error {
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "FAMILY\tRESOLVED\tMEAN")
 	for _, f := range st.Families {
-		fmt.Fprintf(tw, "%s\t%d\t%s\n", f.Family, f.Resolved, humanDuration(f.Mean))
+		fmt.Fprintf(tw, "%s\t%d\t%s\n", clean(f.Family), f.Resolved, humanDuration(f.Mean))
 	}
 	return tw.Flush()
 }
