@@ -40,7 +40,9 @@ type DatabaseConfig struct {
 	DBProperties string `yaml:"db_properties"`
 	KeyFile      string `yaml:"key_file"`
 	FixDSN       string `yaml:"fix_dsn"`
-	TLS          string `yaml:"tls"`
+	// FixPasswordFile holds fix_dsn's password (or CSAUDIT_FIX_DB_PASSWORD).
+	FixPasswordFile string `yaml:"fix_password_file"`
+	TLS             string `yaml:"tls"`
 }
 
 // APIConfig reaches CloudStack's API for fixes that it can perform.
@@ -201,6 +203,7 @@ func ParseConfig(b []byte) (*Config, error) {
 // loaded config, so collectors read their settings as they are.
 const (
 	DefaultSSHUser           = "root"
+	DefaultSSHKnownHosts     = "~/.ssh/known_hosts"
 	DefaultSSHConcurrency    = 32
 	DefaultSSHConnectTimeout = 10 * time.Second
 	DefaultSSHCommandTimeout = 30 * time.Second
@@ -241,9 +244,24 @@ func (c *Config) ApplyDefaults() {
 	}
 }
 
+// WithDefaults returns a copy of the section with every unset setting at its
+// default (for configs built in code; LoadConfig applied them already).
+func (s *SSHConfig) WithDefaults() SSHConfig {
+	out := *s
+	out.applyDefaults()
+	return out
+}
+
 func (s *SSHConfig) applyDefaults() {
 	if s.User == "" {
 		s.User = DefaultSSHUser
+	}
+	if s.KnownHosts == "" {
+		s.KnownHosts = DefaultSSHKnownHosts
+	}
+	if s.UseAgent == nil {
+		useAgent := true // SSH_AUTH_SOCK, when set
+		s.UseAgent = &useAgent
 	}
 	if s.Concurrency <= 0 {
 		s.Concurrency = DefaultSSHConcurrency
@@ -254,6 +272,17 @@ func (s *SSHConfig) applyDefaults() {
 	if s.CommandTimeout <= 0 {
 		s.CommandTimeout = Duration(DefaultSSHCommandTimeout)
 	}
+}
+
+// WithDefaults returns a copy of the section (nil: an empty one) with every
+// unset setting at its default.
+func (l *LibvirtConfig) WithDefaults() LibvirtConfig {
+	var out LibvirtConfig
+	if l != nil {
+		out = *l
+	}
+	out.applyDefaults()
+	return out
 }
 
 func (l *LibvirtConfig) applyDefaults() {

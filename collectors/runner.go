@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -270,47 +271,15 @@ func Merge(s *Snapshot, p *Part) {
 	}
 }
 
-// mergeHost fills the facts of dst that src has (hosts and libvirt facts of the
-// same host arrive from different collectors).
+// mergeHost fills the facts dst lacks from src: the hosts and libvirt
+// collectors send different facts of the same host. Every pointer field of
+// HostFacts is a fact, so a new fact needs nothing here.
 func mergeHost(dst, src *HostFacts) {
-	if src.Domains != nil {
-		dst.Domains = src.Domains
-	}
-	if dst.Agent == nil {
-		dst.Agent = src.Agent
-	}
-	if dst.Properties == nil {
-		dst.Properties = src.Properties
-	}
-	if dst.Files == nil {
-		dst.Files = src.Files
-	}
-	if dst.Listeners == nil {
-		dst.Listeners = src.Listeners
-	}
-	if dst.Libvirtd == nil {
-		dst.Libvirtd = src.Libvirtd
-	}
-	if dst.Firewall == nil {
-		dst.Firewall = src.Firewall
-	}
-	if dst.Interfaces == nil {
-		dst.Interfaces = src.Interfaces
-	}
-	if dst.Packages == nil {
-		dst.Packages = src.Packages
-	}
-	if dst.Clock == nil {
-		dst.Clock = src.Clock
-	}
-	if dst.SSH == nil {
-		dst.SSH = src.SSH
-	}
-	if dst.Cert == nil {
-		dst.Cert = src.Cert
-	}
-	if dst.CPU == nil {
-		dst.CPU = src.CPU
+	d, s := reflect.ValueOf(dst).Elem(), reflect.ValueOf(src).Elem()
+	for i := range d.NumField() {
+		if f := d.Field(i); f.Kind() == reflect.Pointer && f.IsNil() {
+			f.Set(s.Field(i))
+		}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/csaudit/csaudit/collectors/ipmi"
 	"github.com/csaudit/csaudit/collectors/libvirt"
 	"github.com/csaudit/csaudit/collectors/local"
+	"github.com/csaudit/csaudit/collectors/sshpool"
 	"github.com/csaudit/csaudit/fixtures"
 )
 
@@ -31,7 +32,7 @@ type Build struct {
 // called on every path.
 func Collectors(cfg *collectors.Config, b Build) ([]collectors.Collector, func()) {
 	cfg.ApplyDefaults() // a config built in code gets the loaded one's defaults
-	pool, poolErr := hosts.NewPool(cfg)
+	pool, poolErr := sshpool.New(cfg)
 	h := hosts.NewWithPool(pool, poolErr)
 	h.Progress = b.Progress
 	closer := func() {}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/csaudit/csaudit/collectors"
 	"github.com/csaudit/csaudit/policies"
+	"github.com/csaudit/csaudit/remediate"
 	"github.com/csaudit/csaudit/report"
 )
 
@@ -40,28 +41,35 @@ func Evaluate(ctx context.Context, env Env, eng *policies.Engine, snap *collecto
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: %w", err)
 	}
-	now := env.now().UTC()
+	r := Base(env, snap, raw)
+	r.Checks, r.Findings, r.PolicyParams = checks, findings, eng.Params()
+	// Findings a guarded fix exists for say so (fix_id and a step).
+	remediate.Annotate(snap, r.Findings)
+	r.ApplyWaivers(ws, r.GeneratedAt)
+	r.Finalize()
+	return r, nil
+}
+
+// Base is the report of a snapshot before any verdict: the tool, the
+// evidence's digest, the target and the collector errors. Evaluate adds the
+// checks; readiness adds its own.
+func Base(env Env, snap *collectors.Snapshot, raw []byte) *report.Report {
 	r := &report.Report{
 		Schema:      report.SchemaVersion,
 		Tool:        report.Tool{Name: "csaudit", Version: env.Version},
-		GeneratedAt: now,
+		GeneratedAt: env.now().UTC(),
 		Snapshot: report.SnapshotRef{
 			SHA256:      collectors.SHA256(raw),
 			CollectedAt: snap.Meta.CollectedAt,
 			DBNow:       snap.Meta.DBNow,
 		},
-		Target:       Target(snap),
-		Checks:       checks,
-		Findings:     findings,
-		Lab:          snap.Meta.Lab,
-		PolicyParams: eng.Params(),
+		Target: Target(snap),
+		Lab:    snap.Meta.Lab,
 	}
 	for _, e := range snap.CollectorErrors {
 		r.CollectorErrors = append(r.CollectorErrors, report.CollectorError(e))
 	}
-	r.ApplyWaivers(ws, now)
-	r.Finalize()
-	return r, nil
+	return r
 }
 
 // Target summarises the audited cloud from the snapshot's tables.
@@ -136,4 +144,50 @@ func VersionLess(a, b string) bool {
 		}
 	}
 	return false
+}
+
+// Audit is the front half every audit-like command shares: policies and
+// waivers checked first, then the snapshot (lab, file or a fresh collection),
+// then the evaluation.
+type Audit struct {
+	Source     Source
+	Waivers    string   // waiver file; "" means the config's
+	PolicyDirs []string // beside the config's policies.dirs
+}
+
+// Result is what Run produced: the report, the snapshot it came from and that
+// snapshot's exact JSON (the evidence), and the engine that evaluated it.
+type Result struct {
+	Report   *report.Report
+	Snapshot *collectors.Snapshot
+	Raw      []byte
+	Engine   *policies.Engine
+	// WaiverFile is the waiver file's content (nil without one), for a
+	// signed run to record and copy.
+	WaiverFile []byte
+}
+
+// Run validates the policies and waivers before anything is collected, gets
+// the snapshot and evaluates it.
+func (a Audit) Run(ctx context.Context, env Env, cfg *collectors.Config) (*Result, error) {
+	if err := a.Source.Validate(); err != nil {
+		return nil, err
+	}
+	ws, wraw, err := LoadWaiverFile(cfg, a.Waivers)
+	if err != nil {
+		return nil, err
+	}
+	eng, err := Engine(ctx, cfg, a.PolicyDirs)
+	if err != nil {
+		return nil, err
+	}
+	snap, raw, err := Snapshot(ctx, env, a.Source, cfg)
+	if err != nil {
+		return nil, err
+	}
+	r, err := Evaluate(ctx, env, eng, snap, raw, ws)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Report: r, Snapshot: snap, Raw: raw, Engine: eng, WaiverFile: wraw}, nil
 }

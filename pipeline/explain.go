@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/csaudit/csaudit/collectors"
+	"github.com/csaudit/csaudit/remediate"
 	"github.com/csaudit/csaudit/report"
 )
 
@@ -24,8 +25,9 @@ type Explanation struct {
 	Facts []Fact
 	// SnapshotNote says why Facts is empty when no snapshot could be read.
 	SnapshotNote string
-	// Fix is what csaudit fix plan would offer; "" when it offers nothing.
-	Fix string
+	// Fix is what csaudit fix plan would offer, one line each; empty when
+	// it offers nothing.
+	Fix []string
 }
 
 // Fact is one value from the snapshot, with where and when it was collected.
@@ -37,63 +39,81 @@ type Fact struct {
 	Error       string
 }
 
-// FixOffer says which compiled-in fix csaudit fix plan would offer for a
-// finding ("" for none). The fix engine (remediate) provides one; until then
-// FixFromRemediation reads the finding's remediation.fix_id.
-type FixOffer func(report.Finding) string
-
-// FixFromRemediation is the FixOffer known from the report alone.
-func FixFromRemediation(f report.Finding) string {
-	if f.Remediation.FixID == "" {
-		return ""
+// fixOffer says what csaudit fix plan would offer for the finding: a fix
+// (type, action, the preconditions apply re-checks, risk) or advice (why no
+// fix, the safe steps), from the same planner fix plan uses. Without a
+// snapshot only the report's fix_id is known.
+func fixOffer(r *report.Report, snap *collectors.Snapshot, f report.Finding) []string {
+	if snap == nil {
+		if f.Remediation.FixID == "" {
+			return nil
+		}
+		return []string{fmt.Sprintf("fix %s (csaudit fix plan lists it with its preconditions)", f.Remediation.FixID)}
 	}
-	return fmt.Sprintf("fix %s (csaudit fix plan lists it; csaudit fix apply --id … applies it after re-checking its preconditions)", f.Remediation.FixID)
+	if f.Status == report.Waived {
+		return []string{"none: fix plan leaves waived findings alone"}
+	}
+	p, err := remediate.MakePlan(snap, []report.Finding{f}, remediate.Options{
+		StuckMinutes: remediate.StuckMinutes(r.PolicyParams), Now: r.GeneratedAt, SnapshotSHA256: r.Snapshot.SHA256})
+	if err != nil {
+		return []string{"none: " + err.Error()}
+	}
+	var out []string
+	for _, fx := range p.Fixes {
+		out = append(out, fmt.Sprintf("fix %s, type %s (%s): %s", fx.ID, fx.Type, fx.Action.Kind, fx.Action.Text))
+		for _, pc := range fx.Preconditions {
+			out = append(out, fmt.Sprintf("  re-checked at apply: %s: %s", pc.What, pc.Expect))
+		}
+		if fx.Risk != "" {
+			out = append(out, "  risk: "+fx.Risk)
+		}
+	}
+	for _, ad := range p.Advice {
+		out = append(out, "no fix: "+ad.Why)
+		for i, st := range ad.Steps {
+			out = append(out, fmt.Sprintf("  %d. %s", i+1, st))
+		}
+	}
+	return out
 }
 
 // ExplainReport finds a finding (by id or unique id prefix) in a saved report
 // and, when the report's snapshot file lies beside it and matches its digest,
 // the snapshot values behind it.
-func ExplainReport(path, id string, fix FixOffer) (*Explanation, error) {
+func ExplainReport(path, id string) (*Explanation, error) {
 	r, err := report.LoadJSON(path)
 	if err != nil {
 		return nil, err
 	}
-	var snap []byte
+	var snap *collectors.Snapshot
+	var raw []byte
 	note := "the report names no snapshot file"
 	if r.Snapshot.File != "" {
 		sp := filepath.Join(filepath.Dir(path), filepath.Base(r.Snapshot.File))
-		_, raw, err := collectors.LoadSnapshot(sp)
+		s, b, err := collectors.LoadSnapshot(sp)
 		switch {
 		case err != nil:
 			note = err.Error()
-		case collectors.SHA256(raw) != r.Snapshot.SHA256:
+		case collectors.SHA256(b) != r.Snapshot.SHA256:
 			note = fmt.Sprintf("snapshot %s does not match the report's snapshot.sha256: values not shown", sp)
 		default:
-			snap, note = raw, ""
+			snap, raw, note = s, b, ""
 		}
 	}
-	return explain(r, id, snap, note, fix)
+	return explain(r, id, snap, raw, note)
 }
 
-// ExplainSnapshot evaluates a saved snapshot (env's clock, the engine's
-// policies) and explains one of its findings.
-func ExplainSnapshot(ctx context.Context, env Env, cfg *collectors.Config, dirs []string, path, id string, fix FixOffer) (*Explanation, error) {
-	eng, err := Engine(ctx, cfg, dirs)
+// ExplainSnapshot evaluates a saved snapshot as audit --snapshot does (env's
+// clock; the config's policies and waivers) and explains one of its findings.
+func ExplainSnapshot(ctx context.Context, env Env, cfg *collectors.Config, dirs []string, path, id string) (*Explanation, error) {
+	res, err := Audit{Source: Source{SnapshotFile: path}, PolicyDirs: dirs}.Run(ctx, env, cfg)
 	if err != nil {
 		return nil, err
 	}
-	snap, raw, err := Snapshot(ctx, env, Source{SnapshotFile: path}, cfg)
-	if err != nil {
-		return nil, err
-	}
-	r, err := Evaluate(ctx, env, eng, snap, raw, nil)
-	if err != nil {
-		return nil, err
-	}
-	return explain(r, id, raw, "", fix)
+	return explain(res.Report, id, res.Snapshot, res.Raw, "")
 }
 
-func explain(r *report.Report, id string, snap []byte, note string, fix FixOffer) (*Explanation, error) {
+func explain(r *report.Report, id string, snap *collectors.Snapshot, raw []byte, note string) (*Explanation, error) {
 	var hits []report.Finding
 	for _, f := range r.Findings {
 		if f.ID == id {
@@ -116,13 +136,13 @@ func explain(r *report.Report, id string, snap []byte, note string, fix FixOffer
 		return nil, fmt.Errorf("finding id prefix %q is ambiguous: %s", id, strings.Join(ids, ", "))
 	}
 	f := hits[0]
-	x := &Explanation{Finding: f, At: r.GeneratedAt, SnapshotNote: note, Fix: fix(f)}
+	x := &Explanation{Finding: f, At: r.GeneratedAt, SnapshotNote: note, Fix: fixOffer(r, snap, f)}
 	if c := r.CheckByID(f.CheckID); c != nil {
 		x.Check = *c
 	}
-	if snap != nil {
+	if raw != nil {
 		var doc map[string]any
-		if err := json.Unmarshal(snap, &doc); err != nil {
+		if err := json.Unmarshal(raw, &doc); err != nil {
 			return nil, fmt.Errorf("snapshot: %w", err)
 		}
 		x.Facts = factsBehind(doc, f, x.Check.Requires)
@@ -314,10 +334,13 @@ func (x *Explanation) WriteText(w io.Writer) error {
 	for _, cmd := range rem.Commands {
 		p("  [%s] %s\n", cmd.Kind, clean(cmd.Text))
 	}
-	if x.Fix != "" {
-		p("\nFix: %s\n", x.Fix)
+	if len(x.Fix) == 0 {
+		p("\nFix: none; csaudit fix plan offers no fix or advice for this finding\n")
 	} else {
-		p("\nFix: none; csaudit fix offers no compiled-in fix for this finding\n")
+		p("\nWhat csaudit fix plan offers:\n")
+		for _, l := range x.Fix {
+			p("  %s\n", clean(l))
+		}
 	}
 	return nil
 }

@@ -102,6 +102,18 @@ func (o Output) files() []string {
 	return names
 }
 
+// WriteEvidence is Write for a run that evaluated a snapshot: with a
+// directory, the snapshot (raw, its exact JSON) is written beside the reports,
+// compressed, and the report names it.
+func WriteEvidence(env Env, r *report.Report, o Output, raw []byte) error {
+	var extra map[string][]byte
+	if o.Dir != "" {
+		r.Snapshot.File = SnapshotFile
+		extra = map[string][]byte{SnapshotFile: raw}
+	}
+	return Write(env, r, o, extra)
+}
+
 // Write renders every format into memory first, then writes the files (and
 // extra, e.g. the snapshot) into the directory all or nothing, and only then
 // prints the table (and a lone json) to env.Stdout.

@@ -85,6 +85,9 @@ type Report struct {
 	// the defaults with the config's policies.params applied), so a reader sees
 	// which limits a finding was measured against. Parameters are never secret.
 	PolicyParams map[string]any `json:"policy_params,omitempty"`
+	// Readiness is the verdict and placement plan of `csaudit readiness`;
+	// audit reports have none.
+	Readiness *Readiness `json:"readiness,omitempty"`
 }
 
 // Tool names csaudit and its version.

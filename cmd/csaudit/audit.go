@@ -79,43 +79,27 @@ and waivers it was audited with.`,
 					return fatal(err)
 				}
 			}
-			ws, wraw, err := pipeline.LoadWaiverFile(cfg, waivers)
-			if err != nil {
-				return fatal(err)
-			}
 			var signer ssh.Signer
 			if signKey != "" {
 				if signer, err = seal.LoadSigner(signKey, seal.Passphrase(a.stdin, a.stderr)); err != nil {
 					return fatal(err)
 				}
 			}
-			eng, err := pipeline.Engine(ctx, cfg, policyDirs)
-			if err != nil {
-				return fatal(err)
-			}
 			env := a.env()
-			snap, raw, err := pipeline.Snapshot(ctx, env, src.src, cfg)
+			res, err := pipeline.Audit{Source: src.src, Waivers: waivers, PolicyDirs: policyDirs}.Run(ctx, env, cfg)
 			if err != nil {
 				return fatal(err)
 			}
-			r, err := pipeline.Evaluate(ctx, env, eng, snap, raw, ws)
-			if err != nil {
-				return fatal(err)
-			}
-			extra := map[string][]byte{}
-			if out != "" {
-				r.Snapshot.File = pipeline.SnapshotFile
-				extra[pipeline.SnapshotFile] = raw
-			}
+			r, snap, raw := res.Report, res.Snapshot, res.Raw
 			if history != "" {
 				if err := pipeline.ApplyHistory(history, r); err != nil {
 					return fatal(err)
 				}
 			}
 			if signer != nil {
-				o.Seal = pipeline.Seal(env, r, eng, pipeline.Signing{Signer: signer, Waivers: wraw})
+				o.Seal = pipeline.Seal(env, r, res.Engine, pipeline.Signing{Signer: signer, Waivers: res.WaiverFile})
 			}
-			if err := pipeline.Write(env, r, o, extra); err != nil {
+			if err := pipeline.WriteEvidence(env, r, o, raw); err != nil {
 				return fatal(err)
 			}
 			if history != "" {

@@ -66,7 +66,7 @@ func (a *app) checksCmd() *cobra.Command {
 			}
 			for _, c := range e.Checks() {
 				if strings.EqualFold(c.ID, args[0]) {
-					_, err := io.WriteString(a.stdout, table.CleanLines(c.Text())) // METADATA of a custom check is input too
+					_, err := io.WriteString(a.stdout, table.CleanLines(c.Text())+fixTypesText(c.ID)) // METADATA of a custom check is input too
 					return err
 				}
 			}

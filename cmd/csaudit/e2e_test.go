@@ -21,6 +21,7 @@ import (
 	"github.com/csaudit/csaudit/collectors"
 	"github.com/csaudit/csaudit/collectors/hosts"
 	"github.com/csaudit/csaudit/fixtures"
+	"github.com/csaudit/csaudit/fixtures/hostrender"
 	"github.com/csaudit/csaudit/fixtures/labgen"
 	"github.com/csaudit/csaudit/fixtures/testbed"
 	"github.com/csaudit/csaudit/pipeline"
@@ -465,7 +466,7 @@ func TestFirewallVerdictStatuses(t *testing.T) {
 	facts := []*collectors.HostFacts{&a, &b}
 
 	sim, err := testbed.StartSim(testbed.SimConfig{N: 2, Dir: t.TempDir(),
-		Output: func(i int, _ string) ([]byte, int) { return hosts.RenderOutput(facts[i], time.Now()), 0 }})
+		Output: func(i int, _ string) ([]byte, int) { return hostrender.Output(facts[i], time.Now()), 0 }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -531,6 +531,17 @@ func TestExplain(t *testing.T) {
 	if r.err != nil || !strings.Contains(r.stdout, "local.java_heap") {
 		t.Errorf("explain --snapshot: %v\n%s", r.err, r.stdout)
 	}
+	// A stuck VM: explain says what fix plan offers, from the same planner.
+	for _, f := range rep.Findings {
+		if f.CheckID != "CSA-STUCK-001" {
+			continue
+		}
+		r := csaudit(t, "explain", f.ID, "--report", filepath.Join(out, pipeline.ReportFile))
+		if r.err != nil || !strings.Contains(r.stdout, "What csaudit fix plan offers:") || !strings.Contains(r.stdout, "1. Diagnose:") && !strings.Contains(r.stdout, "re-checked at apply") {
+			t.Errorf("explain %s (CSA-STUCK-001) lacks the fix plan's offer: %v\n%s", f.ID, r.err, r.stdout)
+		}
+		break
+	}
 	if r := csaudit(t, "explain", "ffffffffffffffff", "--report", filepath.Join(out, pipeline.ReportFile)); r.code() != 2 || !strings.Contains(r.err.Error(), "no finding") {
 		t.Errorf("unknown id: code %d, %v", r.code(), r.err)
 	}

@@ -24,19 +24,16 @@ func (a *app) explainCmd() *cobra.Command {
 			if reportFile != "" && (config != "" || len(policyDirs) > 0) {
 				return usageErr("--config and --policy-dir apply to --snapshot only")
 			}
-			// Hook: once the fix engine (remediate/) is merged, pass its
-			// planner's answer instead of what the report's fix_id says.
-			fixOffer := pipeline.FixFromRemediation
 			var x *pipeline.Explanation
 			var err error
 			if reportFile != "" {
-				x, err = pipeline.ExplainReport(reportFile, args[0], fixOffer)
+				x, err = pipeline.ExplainReport(reportFile, args[0])
 			} else {
 				cfg, cerr := a.loadConfig(config)
 				if cerr != nil {
 					return cerr
 				}
-				x, err = pipeline.ExplainSnapshot(cmd.Context(), a.env(), cfg, policyDirs, snapshotFile, args[0], fixOffer)
+				x, err = pipeline.ExplainSnapshot(cmd.Context(), a.env(), cfg, policyDirs, snapshotFile, args[0])
 			}
 			if err != nil {
 				return fatal(err)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -24,9 +25,30 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGINT or SIGTERM cancels the run: collectors stop, temporary files are
+	// removed on the way out, and the exit status says which signal (130,
+	// 143). A second signal ends the process at once.
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	var got atomic.Value
+	go func() {
+		s := <-sigs
+		got.Store(s)
+		cancel()
+		fmt.Fprintf(os.Stderr, "csaudit: %v: stopping (again to stop at once)\n", s)
+		<-sigs
+		os.Exit(signalStatus(s))
+	}()
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
+	signal.Stop(sigs)
+	if s, ok := got.Load().(os.Signal); ok {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			fmt.Fprintln(os.Stderr, "csaudit:", err.Error())
+		}
+		os.Exit(signalStatus(s))
+	}
+	cancel()
 	if err == nil {
 		return
 	}
@@ -39,6 +61,14 @@ func main() {
 		fmt.Fprintln(os.Stderr, "csaudit:", msg)
 	}
 	os.Exit(code)
+}
+
+// signalStatus is the shell's status for a process ended by s: 128 + number.
+func signalStatus(s os.Signal) int {
+	if n, ok := s.(syscall.Signal); ok {
+		return 128 + int(n)
+	}
+	return 130
 }
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -118,7 +148,7 @@ Exit status: 0 no unwaived finding at or above --fail-on, 1 there is one (or, wi
 			a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 		}
 	}
-	root.AddCommand(a.auditCmd(), a.verifyCmd(), a.historyCmd(), a.explainCmd(), a.collectCmd(), a.reportCmd(), a.checksCmd(), a.diffCmd(), a.sshCmd(), a.configCmd(), a.versionCmd())
+	root.AddCommand(a.auditCmd(), a.verifyCmd(), a.historyCmd(), a.explainCmd(), a.collectCmd(), a.reportCmd(), a.checksCmd(), a.diffCmd(), a.sshCmd(), a.configCmd(), a.fixCmd(), a.readinessCmd(), a.versionCmd())
 	return root
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/invopop/jsonschema"
 
 	"github.com/csaudit/csaudit/collectors"
+	"github.com/csaudit/csaudit/remediate"
 	"github.com/csaudit/csaudit/report"
 )
 
@@ -23,12 +24,20 @@ func TestSchemasUpToDate(t *testing.T) {
 		b, err := json.MarshalIndent(s, "", "  ")
 		return append(b, '\n'), err
 	}
+	planSchema := func() ([]byte, error) {
+		r := &jsonschema.Reflector{AllowAdditionalProperties: true}
+		s := r.Reflect(&remediate.Plan{})
+		s.ID = jsonschema.ID("https://csaudit.dev/schema/" + remediate.PlanSchema)
+		b, err := json.MarshalIndent(s, "", "  ")
+		return append(b, '\n'), err
+	}
 	for _, tc := range []struct {
 		file string
 		gen  func() ([]byte, error)
 	}{
 		{"snapshot.schema.json", collectors.JSONSchema},
 		{"report.schema.json", reportSchema},
+		{"fixplan.schema.json", planSchema},
 	} {
 		got, err := tc.gen()
 		if err != nil {

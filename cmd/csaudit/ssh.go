@@ -9,6 +9,7 @@ import (
 
 	"github.com/csaudit/csaudit/collectors"
 	"github.com/csaudit/csaudit/collectors/hosts"
+	"github.com/csaudit/csaudit/collectors/sshpool"
 	"github.com/csaudit/csaudit/pipeline"
 )
 
@@ -36,14 +37,14 @@ Exits 0 when every host answered, 1 when some did not (the file holds the others
 			if err != nil {
 				return fatal(err)
 			}
-			lines, errs := hosts.Keyscan(cmd.Context(), cfg, targets)
+			lines, errs := sshpool.Keyscan(cmd.Context(), cfg, targets)
 			for _, e := range errs {
 				a.log.Warn("keyscan", "host", e.Target, "error", e.Error)
 			}
 			if len(lines) == 0 {
 				return fatal(fmt.Errorf("no host key collected from %d target(s)", len(targets)))
 			}
-			if err := collectors.WriteFileAtomic(out, []byte(hosts.KeyscanText(lines)), 0o644); err != nil {
+			if err := collectors.WriteFileAtomic(out, []byte(sshpool.KeyscanText(lines)), 0o644); err != nil {
 				return fatal(fmt.Errorf("write %s: %w", out, err))
 			}
 			fmt.Fprintf(a.stderr, "%d key(s) from %d host(s) written to %s; review them before use\n", len(lines), len(targets)-len(errs), out)

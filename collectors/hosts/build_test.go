@@ -7,12 +7,14 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/csaudit/csaudit/collectors/sshpool"
 )
 
 // capturedSections is the script's real output from the testbed host.
 func capturedSections(t *testing.T) map[string]section {
 	t.Helper()
-	secs, err := splitSections(readTestdata(t, "script_testbed.out"))
+	secs, err := standard.split(readTestdata(t, "script_testbed.out"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,14 +23,14 @@ func capturedSections(t *testing.T) map[string]section {
 
 // The captured host's clock line, as if it arrived 40 ms after a 20 ms
 // round trip started: the host read its clock 10 ms before the line came in.
-func clockConn(t *testing.T, secs map[string]section) (*Conn, time.Time) {
+func clockConn(t *testing.T, secs map[string]section) (*sshpool.Conn, time.Time) {
 	t.Helper()
-	ht, err := parseClock(secs[secClock].Out)
+	ht, err := parseClock(secs[SectionClock].Out)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The auditor's clock is 2.5 s ahead of the host's.
-	return &Conn{Addr: "h:22", RTT: 20 * time.Millisecond, FirstLine: ht.Add(2510 * time.Millisecond)}, ht
+	return &sshpool.Conn{Addr: "h:22", RTT: 20 * time.Millisecond, FirstLine: ht.Add(2510 * time.Millisecond)}, ht
 }
 
 func TestClockReferencedToDatabase(t *testing.T) {
@@ -49,7 +51,7 @@ func TestClockReferencedToDatabase(t *testing.T) {
 		{"database clock unknown", clockRef{dbSelected: true}, -2500, "auditor", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h, failed := buildFacts(secs, at, at, conn, tc.ref)
+			h, failed := standard.build(secs, at, at, conn, tc.ref)
 			if h.Clock == nil {
 				t.Fatalf("no clock fact: %v", failed)
 			}
@@ -69,14 +71,14 @@ func TestIndeterminateFirewallFailsCoverage(t *testing.T) {
 	secs := capturedSections(t)
 	conn, _ := clockConn(t, secs)
 	at := time.Now()
-	h, failed := buildFacts(secs, at, at, conn, clockRef{})
+	h, failed := standard.build(secs, at, at, conn, clockRef{})
 	if failed[FactFirewall] != "" || h.Firewall == nil {
 		t.Fatalf("captured firewall: %+v, failed %q", h.Firewall, failed[FactFirewall])
 	}
 
-	secs[secIptables] = section{Out: []byte("*filter\n:INPUT DROP [0:0]\n-A INPUT -i lo -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n" +
+	secs[SectionIptables] = section{Out: []byte("*filter\n:INPUT DROP [0:0]\n-A INPUT -i lo -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n" +
 		"-A INPUT -p tcp -m tcp --dport 16509 -m recent --rcheck -j ACCEPT\nCOMMIT\n")}
-	h, failed = buildFacts(secs, at, at, conn, clockRef{})
+	h, failed = standard.build(secs, at, at, conn, clockRef{})
 	if h.Firewall == nil {
 		t.Fatal("the firewall fact was dropped; it is the evidence")
 	}
@@ -105,12 +107,12 @@ func TestFramedNonUTF8(t *testing.T) {
 		sec.NotUTF8 = !utf8.ValidString(s)
 		secs[name] = sec
 	}
-	bad(secCPU, "model name\t: Intel\xff\xfe Xeon\n")
-	bad(secProps, "host=10.0.0.\xc3\n")
-	bad(secSS, "LISTEN 0 128 0.0.0.0:22 0.0.0.0:* users:((\"ss\xffhd\",pid=1,fd=3))\n")
-	bad(secIptables, "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment \"caf\xe9\" -j ACCEPT\nCOMMIT\n")
+	bad(SectionCPU, "model name\t: Intel\xff\xfe Xeon\n")
+	bad(SectionProps, "host=10.0.0.\xc3\n")
+	bad(SectionSS, "LISTEN 0 128 0.0.0.0:22 0.0.0.0:* users:((\"ss\xffhd\",pid=1,fd=3))\n")
+	bad(SectionIptables, "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment \"caf\xe9\" -j ACCEPT\nCOMMIT\n")
 	at := time.Now()
-	h, failed := buildFacts(secs, at, at, conn, clockRef{})
+	h, failed := standard.build(secs, at, at, conn, clockRef{})
 	for _, f := range []string{FactCPU, FactProperties, FactListeners} {
 		if !strings.Contains(failed[f], "not valid UTF-8") {
 			t.Errorf("%s failed = %q", f, failed[f])
@@ -135,16 +137,16 @@ func TestFramedNonUTF8(t *testing.T) {
 	}
 }
 
-// splitSections flags sections whose decoded output is not UTF-8.
+// split flags sections whose decoded output is not UTF-8.
 func TestSplitSectionsFlagsNonUTF8(t *testing.T) {
 	out := "@@csaudit clock " + b64("1700000000.5\n") + " 0\n@@csaudit agent " + b64("act\xffive\n") + " 0\n" +
 		"@@csaudit cpu " + b64("model name\t: Xeon\n") + " 0\n"
-	secs, err := splitSections([]byte(out))
+	secs, err := standard.split([]byte(out))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !secs[secAgent].NotUTF8 || secs[secCPU].NotUTF8 || secs[secClock].NotUTF8 {
-		t.Errorf("flags: agent %v cpu %v clock %v", secs[secAgent].NotUTF8, secs[secCPU].NotUTF8, secs[secClock].NotUTF8)
+	if !secs[SectionAgent].NotUTF8 || secs[SectionCPU].NotUTF8 || secs[SectionClock].NotUTF8 {
+		t.Errorf("flags: agent %v cpu %v clock %v", secs[SectionAgent].NotUTF8, secs[SectionCPU].NotUTF8, secs[SectionClock].NotUTF8)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/csaudit/csaudit/collectors"
+	"github.com/csaudit/csaudit/collectors/sshpool"
 	"github.com/csaudit/csaudit/fixtures/testbed"
 )
 
@@ -21,7 +22,7 @@ func TestKeyscanRoundTrip(t *testing.T) {
 		{UUID: "h", Name: "h", Address: h.Addr, Hypervisor: "KVM"},
 		{UUID: "down", Name: "down", Address: "127.0.0.1:" + strconv.Itoa(free), Hypervisor: "KVM"},
 	}
-	lines, errs := Keyscan(context.Background(), nil, targets)
+	lines, errs := sshpool.Keyscan(context.Background(), nil, targets)
 	if len(lines) != 1 || !strings.Contains(lines[0], h.HostKey.Type()) {
 		t.Fatalf("lines = %v", lines)
 	}
@@ -29,12 +30,12 @@ func TestKeyscanRoundTrip(t *testing.T) {
 		t.Fatalf("errs = %+v", errs)
 	}
 	kh := t.TempDir() + "/known_hosts"
-	if err := os.WriteFile(kh, []byte(KeyscanText(lines)), 0o600); err != nil {
+	if err := os.WriteFile(kh, []byte(sshpool.KeyscanText(lines)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cfg := sshConfig(h)
 	cfg.SSH.KnownHosts = kh
-	p, err := NewPool(cfg)
+	p, err := sshpool.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,8 +56,8 @@ func TestSudoersCoversPrivilegedCommands(t *testing.T) {
 		}
 	}
 	// Every privileged command in the script goes through r().
-	if n := strings.Count(script, "r iptables-save") + strings.Count(script, "r ip6tables-save") + strings.Count(script, "r nft") +
-		strings.Count(script, "r grep") + strings.Count(script, "r stat") + strings.Count(script, "r test"); n != 6 {
+	if n := strings.Count(standard.script, "r iptables-save") + strings.Count(standard.script, "r ip6tables-save") + strings.Count(standard.script, "r nft") +
+		strings.Count(standard.script, "r grep") + strings.Count(standard.script, "r stat") + strings.Count(standard.script, "r test"); n != 6 {
 		t.Errorf("script has %d known r() calls, sudoers covers 6 kinds", n)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/csaudit/csaudit/collectors"
+	"github.com/csaudit/csaudit/collectors/sshpool"
 	"github.com/csaudit/csaudit/fixtures/testbed"
 )
 
@@ -44,7 +45,7 @@ func TestHostInNetworkNamespace(t *testing.T) {
 	h := startHost(t, testbed.HostConfig{NetNS: ns.Name, Listen: "192.0.2.11", Port: 22, Files: kvmFiles(t)})
 	cfg := sshConfig(h)
 	cfg.SSH.Addresses = map[string]string{"kvm-ns": "192.0.2.11"}
-	p, err := NewPool(cfg)
+	p, err := sshpool.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +123,7 @@ func TestHostInNetworkNamespaceNft(t *testing.T) {
 		}
 	}
 	h := startHost(t, testbed.HostConfig{NetNS: ns.Name, Listen: "192.0.2.12", Port: 22})
-	p, err := NewPool(sshConfig(h))
+	p, err := sshpool.New(sshConfig(h))
 	if err != nil {
 		t.Fatal(err)
 	}

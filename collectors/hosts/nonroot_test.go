@@ -2,6 +2,7 @@ package hosts
 
 import (
 	"context"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,25 +18,7 @@ import (
 // indeterminate, no file is reported missing, and the unprivileged facts are
 // collected.
 func TestNonRootWithoutSudo(t *testing.T) {
-	passwd, err := os.ReadFile("/etc/passwd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	group, _ := os.ReadFile("/etc/group")
-	files := kvmFiles(t)
-	files["/etc/passwd"] = testbed.File{Mode: 0o644, Data: string(passwd) + "csaudit:x:1500:1500:audit:/tmp:/bin/sh\n"}
-	files["/etc/group"] = testbed.File{Mode: 0o644, Data: string(group) + "csaudit:x:1500:\n"}
-	// Root-only, as on a real host.
-	f := files[agentProperties]
-	f.Mode = 0o600
-	files[agentProperties] = f
-	h := startHost(t, testbed.HostConfig{Files: files})
-	// sshd reads authorized_keys as the user: let uid 1500 reach it.
-	for _, p := range []string{filepath.Dir(h.Dir), h.Dir, h.Dir + "/ssh", h.Dir + "/ssh/authorized_keys"} {
-		if err := os.Chmod(p, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
+	h := nonRootHost(t, nil)
 	cfg := sshConfig(h)
 	cfg.SSH.User = "csaudit"
 	part, err := New(cfg).Collect(context.Background(), &collectors.Inventory{Hosts: []collectors.Target{
@@ -79,23 +62,7 @@ func TestNonRootWithSudoers(t *testing.T) {
 	if out, err := exec.Command(visudo, "-cf", drop).CombinedOutput(); err != nil {
 		t.Fatalf("visudo rejects the generated drop-in: %v\n%s", err, out)
 	}
-	passwd, _ := os.ReadFile("/etc/passwd")
-	group, _ := os.ReadFile("/etc/group")
-	shadow, _ := os.ReadFile("/etc/shadow")
-	files := kvmFiles(t)
-	files["/etc/passwd"] = testbed.File{Mode: 0o644, Data: string(passwd) + "csaudit:x:1500:1500:audit:/tmp:/bin/sh\n"}
-	files["/etc/group"] = testbed.File{Mode: 0o644, Data: string(group) + "csaudit:x:1500:\n"}
-	files["/etc/shadow"] = testbed.File{Mode: 0o640, Data: string(shadow) + "csaudit:*:20000:0:99999:7:::\n"}
-	files["/etc/sudoers.d/csaudit"] = testbed.File{Mode: 0o440, Data: Sudoers("csaudit")}
-	f := files[agentProperties]
-	f.Mode = 0o600
-	files[agentProperties] = f
-	h := startHost(t, testbed.HostConfig{Files: files})
-	for _, p := range []string{filepath.Dir(h.Dir), h.Dir, h.Dir + "/ssh", h.Dir + "/ssh/authorized_keys"} {
-		if err := os.Chmod(p, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
+	h := nonRootHost(t, map[string]testbed.File{"/etc/sudoers.d/csaudit": {Mode: 0o440, Data: Sudoers("csaudit")}})
 	cfg := sshConfig(h)
 	cfg.SSH.User = "csaudit"
 	part, err := New(cfg).Collect(context.Background(), &collectors.Inventory{Hosts: []collectors.Target{
@@ -121,4 +88,32 @@ func TestNonRootWithSudoers(t *testing.T) {
 	if hf.Firewall == nil || hf.Firewall.Ports["22"].Verdict != VerdictOpen {
 		t.Errorf("firewall through sudo: %+v", hf.Firewall)
 	}
+}
+
+// nonRootHost starts a KVM host with a user csaudit (uid 1500), the agent's
+// files root-only as on a real host, and extra files (a sudoers drop-in).
+func nonRootHost(t *testing.T, extra map[string]testbed.File) *testbed.Host {
+	t.Helper()
+	passwd, err := os.ReadFile("/etc/passwd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	group, _ := os.ReadFile("/etc/group")
+	shadow, _ := os.ReadFile("/etc/shadow")
+	files := kvmFiles(t)
+	files["/etc/passwd"] = testbed.File{Mode: 0o644, Data: string(passwd) + "csaudit:x:1500:1500:audit:/tmp:/bin/sh\n"}
+	files["/etc/group"] = testbed.File{Mode: 0o644, Data: string(group) + "csaudit:x:1500:\n"}
+	files["/etc/shadow"] = testbed.File{Mode: 0o640, Data: string(shadow) + "csaudit:*:20000:0:99999:7:::\n"}
+	f := files[agentProperties]
+	f.Mode = 0o600
+	files[agentProperties] = f
+	maps.Copy(files, extra)
+	h := startHost(t, testbed.HostConfig{Files: files})
+	// sshd reads authorized_keys as the user: let uid 1500 reach it.
+	for _, p := range []string{filepath.Dir(h.Dir), h.Dir, h.Dir + "/ssh", h.Dir + "/ssh/authorized_keys"} {
+		if err := os.Chmod(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return h
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/csaudit/csaudit/collectors"
 )
@@ -28,22 +27,22 @@ func readTestdata(t *testing.T, name string) []byte {
 }
 
 func TestSplitSectionsCaptured(t *testing.T) {
-	secs, err := splitSections(readTestdata(t, "script_testbed.out"))
+	secs, err := standard.split(readTestdata(t, "script_testbed.out"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name := range sectionLimits {
+	for name := range standard.sections {
 		if _, ok := secs[name]; !ok {
 			t.Errorf("section %s missing", name)
 		}
 	}
-	if secs[secAgent].RC != 1 || secs[secIptables].RC != 0 || secs[secTimeSync].RC != 127 {
-		t.Errorf("exit codes: agent %d iptables %d timesync %d", secs[secAgent].RC, secs[secIptables].RC, secs[secTimeSync].RC)
+	if secs[SectionAgent].RC != 1 || secs[SectionIptables].RC != 0 || secs[SectionTimeSync].RC != 127 {
+		t.Errorf("exit codes: agent %d iptables %d timesync %d", secs[SectionAgent].RC, secs[SectionIptables].RC, secs[SectionTimeSync].RC)
 	}
-	if st, err := parseAgent(secs[secAgent].Out, secs[secAgent].RC); err != nil || st != StateUnknownNoSystemd {
+	if st, err := parseAgent(secs[SectionAgent].Out, secs[SectionAgent].RC); err != nil || st != StateUnknownNoSystemd {
 		t.Errorf("agent = %q, %v", st, err)
 	}
-	sys, units, err := parseUnits(secs[secUnits].Out)
+	sys, units, err := parseUnits(secs[SectionUnits].Out)
 	if err != nil || sys || units["libvirtd-tcp.socket"] != "unknown-no-systemd" {
 		t.Errorf("units = %v %v %v", sys, units, err)
 	}
@@ -57,7 +56,7 @@ func TestSplitSectionsRejects(t *testing.T) {
 		"bad base64":   "@@csaudit agent !!! 0\n",
 		"no rc":        "@@csaudit agent aGk= x\n",
 	} {
-		_, err := splitSections([]byte(in))
+		_, err := standard.split([]byte(in))
 		if err == nil {
 			t.Errorf("%s: accepted", name)
 			continue
@@ -67,9 +66,9 @@ func TestSplitSectionsRejects(t *testing.T) {
 		}
 	}
 	// Output longer than the section limit is marked, not trusted.
-	big := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("x", sectionLimits[secCPU]+1)))
-	secs, err := splitSections([]byte("@@csaudit cpu " + big + " 141\n"))
-	if err != nil || !secs[secCPU].Truncated {
+	big := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("x", standard.sections[SectionCPU].Cap+1)))
+	secs, err := standard.split([]byte("@@csaudit cpu " + big + " 141\n"))
+	if err != nil || !secs[SectionCPU].Truncated {
 		t.Errorf("truncation not detected: %v", err)
 	}
 }
@@ -177,25 +176,25 @@ func TestParseFilesCertPackages(t *testing.T) {
 		t.Error("symbolic mode accepted")
 	}
 
-	secs, err := splitSections(readTestdata(t, "script_testbed.out"))
+	secs, err := standard.split(readTestdata(t, "script_testbed.out"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := parseCert(secs[secCert].Out)
+	c, err := parseCert(secs[SectionCert].Out)
 	if err != nil || !c.NotAfter.Equal(time.Date(2027, 3, 4, 5, 6, 7, 0, time.UTC)) || c.Issuer != "CN=kvm-h1" {
 		t.Errorf("cert = %+v, %v", c, err)
 	}
-	mgr, vs, err := parsePackages(secs[secPackages].Out)
+	mgr, vs, err := parsePackages(secs[SectionPackages].Out)
 	if err != nil || mgr != "dpkg" {
 		t.Fatal(mgr, err)
 	}
 	if d := cmp.Diff(map[string]string{"libvirt-daemon": "9.0.0-4+deb12u2", "libvirt0": "9.0.0-4+deb12u2"}, vs); d != "" {
 		t.Error(d)
 	}
-	if m, err := parseCPU(secs[secCPU].Out); err != nil || m == "" {
+	if m, err := parseCPU(secs[SectionCPU].Out); err != nil || m == "" {
 		t.Errorf("cpu %q %v", m, err)
 	}
-	if ts, err := parseClock(secs[secClock].Out); err != nil || ts.Year() != 2026 {
+	if ts, err := parseClock(secs[SectionClock].Out); err != nil || ts.Year() != 2026 {
 		t.Errorf("clock %v %v", ts, err)
 	}
 }
@@ -318,32 +317,6 @@ func TestFirewallIptablesSynthetic(t *testing.T) {
 	got, _, _ := iptablesVerdicts([]byte("*raw\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -s 10.0.0.1/32 -j DROP\nCOMMIT\n"))
 	if got["22"].Verdict != VerdictIndeterminate {
 		t.Errorf("raw drop: %+v", got["22"])
-	}
-}
-
-func TestKnownHostsMatching(t *testing.T) {
-	dir := t.TempDir()
-	kh := filepath.Join(dir, "known_hosts")
-	// Keys from the testbed's ssh-keygen; only their types matter here.
-	lines := "[127.0.0.1]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMRW+Ta4jS0mUXUHN0bmnsD2WsMPK9VH5tRrdUnCtV5P\n" +
-		"@cert-authority *.example.org ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMRW+Ta4jS0mUXUHN0bmnsD2WsMPK9VH5tRrdUnCtV5P\n" +
-		"@revoked 10.0.0.9 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMRW+Ta4jS0mUXUHN0bmnsD2WsMPK9VH5tRrdUnCtV5P\n"
-	if err := os.WriteFile(kh, []byte(lines), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for addr, want := range map[string][]string{
-		"127.0.0.1:2222":      {"ssh-ed25519"},
-		"127.0.0.1:22":        nil,
-		"kvm1.example.org:22": knownKeys{ca: true}.hostKeyAlgorithms(),
-		"10.0.0.9:22":         nil,
-	} {
-		k, err := lookupKnown([]string{kh}, addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d := cmp.Diff(want, k.hostKeyAlgorithms(), cmpopts.EquateEmpty()); d != "" {
-			t.Errorf("%s: %s", addr, d)
-		}
 	}
 }
 

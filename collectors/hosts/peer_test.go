@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/csaudit/csaudit/collectors"
+	"github.com/csaudit/csaudit/collectors/sshpool"
 	"github.com/csaudit/csaudit/fixtures/testbed"
 )
 
@@ -86,7 +87,7 @@ func TestCollectAgainstSSHD(t *testing.T) {
 	inv := &collectors.Inventory{Hosts: []collectors.Target{target, xen}, Selected: map[string]bool{"hosts": true}}
 
 	if os.Getenv("CSAUDIT_CAPTURE") != "" {
-		p, err := NewPool(cfg)
+		p, err := sshpool.New(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,7 +95,7 @@ func TestCollectAgainstSSHD(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, _, err := c.Run(context.Background(), script, maxScriptOutput)
+		out, _, err := c.Run(context.Background(), standard.script, maxScriptOutput)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,71 +14,6 @@ import (
 	"github.com/csaudit/csaudit/fixtures/testbed"
 )
 
-// Sharing: one dial per host whatever the order of Get and Done, and the
-// connection closes when the last selected sharer is done.
-func TestPoolSharing(t *testing.T) {
-	_, cfg, targets := startSim(t, 1, 0)
-	inv := &collectors.Inventory{Selected: map[string]bool{"hosts": true, "libvirt": true}}
-	tg := targets[0]
-	ctx := context.Background()
-
-	p, err := NewPool(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.Register("hosts")
-	p.Register("libvirt")
-	a, err := p.Get(ctx, tg, inv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := p.Get(ctx, tg, inv)
-	if err != nil || b.Client != a.Client {
-		t.Fatalf("second Get did not share the connection: %v", err)
-	}
-	p.Done(tg, inv)
-	if _, _, err := a.Run(ctx, "x", 1<<20); err != nil {
-		t.Fatalf("connection closed while a sharer still uses it: %v", err)
-	}
-	p.Done(tg, inv)
-	if _, _, err := a.Run(ctx, "x", 1<<20); err == nil {
-		t.Fatal("connection still open after the last sharer")
-	}
-
-	// A sharer that finishes before the other asks (a failed collector)
-	// does not stop the other from dialling.
-	p, _ = NewPool(cfg)
-	p.Register("hosts")
-	p.Register("libvirt")
-	p.Done(tg, inv)
-	c, err := p.Get(ctx, tg, inv)
-	if err != nil {
-		t.Fatalf("Get after an early Done: %v", err)
-	}
-	p.Done(tg, inv)
-	done := make(chan error, 1)
-	go func() { _, _, err := c.Run(ctx, "x", 1<<20); done <- err }()
-	select {
-	case err := <-done:
-		if err == nil {
-			t.Fatal("connection not closed by the last sharer")
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run on a closed connection hung")
-	}
-
-	// Only hosts selected: one sharer.
-	p, _ = NewPool(cfg)
-	p.Register("hosts")
-	p.Register("libvirt")
-	only := &collectors.Inventory{Selected: map[string]bool{"hosts": true}}
-	c, _ = p.Get(ctx, tg, only)
-	p.Done(tg, only)
-	if _, _, err := c.Run(ctx, "x", 1<<20); err == nil {
-		t.Fatal("connection kept open for a collector that is not selected")
-	}
-}
-
 // A run cancelled (the runner's collector timeout) ends at once with every
 // host failed and nothing invented.
 func TestCancelledRun(t *testing.T) {
@@ -127,9 +62,11 @@ func TestHangAfterAuth(t *testing.T) {
 	}
 	defer sim.Close()
 	no := false
+	// Only the command timeout is short: the handshakes (slow under -race
+	// on a loaded machine) are not what is tested.
 	cfg := &collectors.Config{SSH: &collectors.SSHConfig{User: "root", IdentityFiles: []string{sim.ClientKeyFile},
 		KnownHosts: sim.KnownHostsFile, UseAgent: &no, CommandTimeout: collectors.Duration(300 * time.Millisecond),
-		ConnectTimeout: collectors.Duration(300 * time.Millisecond)}}
+		ConnectTimeout: collectors.Duration(5 * time.Second)}}
 	var targets []collectors.Target
 	for i, a := range sim.Addrs {
 		targets = append(targets, collectors.Target{UUID: "h" + strconv.Itoa(i), Address: a, Hypervisor: "KVM"})

@@ -99,9 +99,9 @@ func BenchmarkCollect1000(b *testing.B) {
 		if err := os.WriteFile(filepath.Join(dir, "hosts"), []byte(hostsFile.String()), 0o600); err != nil {
 			b.Fatal(err)
 		}
-		cmd := exec.Command(pssh, "-h", filepath.Join(dir, "hosts"), "-p", strconv.Itoa(DefaultConcurrency), "-t", "120",
+		cmd := exec.Command(pssh, "-h", filepath.Join(dir, "hosts"), "-p", strconv.Itoa(collectors.DefaultSSHConcurrency), "-t", "120",
 			"-o", filepath.Join(dir, "out"), "-O", "StrictHostKeyChecking=yes", "-O", "UserKnownHostsFile="+sim.KnownHostsFile,
-			"-O", "IdentityFile="+sim.ClientKeyFile, "-O", "IdentitiesOnly=yes", "-O", "BatchMode=yes", script)
+			"-O", "IdentityFile="+sim.ClientKeyFile, "-O", "IdentitiesOnly=yes", "-O", "BatchMode=yes", standard.script)
 		start := time.Now()
 		out, err := cmd.CombinedOutput()
 		took := time.Since(start)

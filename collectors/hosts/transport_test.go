@@ -15,10 +15,11 @@ import (
 	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/csaudit/csaudit/collectors"
+	"github.com/csaudit/csaudit/collectors/sshpool"
 	"github.com/csaudit/csaudit/fixtures/testbed"
 )
 
-func collectOne(t *testing.T, p *Pool, addr string) *collectors.Part {
+func collectOne(t *testing.T, p *sshpool.Pool, addr string) *collectors.Part {
 	t.Helper()
 	part, err := NewWithPool(p, nil).Collect(context.Background(), &collectors.Inventory{Hosts: []collectors.Target{
 		{UUID: "h", Name: "h", Address: addr, Hypervisor: "KVM"}}})
@@ -49,7 +50,7 @@ func TestCertAuthority(t *testing.T) {
 	}
 	cfg := sshConfig(h)
 	cfg.SSH.KnownHosts = kh
-	p, err := NewPool(cfg)
+	p, err := sshpool.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +67,7 @@ func TestCertAuthority(t *testing.T) {
 	if err := os.WriteFile(kh, []byte("@cert-authority [127.0.0.1]:"+port+" "+string(other)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p, err = NewPool(cfg)
+	p, err = sshpool.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +102,7 @@ func TestSSHAgent(t *testing.T) {
 	cfg := sshConfig(h)
 	cfg.SSH.IdentityFiles = nil
 	cfg.SSH.UseAgent = nil
-	p, err := NewPool(cfg)
+	p, err := sshpool.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +131,7 @@ func TestJumpHost(t *testing.T) {
 	cfg := sshConfig(jump)
 	cfg.SSH.KnownHosts = kh
 	cfg.SSH.JumpHost = "root@" + jump.Addr
-	p, err := NewPool(cfg)
+	p, err := sshpool.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +148,7 @@ func TestJumpHost(t *testing.T) {
 	p.Close()
 
 	write(target.HostKey) // the jump host now presents an unknown key
-	p, err = NewPool(cfg)
+	p, err = sshpool.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +177,7 @@ func TestPinnedAlgorithmsMismatch(t *testing.T) {
 	}
 	cfg := sshConfig(h)
 	cfg.SSH.KnownHosts = kh
-	p, err := NewPool(cfg)
+	p, err := sshpool.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +209,7 @@ func TestPinnedAlgorithmsAvoidFalseMismatch(t *testing.T) {
 	}
 	cfg := sshConfig(h)
 	cfg.SSH.KnownHosts = kh
-	p, err := NewPool(cfg)
+	p, err := sshpool.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

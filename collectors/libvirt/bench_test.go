@@ -1,4 +1,4 @@
-package libvirt
+package libvirt_test
 
 import (
 	"context"
@@ -13,6 +13,9 @@ import (
 
 	"github.com/csaudit/csaudit/collectors"
 	"github.com/csaudit/csaudit/collectors/hosts"
+	"github.com/csaudit/csaudit/collectors/libvirt"
+	"github.com/csaudit/csaudit/collectors/sshpool"
+	"github.com/csaudit/csaudit/fixtures/hostrender"
 	"github.com/csaudit/csaudit/fixtures/testbed"
 )
 
@@ -38,7 +41,7 @@ func benchCollect1000(b *testing.B, forward bool) {
 		doms = append(doms, collectors.Domain{Name: "i-2-" + strconv.Itoa(100+i) + "-VM",
 			UUID: "6f0d2a0e-1111-4a4a-9a9a-0000000001" + strconv.Itoa(10+i), State: "running", Reason: "booted"})
 	}
-	virsh := RenderVirsh(doms)
+	virsh := hostrender.Virsh(doms)
 	simCfg := testbed.SimConfig{N: 1000, Latency: 20 * time.Millisecond, Dir: b.TempDir(),
 		Output: func(_ int, cmd string) ([]byte, int) {
 			if strings.HasPrefix(cmd, "virsh -r ") {
@@ -81,8 +84,8 @@ func benchCollect1000(b *testing.B, forward bool) {
 	inv := &collectors.Inventory{Hosts: targets, Selected: map[string]bool{"hosts": true, "libvirt": true}}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		pool, perr := hosts.NewPool(cfg)
-		hc, lc := hosts.NewWithPool(pool, perr), NewWithPool(cfg, pool, perr)
+		pool, perr := sshpool.New(cfg)
+		hc, lc := hosts.NewWithPool(pool, perr), libvirt.NewWithPool(cfg, pool, perr)
 		start := time.Now()
 		var wg sync.WaitGroup
 		var hp, lp *collectors.Part

@@ -1,5 +1,6 @@
 // Package libvirt lists each KVM host's domains through libvirt, reached
-// over the host's SSH connection from the hosts collector's pool: the unix
+// over the host's SSH connection from the pool it shares with the hosts
+// collector (sshpool): the unix
 // socket (read-only by default) is forwarded with direct-streamlocal and
 // spoken to by go-libvirt. Where stream forwarding is refused, `virsh -r`
 // over the same connection answers instead.
@@ -16,21 +17,15 @@ import (
 	"github.com/digitalocean/go-libvirt/socket/dialers"
 
 	"github.com/csaudit/csaudit/collectors"
-	"github.com/csaudit/csaudit/collectors/hosts"
+	"github.com/csaudit/csaudit/collectors/sshpool"
 )
 
 // FactDomains is the coverage fact of this collector.
 const FactDomains = "libvirt.domains"
 
-// Defaults for the libvirt section.
-const (
-	DefaultSocket = "/var/run/libvirt/libvirt-sock-ro"
-	DefaultURI    = "qemu:///system"
-)
-
 // Collector is the "libvirt" collector.
 type Collector struct {
-	pool    *hosts.Pool
+	pool    *sshpool.Pool
 	err     error
 	socket  string
 	uri     string
@@ -40,26 +35,24 @@ type Collector struct {
 // New builds the collector with its own SSH pool; NewWithPool shares the
 // hosts collector's connections (one connection per host).
 func New(cfg *collectors.Config) collectors.Collector {
-	p, err := hosts.NewPool(cfg)
+	p, err := sshpool.New(cfg)
 	return NewWithPool(cfg, p, err)
 }
 
 // NewWithPool builds the collector on a shared pool.
-func NewWithPool(cfg *collectors.Config, p *hosts.Pool, poolErr error) *Collector {
-	c := &Collector{pool: p, err: poolErr, socket: DefaultSocket, uri: DefaultURI}
+func NewWithPool(cfg *collectors.Config, p *sshpool.Pool, poolErr error) *Collector {
+	var lc collectors.LibvirtConfig
+	if cfg != nil {
+		lc = cfg.Libvirt.WithDefaults() // LoadConfig applied them already
+	} else {
+		lc = (*collectors.LibvirtConfig)(nil).WithDefaults()
+	}
+	c := &Collector{pool: p, err: poolErr, socket: lc.Socket, uri: lc.URI}
 	if p != nil {
 		p.Register(collectors.NameLibvirt)
 	}
-	if cfg != nil && cfg.Libvirt != nil {
-		if cfg.Libvirt.Socket != "" {
-			c.socket = cfg.Libvirt.Socket
-		}
-		if cfg.Libvirt.URI != "" {
-			c.uri = cfg.Libvirt.URI
-		}
-	}
 	if c.err == nil {
-		if _, err := hosts.Quote(c.socket); err != nil {
+		if _, err := sshpool.Quote(c.socket); err != nil {
 			c.err = fmt.Errorf("libvirt.socket: %w", err)
 		} else if c.virshFn, err = virshCommand(c.uri); err != nil {
 			c.err = fmt.Errorf("libvirt.uri: %w", err)
@@ -72,11 +65,11 @@ func NewWithPool(cfg *collectors.Config, p *hosts.Pool, poolErr error) *Collecto
 // every domain, in one round trip. The URI passes the same validation and
 // quoting as any configured path.
 func virshCommand(uri string) (string, error) {
-	q, err := hosts.QuoteURI(uri)
+	q, err := sshpool.QuoteURI(uri)
 	if err != nil {
 		return "", err
 	}
-	return "virsh -r -c " + q + " list --all --uuid --name && echo " + domstatsMarker +
+	return "virsh -r -c " + q + " list --all --uuid --name && echo " + DomstatsMarker +
 		" && virsh -r -c " + q + " domstats --state --list-active --list-inactive", nil
 }
 
@@ -101,7 +94,7 @@ func (c *Collector) Collect(ctx context.Context, inv *collectors.Inventory) (*co
 		// hosts collector's connections still close.
 		if c.pool != nil {
 			for _, t := range inv.Hosts {
-				if hosts.IsKVM(t) {
+				if t.IsKVM() {
 					c.pool.Done(t, inv)
 				}
 			}
@@ -117,34 +110,27 @@ func (c *Collector) Collect(ctx context.Context, inv *collectors.Inventory) (*co
 		results[i] = c.collectHost(ctx, t, inv)
 	}, func(i int, err error) { results[i] = result{err: err} })
 	for i, t := range inv.Hosts {
-		if !hosts.IsKVM(t) {
-			cv.Notes = append(cv.Notes, fmt.Sprintf("%s (%s): libvirt is not used by hypervisor %s", t.Name, hosts.HostKey(t), t.Hypervisor))
+		if !t.IsKVM() {
+			cv.Notes = append(cv.Notes, fmt.Sprintf("%s (%s): libvirt is not used by hypervisor %s", t.Name, t.SnapshotKey(), t.Hypervisor))
 			continue
 		}
 		r := results[i]
 		if r.err != nil {
-			part.Errors = append(part.Errors, collectors.CollectorError{Collector: collectors.NameLibvirt, Target: name(t), Error: r.err.Error()})
+			part.Errors = append(part.Errors, collectors.CollectorError{Collector: collectors.NameLibvirt, Target: t.Label(), Error: r.err.Error()})
 			if cv.Failed == nil {
 				cv.Failed = map[string]string{}
 			}
-			cv.Failed[hosts.HostKey(t)] = r.err.Error()
+			cv.Failed[t.SnapshotKey()] = r.err.Error()
 			continue
 		}
 		if r.socketErr != nil {
-			cv.Notes = append(cv.Notes, fmt.Sprintf("%s (%s): domains from the virsh -r fallback; the libvirt socket failed: %v", t.Name, hosts.HostKey(t), r.socketErr))
+			cv.Notes = append(cv.Notes, fmt.Sprintf("%s (%s): domains from the virsh -r fallback; the libvirt socket failed: %v", t.Name, t.SnapshotKey(), r.socketErr))
 		}
-		part.Hosts[hosts.HostKey(t)] = &collectors.HostFacts{HostID: t.ID, Name: t.Name, Address: c.pool.Address(t), Hypervisor: t.Hypervisor, Domains: r.fact}
-		cv.Collected = append(cv.Collected, hosts.HostKey(t))
+		part.Hosts[t.SnapshotKey()] = &collectors.HostFacts{HostID: t.ID, Name: t.Name, Address: c.pool.Address(t), Hypervisor: t.Hypervisor, Domains: r.fact}
+		cv.Collected = append(cv.Collected, t.SnapshotKey())
 	}
 	sort.Strings(cv.Collected)
 	return part, nil
-}
-
-func name(t collectors.Target) string {
-	if t.Name != "" {
-		return t.Name
-	}
-	return t.UUID
 }
 
 func (c *Collector) collectHost(ctx context.Context, t collectors.Target, inv *collectors.Inventory) result {
@@ -174,7 +160,7 @@ func (c *Collector) collectHost(ctx context.Context, t collectors.Target, inv *c
 
 // viaSocket lists domains with two RPCs whatever their number: the domain
 // list (names, uuids) and the state stats of all domains.
-func (c *Collector) viaSocket(ctx context.Context, conn *hosts.Conn) ([]collectors.Domain, error) {
+func (c *Collector) viaSocket(ctx context.Context, conn *sshpool.Conn) ([]collectors.Domain, error) {
 	uc, err := conn.Client.Dial("unix", c.socket)
 	if err != nil {
 		return nil, fmt.Errorf("forwarding %s: %w", c.socket, err)
@@ -285,7 +271,7 @@ func formatUUID(u golibvirt.UUID) string {
 }
 
 // viaVirsh runs the constant fallback command over the same connection.
-func (c *Collector) viaVirsh(ctx context.Context, conn *hosts.Conn) ([]collectors.Domain, error) {
+func (c *Collector) viaVirsh(ctx context.Context, conn *sshpool.Conn) ([]collectors.Domain, error) {
 	out, rc, err := conn.Run(ctx, c.virshFn, maxVirshOutput)
 	if err != nil {
 		return nil, err

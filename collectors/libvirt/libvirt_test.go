@@ -12,6 +12,7 @@ import (
 
 	"github.com/csaudit/csaudit/collectors"
 	"github.com/csaudit/csaudit/collectors/hosts"
+	"github.com/csaudit/csaudit/collectors/sshpool"
 	"github.com/csaudit/csaudit/fixtures/testbed"
 )
 
@@ -59,7 +60,7 @@ func config(h *testbed.Host, uri string) *collectors.Config {
 func TestSharedPoolAgainstLibvirtd(t *testing.T) {
 	h, uri := startHost(t, testbed.HostConfig{Libvirt: &testbed.LibvirtConfig{}})
 	cfg := config(h, uri)
-	pool, err := hosts.NewPool(cfg)
+	pool, err := sshpool.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +122,7 @@ func TestVirshFallback(t *testing.T) {
 		t.Errorf("source = %s", d.Source)
 	}
 	// The socket's failure is not dropped: the operator learns why.
-	if n := part.Coverage[FactDomains].Notes; len(n) != 1 || !strings.Contains(n[0], "kvm-h1 (h1)") || !strings.Contains(n[0], "forwarding "+DefaultSocket) {
+	if n := part.Coverage[FactDomains].Notes; len(n) != 1 || !strings.Contains(n[0], "kvm-h1 (h1)") || !strings.Contains(n[0], "forwarding "+collectors.DefaultLibvirtSocket) {
 		t.Errorf("coverage notes = %q", n)
 	}
 	if diff := cmp.Diff(wantDomains, d.Domains); diff != "" {

@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/csaudit/csaudit/collectors"
 )
 
-const domstatsMarker = "@@csaudit-domstats"
+// DomstatsMarker separates the virsh fallback's domain list from its
+// domstats output.
+const DomstatsMarker = "@@csaudit-domstats"
 
 // maxVirshOutput bounds the fallback's output (about 150 bytes per domain).
 const maxVirshOutput = 8 << 20
@@ -39,6 +42,16 @@ var reasonNames = map[string][]string{
 	"nostate":     {"unknown"},
 }
 
+// StateCode is the inverse of StateName: -1 for a word it does not know.
+func StateCode(name string) int64 {
+	return int64(slices.Index(stateNames, name))
+}
+
+// ReasonCode is the inverse of ReasonName: -1 for a word it does not know.
+func ReasonCode(state, reason string) int64 {
+	return int64(slices.Index(reasonNames[state], reason))
+}
+
 // ReasonName is a state's reason code as a word.
 func ReasonName(state, reason int64) string {
 	rs := reasonNames[StateName(state)]
@@ -52,7 +65,7 @@ func ReasonName(state, reason int64) string {
 // `virsh domstats --state`. Domains are joined by name; errors never quote
 // the input.
 func parseVirsh(b []byte) ([]collectors.Domain, error) {
-	list, stats, ok := bytes.Cut(b, []byte(domstatsMarker+"\n"))
+	list, stats, ok := bytes.Cut(b, []byte(DomstatsMarker+"\n"))
 	if !ok {
 		return nil, errors.New("virsh output lacks the domstats part")
 	}

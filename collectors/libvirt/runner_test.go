@@ -12,6 +12,7 @@ import (
 
 	"github.com/csaudit/csaudit/collectors"
 	"github.com/csaudit/csaudit/collectors/hosts"
+	"github.com/csaudit/csaudit/collectors/sshpool"
 	"github.com/csaudit/csaudit/fixtures/testbed"
 )
 
@@ -51,7 +52,7 @@ func TestRunnerEndToEnd(t *testing.T) {
 		{ID: "2", UUID: "u-changed", Name: "kvm-changed", Address: changed.Addr, Hypervisor: "KVM"},
 		{ID: "3", UUID: "u-down", Name: "kvm-down", Address: unreachable, Hypervisor: "KVM"},
 	}
-	pool, perr := hosts.NewPool(cfg)
+	pool, perr := sshpool.New(cfg)
 	r := &collectors.Runner{
 		Collectors: []collectors.Collector{hosts.NewWithPool(pool, perr), NewWithPool(cfg, pool, perr)},
 		Selected:   cfg.EnabledCollectors(),

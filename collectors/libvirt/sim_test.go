@@ -4,15 +4,11 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
-	"slices"
-	"sort"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/csaudit/csaudit/collectors"
 	"github.com/csaudit/csaudit/fixtures/testbed"
@@ -60,7 +56,7 @@ func TestSimulatorForwardsToRealLibvirtd(t *testing.T) {
 	sim, err := testbed.StartSim(testbed.SimConfig{N: len(ds), Dir: t.TempDir(), Latency: latency,
 		Output: func(int, string) ([]byte, int) { return nil, 127 },
 		Socket: func(i int, path string) string {
-			if path == DefaultSocket {
+			if path == collectors.DefaultLibvirtSocket {
 				return filepath.Join(ds[i].Run, "libvirt-sock-ro")
 			}
 			return ""
@@ -105,67 +101,4 @@ func TestSimulatorForwardsToRealLibvirtd(t *testing.T) {
 	if took < 5*latency {
 		t.Errorf("collected in %s: the forwarded replies were not delayed by %s", took, latency)
 	}
-}
-
-// The lab's domains, answered by simulated hosts through the virsh fallback
-// (the simulator refuses socket forwarding), come back unchanged.
-func TestLabDomainsThroughVirshFallback(t *testing.T) {
-	snap, _, err := collectors.LoadSnapshot(filepath.Join("..", "..", "fixtures", "lab", "lab.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var uuids []string
-	for u, h := range snap.Hosts {
-		if h.Domains != nil {
-			uuids = append(uuids, u)
-		}
-	}
-	sort.Strings(uuids)
-	if len(uuids) == 0 {
-		t.Fatal("the lab snapshot lost its libvirt domains: nothing to round-trip")
-	}
-	sim, err := testbed.StartSim(testbed.SimConfig{N: len(uuids), Dir: t.TempDir(),
-		Output: func(i int, cmd string) ([]byte, int) {
-			if !strings.HasPrefix(cmd, "virsh -r ") {
-				return nil, 127
-			}
-			return RenderVirsh(snap.Hosts[uuids[i]].Domains.Domains), 0
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	no := false
-	cfg := &collectors.Config{SSH: &collectors.SSHConfig{User: "root", IdentityFiles: []string{sim.ClientKeyFile},
-		KnownHosts: sim.KnownHostsFile, UseAgent: &no}}
-	var targets []collectors.Target
-	for i, u := range uuids {
-		targets = append(targets, collectors.Target{UUID: u, Name: snap.Hosts[u].Name, Address: sim.Addrs[i], Hypervisor: "KVM"})
-	}
-	part, err := New(cfg).Collect(context.Background(), &collectors.Inventory{Hosts: targets})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(part.Errors) != 0 {
-		t.Fatalf("errors: %+v", part.Errors)
-	}
-	if notes := part.Coverage[FactDomains].Notes; len(notes) != len(uuids) {
-		t.Errorf("%d coverage notes for %d hosts that fell back to virsh: %q", len(notes), len(uuids), notes)
-	}
-	n := 0
-	for _, u := range uuids {
-		got := part.Hosts[u].Domains
-		if got.Source != "virsh" {
-			t.Errorf("%s: source %s", u, got.Source)
-		}
-		want := slices.Clone(snap.Hosts[u].Domains.Domains)
-		sort.Slice(want, func(i, j int) bool {
-			return want[i].Name < want[j].Name || want[i].Name == want[j].Name && want[i].UUID < want[j].UUID
-		})
-		if diff := cmp.Diff(want, got.Domains, cmpopts.EquateEmpty()); diff != "" {
-			t.Errorf("%s: -lab +collected\n%s", u, diff)
-		}
-		n += len(want)
-	}
-	t.Logf("%d hosts, %d domains", len(uuids), n)
 }

@@ -38,7 +38,8 @@ const (
 	noScript = ".pg-off{display:table-row}"
 )
 
-var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{"join": strings.Join}).Parse(pageTmpl))
+var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{"join": strings.Join,
+	"mib": func(b int64) int64 { return b >> 20 }, "gib": func(b int64) int64 { return b >> 30 }}).Parse(pageTmpl))
 
 // csp allows nothing but the inline blocks, identified by their hashes, and
 // data: images (the empty favicon), so even injected markup could not load or
@@ -69,6 +70,13 @@ type page struct {
 	Facets    facets
 	Errors    []report.Check
 	Checks    []check
+	// Plan groups a readiness report's moves by destination host.
+	Plan []destination
+}
+
+type destination struct {
+	To    string
+	Moves []report.Move
 }
 
 type sevCount struct {
@@ -180,6 +188,22 @@ func build(r *report.Report) *page {
 	for _, s := range report.Severities {
 		p.Severity = append(p.Severity, sevCount{string(s), r.Summary.BySeverity[s]})
 		p.Facets.Severities = append(p.Facets.Severities, string(s))
+	}
+	if rd := r.Readiness; rd != nil {
+		at := map[string]int{}
+		for _, h := range rd.Hosts {
+			for _, m := range h.Moves {
+				k := m.To.Label()
+				i, ok := at[k]
+				if !ok {
+					i = len(p.Plan)
+					at[k] = i
+					p.Plan = append(p.Plan, destination{To: k})
+				}
+				p.Plan[i].Moves = append(p.Plan[i].Moves, m)
+			}
+		}
+		sort.SliceStable(p.Plan, func(i, j int) bool { return p.Plan[i].To < p.Plan[j].To })
 	}
 	p.Facets.Categories = sortedKeys(cats)
 	p.Facets.Types = sortedKeys(types)

@@ -41,6 +41,11 @@ func WriteOptions(w io.Writer, r *report.Report, o Options) error {
 		p.linef("target: embedded lab cloud (demo data)")
 	}
 	p.linef("")
+	if r.Readiness != nil {
+		if err := p.readiness(r.Readiness); err != nil {
+			return err
+		}
+	}
 
 	if len(r.Findings) > 0 {
 		tb := newTable(w)
@@ -139,6 +144,62 @@ func WriteOptions(w io.Writer, r *report.Report, o Options) error {
 		p.linef("%s", h)
 	}
 	return p.err
+}
+
+// readiness prints the verdict and the placement plan, host by host.
+func (p *printer) readiness(rd *report.Readiness) error {
+	what := "host " + Clean(firstHost(rd))
+	if rd.Mode == "cluster" {
+		what = "cluster " + Clean(rd.Cluster.Label())
+	}
+	strict := ""
+	if rd.Strict {
+		strict = " (--strict)"
+	}
+	p.linef("Readiness for maintenance of %s: %s%s", what, strings.ToUpper(Clean(rd.Verdict)), strict)
+	if rd.StoppedAt != nil {
+		p.linef("The drain would stop at host %s.", Clean(rd.StoppedAt.Label()))
+	}
+	tb := newTable(p.w)
+	tb.Header("DRAINED HOST", "VERDICT", "VM", "DESTINATION", "CPU MHZ", "RAM MIB")
+	rows := 0
+	for _, h := range rd.Hosts {
+		if len(h.Moves) == 0 && len(h.Stopped) == 0 {
+			if err := tb.Append(Clean(h.Host.Label()), Clean(h.Verdict), "-", "-", "", ""); err != nil {
+				return err
+			}
+			rows++
+		}
+		for _, m := range h.Moves {
+			if err := tb.Append(Clean(h.Host.Label()), Clean(h.Verdict), Clean(m.VM.Label()), Clean(m.To.Label()), fmt.Sprint(m.CPUMHz), fmt.Sprint(m.RAMBytes>>20)); err != nil {
+				return err
+			}
+			rows++
+		}
+		for _, v := range h.Stopped {
+			if err := tb.Append(Clean(h.Host.Label()), Clean(h.Verdict), Clean(v.Label()), "stopped (ForceStop)", "", ""); err != nil {
+				return err
+			}
+			rows++
+		}
+	}
+	if rows > 0 {
+		if err := tb.Render(); err != nil {
+			return err
+		}
+	}
+	for _, n := range rd.NotChecked {
+		p.linef("not checked: %s: %s", Clean(n.CheckID), Clean(n.Reason))
+	}
+	p.linef("")
+	return p.err
+}
+
+func firstHost(rd *report.Readiness) string {
+	if len(rd.Hosts) == 0 {
+		return "-"
+	}
+	return rd.Hosts[0].Host.Label()
 }
 
 type printer struct {

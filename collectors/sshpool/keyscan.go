@@ -1,4 +1,4 @@
-package hosts
+package sshpool
 
 import (
 	"context"
@@ -26,16 +26,11 @@ var errGotKey = errors.New("key recorded")
 // authenticates nowhere: each handshake stops at the host key. Lines are
 // sorted; errors name the host.
 func Keyscan(ctx context.Context, cfg *collectors.Config, targets []collectors.Target) ([]string, []collectors.CollectorError) {
-	p := &Pool{ConnectTimeout: DefaultConnectTimeout, Concurrency: DefaultConcurrency}
+	s := (&collectors.SSHConfig{}).WithDefaults()
 	if cfg != nil && cfg.SSH != nil {
-		p.cfg = *cfg.SSH
-		if cfg.SSH.ConnectTimeout > 0 {
-			p.ConnectTimeout = time.Duration(cfg.SSH.ConnectTimeout)
-		}
-		if cfg.SSH.Concurrency > 0 {
-			p.Concurrency = cfg.SSH.Concurrency
-		}
+		s = cfg.SSH.WithDefaults()
 	}
+	p := &Pool{ConnectTimeout: time.Duration(s.ConnectTimeout), Concurrency: s.Concurrency, cfg: s}
 	var d net.Dialer
 	var mu sync.Mutex
 	var lines []string
@@ -43,7 +38,7 @@ func Keyscan(ctx context.Context, cfg *collectors.Config, targets []collectors.T
 	sem := make(chan struct{}, p.Concurrency)
 	var wg sync.WaitGroup
 	for _, t := range targets {
-		if !IsKVM(t) {
+		if !t.IsKVM() {
 			continue
 		}
 		addr := p.Address(t)
@@ -78,7 +73,7 @@ func Keyscan(ctx context.Context, cfg *collectors.Config, targets []collectors.T
 			mu.Lock()
 			defer mu.Unlock()
 			if len(got) == 0 {
-				errs = append(errs, collectors.CollectorError{Collector: collectors.NameHosts, Target: targetName(t),
+				errs = append(errs, collectors.CollectorError{Collector: collectors.NameHosts, Target: t.Label(),
 					Error: fmt.Sprintf("keyscan %s: %v", addr, lastErr)})
 				return
 			}

@@ -1,4 +1,9 @@
-package hosts
+// Package sshpool is the SSH layer the hosts and libvirt collectors share:
+// one verified connection per host per run (known_hosts with pinned key
+// algorithms, @cert-authority, an optional jump host), commands run with a
+// timeout and an output cap, keyscan for review, and the one function that
+// quotes a configured value into a host command.
+package sshpool
 
 import (
 	"bytes"
@@ -9,6 +14,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -18,13 +24,6 @@ import (
 	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/csaudit/csaudit/collectors"
-)
-
-// Defaults for the ssh section.
-const (
-	DefaultConcurrency    = 32
-	DefaultConnectTimeout = 10 * time.Second
-	DefaultCommandTimeout = 30 * time.Second
 )
 
 // Pool holds one SSH connection per host, shared by every collector that
@@ -71,39 +70,23 @@ type entry struct {
 	newKey    string // fingerprint of a key accepted under accept_new_host_keys
 }
 
-// NewPool validates the ssh section and loads keys and known_hosts; it dials
+// New validates the ssh section and loads keys and known_hosts; it dials
 // nothing.
-func NewPool(cfg *collectors.Config) (*Pool, error) {
+func New(cfg *collectors.Config) (*Pool, error) {
 	if cfg == nil || cfg.SSH == nil {
 		return nil, errors.New("ssh: section missing")
 	}
-	s := *cfg.SSH
+	s := cfg.SSH.WithDefaults()
 	p := &Pool{
 		User: s.User, Concurrency: s.Concurrency,
 		ConnectTimeout: time.Duration(s.ConnectTimeout), CommandTimeout: time.Duration(s.CommandTimeout),
 		cfg: s, conns: map[string]*entry{},
 	}
-	if p.User == "" {
-		p.User = "root"
-	}
-	if p.Concurrency <= 0 {
-		p.Concurrency = DefaultConcurrency
-	}
-	if p.ConnectTimeout <= 0 {
-		p.ConnectTimeout = DefaultConnectTimeout
-	}
-	if p.CommandTimeout <= 0 {
-		p.CommandTimeout = DefaultCommandTimeout
-	}
 	d := &net.Dialer{}
 	p.DialContext = d.DialContext
 	p.dials = make(chan struct{}, p.Concurrency)
 
-	kh := s.KnownHosts
-	if kh == "" {
-		kh = "~/.ssh/known_hosts"
-	}
-	kh = expandHome(kh)
+	kh := expandHome(s.KnownHosts)
 	p.knownHosts = []string{kh}
 	idx, err := loadKnown(p.knownHosts)
 	if err != nil {
@@ -137,7 +120,7 @@ func NewPool(cfg *collectors.Config) (*Pool, error) {
 		}
 		p.signers = append(p.signers, sg)
 	}
-	if s.UseAgent == nil || *s.UseAgent {
+	if *s.UseAgent {
 		p.agentSocket = os.Getenv("SSH_AUTH_SOCK")
 	}
 	if len(p.signers) == 0 && p.agentSocket == "" {
@@ -153,6 +136,17 @@ func expandHome(p string) string {
 		}
 	}
 	return p
+}
+
+// Notes are coverage notes on how hosts were authenticated and verified:
+// identity files that could not be used, and whether unknown host keys were
+// accepted.
+func (p *Pool) Notes() []string {
+	notes := slices.Clone(p.authNotes)
+	if p.cfg.AcceptNewHostKeys {
+		notes = append(notes, "ssh.accept_new_host_keys is on: unknown host keys were accepted (see each host's ssh.error)")
+	}
+	return notes
 }
 
 // Register adds a collector that shares the pool's connections.
@@ -212,7 +206,7 @@ type Conn struct {
 // for the same host gets the same connection or the same error.
 func (p *Pool) Get(ctx context.Context, t collectors.Target, inv *collectors.Inventory) (*Conn, error) {
 	addr := p.Address(t)
-	key := HostKey(t) + "|" + addr
+	key := t.SnapshotKey() + "|" + addr
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -261,7 +255,7 @@ func (p *Pool) entryLocked(key string, inv *collectors.Inventory) *entry {
 // Done tells the pool one collector has finished with the host; the last
 // sharer closes the connection. Call it whether or not Get succeeded.
 func (p *Pool) Done(t collectors.Target, inv *collectors.Inventory) {
-	key := HostKey(t) + "|" + p.Address(t)
+	key := t.SnapshotKey() + "|" + p.Address(t)
 	p.mu.Lock()
 	e := p.entryLocked(key, inv)
 	e.remaining--
@@ -306,7 +300,7 @@ func (p *Pool) Close() {
 	}
 }
 
-// HostKeyError is a host key that is unknown or differs from known_hosts.
+// HostKeyError is an SSH host key that is unknown or differs from known_hosts.
 type HostKeyError struct {
 	Addr    string
 	Changed bool
@@ -508,11 +502,13 @@ func (c *capped) stop(err error) {
 // bytes of stdout. A timeout or an output flood closes the whole connection,
 // since a hung host cannot be trusted to honour a session close.
 func (c *Conn) Run(ctx context.Context, cmd string, limit int64) ([]byte, int, error) {
-	return c.run(ctx, cmd, "", limit, nil)
+	return c.RunScript(ctx, cmd, "", limit, nil)
 }
 
-// run executes cmd with stdin (if not empty) as its standard input.
-func (c *Conn) run(ctx context.Context, cmd, stdin string, limit int64, check func([]byte, int) error) ([]byte, int, error) {
+// RunScript is Run with stdin (if not empty) as the command's standard input
+// and check, when set, validating the output as it arrives: an error from
+// check cuts the host off at once instead of at the limit.
+func (c *Conn) RunScript(ctx context.Context, cmd, stdin string, limit int64, check func([]byte, int) error) ([]byte, int, error) {
 	type opened struct {
 		s   *ssh.Session
 		err error
@@ -613,7 +609,7 @@ func (p *Pool) EachKVM(ctx context.Context, inv *collectors.Inventory, fn func(i
 	sem := make(chan struct{}, p.Concurrency)
 	var wg sync.WaitGroup
 	for i, t := range inv.Hosts {
-		if !IsKVM(t) {
+		if !t.IsKVM() {
 			continue
 		}
 		wg.Add(1)
