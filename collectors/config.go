@@ -27,6 +27,8 @@ type Config struct {
 	Policies  PoliciesConfig      `yaml:"policies"`
 	Waivers   string              `yaml:"waivers"`
 	Timeouts  map[string]Duration `yaml:"timeouts"`
+	// Advisories replaces the embedded advisory data (advisories.tsv format).
+	Advisories string `yaml:"advisories"`
 
 	// Path is the file the config was read from; relative paths inside it
 	// (waivers, password files) are resolved against its directory.
@@ -215,7 +217,12 @@ const (
 	DefaultLocalRoot         = "/"
 	// DefaultCollectorTimeout bounds a collector that has no configured timeout.
 	DefaultCollectorTimeout = 10 * time.Minute
+	// DefaultEvaluationTimeout bounds the whole evaluation of the checks.
+	DefaultEvaluationTimeout = 2 * time.Minute
 )
+
+// TimeoutEvaluation is the timeouts key that bounds the checks' evaluation.
+const TimeoutEvaluation = "evaluation"
 
 // ApplyDefaults fills every unset setting of the sections present (libvirt
 // is present whenever ssh is: it rides on the same connections) and a timeout
@@ -241,6 +248,9 @@ func (c *Config) ApplyDefaults() {
 		if c.Timeouts[n] <= 0 {
 			c.Timeouts[n] = Duration(DefaultCollectorTimeout)
 		}
+	}
+	if c.Timeouts[TimeoutEvaluation] <= 0 {
+		c.Timeouts[TimeoutEvaluation] = Duration(DefaultEvaluationTimeout)
 	}
 }
 
@@ -340,8 +350,8 @@ func (c *Config) validate() error {
 		return errors.New("ipmi.cipher_suite: 0 is refused (no authentication: any password is accepted); leave it out for the default, 3")
 	}
 	for name := range c.Timeouts {
-		if !validName(name) {
-			return fmt.Errorf("timeouts: unknown collector %q", name)
+		if !validName(name) && name != TimeoutEvaluation {
+			return fmt.Errorf("timeouts: unknown collector %q (or evaluation)", name)
 		}
 	}
 	for i, t := range c.Inventory {

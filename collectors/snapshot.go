@@ -219,7 +219,11 @@ type FirewallFact struct {
 type PortVerdict struct {
 	Verdict string   `json:"verdict"`
 	Sources []string `json:"sources,omitempty"`
-	Reason  string   `json:"reason,omitempty"`
+	// AcceptFrom lists, for a restricted port, the source addresses or CIDRs
+	// the accepting rules admit; "any" for an accept limited only by interface
+	// or destination, "ipset NAME" for one limited by a set not read.
+	AcceptFrom []string `json:"accept_from,omitempty"`
+	Reason     string   `json:"reason,omitempty"`
 }
 
 // InterfacesFact lists links with MTU.
@@ -336,6 +340,20 @@ type LocalFacts struct {
 	Disk       *DiskFact         `json:"log_disk,omitempty"`
 	Listeners  *ListenersFact    `json:"listeners,omitempty"`
 	Properties map[string]string `json:"server_properties,omitempty"`
+	Syslog     *SyslogFact       `json:"syslog,omitempty"`
+}
+
+// SyslogFact is whether the management server's logs leave the machine: the
+// log4j appenders that send to a remote host, and the syslog daemon's remote
+// forwards. Only appender types, names and target hosts are kept.
+type SyslogFact struct {
+	FactMeta
+	Log4jFile string `json:"log4j_file,omitempty"`
+	// Log4jRemote: "Syslog NAME -> host", referenced by a logger.
+	Log4jRemote []string `json:"log4j_remote,omitempty"`
+	SyslogFiles []string `json:"syslog_files,omitempty"`
+	// Forwards: "udp host:port", "tcp host", "omfwd host", "syslog-ng host".
+	Forwards []string `json:"forwards,omitempty"`
 }
 
 // DBPropsFact is the encryption setup of db.properties, never its values.

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/csaudit/csaudit/collectors"
 	"github.com/csaudit/csaudit/policies"
+	"github.com/csaudit/csaudit/policies/advisory"
 	"github.com/csaudit/csaudit/remediate"
 	"github.com/csaudit/csaudit/report"
 )
@@ -27,7 +29,15 @@ func Engine(ctx context.Context, cfg *collectors.Config, dirs []string) (*polici
 	if _, err := policies.MergeParams(defaults, cfg.Policies.Params); err != nil {
 		return nil, fmt.Errorf("config %s: %w", cfg.Path, err)
 	}
-	return policies.New(ctx, policies.Options{Dirs: all, Params: cfg.Policies.Params})
+	// The config's advisories: file (relative to it) replaces the embedded data.
+	var adv *advisory.Data
+	if cfg.Advisories != "" {
+		if adv, err = advisory.Load(Resolve(cfg, cfg.Advisories)); err != nil {
+			return nil, err
+		}
+	}
+	return policies.New(ctx, policies.Options{Dirs: all, Params: cfg.Policies.Params, Advisories: adv,
+		Timeout: time.Duration(cfg.Timeouts[collectors.TimeoutEvaluation])})
 }
 
 // Evaluate runs the checks over the snapshot (raw is its exact JSON) and
@@ -43,6 +53,7 @@ func Evaluate(ctx context.Context, env Env, eng *policies.Engine, snap *collecto
 	}
 	r := Base(env, snap, raw)
 	r.Checks, r.Findings, r.PolicyParams = checks, findings, eng.Params()
+	r.AdvisoryData = eng.Advisories().Summary()
 	// Findings a guarded fix exists for say so (fix_id and a step).
 	remediate.Annotate(snap, r.Findings)
 	r.ApplyWaivers(ws, r.GeneratedAt)

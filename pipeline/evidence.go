@@ -15,6 +15,7 @@ import (
 	"github.com/csaudit/csaudit/collectors"
 	"github.com/csaudit/csaudit/pipeline/seal"
 	"github.com/csaudit/csaudit/policies"
+	"github.com/csaudit/csaudit/policies/advisory"
 	"github.com/csaudit/csaudit/report"
 )
 
@@ -30,11 +31,17 @@ type Signing struct {
 	Waivers []byte
 }
 
-// PolicyBundle is the digest of every Rego file the engine was loaded from.
+// PolicyBundle is the digest of every Rego file the engine was loaded from
+// and of the advisory data the checks read (data.csaudit.advisories), under
+// names that do not depend on where a replacement file lived.
 func PolicyBundle(eng *policies.Engine) seal.Bundle {
 	var fs []seal.File
 	for _, s := range eng.Sources() {
 		fs = append(fs, seal.File{Name: s.Name, SHA256: s.SHA256})
+	}
+	if adv := eng.Advisories(); adv != nil {
+		fs = append(fs, seal.File{Name: "advisories/advisories.tsv", SHA256: adv.SHA256},
+			seal.File{Name: "advisories/known_bugs.tsv", SHA256: adv.BugsSHA256})
 	}
 	return seal.NewBundle(fs)
 }
@@ -78,8 +85,10 @@ type VerifyOptions struct {
 	// signature with the key it carries only (the fingerprint is reported).
 	AllowedSigners string
 	Identity       string
-	// PolicyDirs supply the run's custom policies.
+	// PolicyDirs supply the run's custom policies, Advisories its
+	// replacement advisory data ("" for the embedded).
 	PolicyDirs []string
+	Advisories string
 }
 
 // Verification is what verify found: no Problems means verified.
@@ -219,12 +228,18 @@ func Verify(ctx context.Context, env Env, dir string, o VerifyOptions) (*Verific
 		}
 	}
 
-	eng, err := policies.New(ctx, policies.Options{Dirs: o.PolicyDirs, Params: r.PolicyParams})
+	var adv *advisory.Data
+	if o.Advisories != "" {
+		if adv, err = advisory.Load(o.Advisories); err != nil {
+			return nil, err
+		}
+	}
+	eng, err := policies.New(ctx, policies.Options{Dirs: o.PolicyDirs, Params: r.PolicyParams, Advisories: adv})
 	if err != nil {
 		return nil, fmt.Errorf("load policies to re-evaluate: %w", err)
 	}
 	if b := PolicyBundle(eng); b.SHA256 != m.Policy.SHA256 {
-		v.problem("policy bundle: this csaudit's policies (with --policy-dir %v) differ from the run's, so its findings are not re-derived: %v; verify with the run's csaudit version and --policy-dir", o.PolicyDirs, m.Policy.Diff(b))
+		v.problem("policy bundle: this csaudit's policies and advisory data (with --policy-dir %v, --advisories %q) differ from the run's, so its findings are not re-derived: %v; verify with the run's csaudit version, --policy-dir and --advisories", o.PolicyDirs, o.Advisories, m.Policy.Diff(b))
 		return v, nil
 	}
 	if len(v.Problems) > 0 {

@@ -6,10 +6,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/csaudit/csaudit/fixtures"
+	"github.com/csaudit/csaudit/report"
 )
 
 const customMeta = `# METADATA
@@ -104,5 +106,74 @@ deny contains {"resource": {"type": "cloud", "name": "c"}, "message": sprintf("%
 	}
 	if d := cmp.Diff(f1, f2b); d != "" {
 		t.Errorf("built-in findings changed (-without +with):\n%s", d)
+	}
+}
+
+// A runaway custom rule ends as one check in error, "timed out", within the
+// evaluation's deadline, and every other check still reports.
+func TestRunawayRuleIsBounded(t *testing.T) {
+	src := customMeta + `package csaudit.custom.site.x
+
+deny contains {"resource": {"type": "cloud", "name": "c"}, "message": "never"} if {
+	some a in input.db.vm_instance
+	some b in input.db.vm_instance
+	some c in input.db.vm_instance
+	some d in input.db.vm_instance
+	some e in input.db.vm_instance
+	a.id == b.id + c.id + d.id + e.id + 1000000
+}
+`
+	checkResults(t, src, Options{Timeout: 6 * time.Second, CheckTimeout: 2 * time.Second}, "timed out")
+}
+
+// A custom rule that allocates without bound is stopped by the memory guard.
+func TestAllocatingRuleIsBounded(t *testing.T) {
+	src := customMeta + `package csaudit.custom.site.x
+
+big contains [a, b, c, d] if {
+	some a, _ in input.db.vm_instance
+	some b, _ in input.db.vm_instance
+	some c, _ in input.db.vm_instance
+	some d, _ in input.db.vm_instance
+}
+
+deny contains {"resource": {"type": "cloud", "name": "c"}, "message": "m"} if count(big) < 0
+`
+	checkResults(t, src, Options{Timeout: 2 * time.Minute, CheckTimeout: time.Minute, MemoryHeadroom: 48 << 20}, "memory budget")
+}
+
+func checkResults(t *testing.T, src string, o Options, want string) {
+	t.Helper()
+	o.Dirs = []string{writePolicy(t, src)}
+	e, err := New(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := ParseInput(fixtures.Lab())
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	checks, _, err := e.Evaluate(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > o.Timeout+5*time.Second {
+		t.Errorf("evaluation took %s, deadline %s", took, o.Timeout)
+	}
+	want1 := map[string]report.Check{}
+	for _, c := range evalJSON(t, defaultEngine(t), fixtures.Lab()) {
+		want1[c.ID] = c
+	}
+	for _, c := range checks {
+		if c.ID == "SITE-X-001" {
+			if c.Status != report.Error || !strings.Contains(c.StatusReason, want) {
+				t.Errorf("runaway check: %s %q, want error %q", c.Status, c.StatusReason, want)
+			}
+			continue
+		}
+		if w := want1[c.ID]; c.Status != w.Status {
+			t.Errorf("%s: %s, without the runaway rule %s", c.ID, c.Status, w.Status)
+		}
 	}
 }

@@ -15,13 +15,17 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/metrics"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
+
+	"github.com/csaudit/csaudit/policies/advisory"
 )
 
 //go:embed lib checks params.json
@@ -36,16 +40,39 @@ type Options struct {
 	Dirs []string
 	// Params override data.csaudit.params; unknown names are errors.
 	Params map[string]any
+	// Timeout bounds the whole evaluation (default DefaultTimeout); a check
+	// evaluated alone gets at most CheckTimeout (default DefaultCheckTimeout).
+	Timeout      time.Duration
+	CheckTimeout time.Duration
+	// MemoryHeadroom is how much the live heap may grow during one
+	// evaluation (default DefaultMemoryHeadroom) before it is stopped.
+	MemoryHeadroom uint64
+	// Advisories replace the embedded advisory data (data.csaudit.advisories).
+	Advisories *advisory.Data
 }
+
+// Evaluation bounds: a runaway rule ends as one check in error, the others
+// still report.
+const (
+	DefaultTimeout      = 2 * time.Minute
+	DefaultCheckTimeout = 30 * time.Second
+	// DefaultMemoryHeadroom: a 100,000-VM cloud's evaluation needs well
+	// under a quarter of it.
+	DefaultMemoryHeadroom = 4 << 30
+)
 
 // Engine evaluates every check with one prepared query.
 type Engine struct {
-	checks   []*Check
-	compiler *ast.Compiler
-	store    storage.Store
-	query    rego.PreparedEvalQuery
-	params   map[string]any
-	sources  []SourceFile
+	timeout      time.Duration
+	checkTimeout time.Duration
+	headroom     uint64
+	checks       []*Check
+	compiler     *ast.Compiler
+	store        storage.Store
+	query        rego.PreparedEvalQuery
+	params       map[string]any
+	adv          *advisory.Data
+	sources      []SourceFile
 }
 
 // SourceFile is one Rego file the engine was loaded from, tests included:
@@ -78,6 +105,10 @@ func Capabilities() *ast.Capabilities {
 			return true
 		// These read the clock: a token's or a chain's validity "now".
 		case name == "io.jwt.decode_verify", strings.HasPrefix(name, "crypto.x509.parse_and_verify_certificates"):
+			return true
+		// One call builds a whole array of any size, out of reach of the
+		// evaluation's cancellation and memory guard.
+		case name == "numbers.range", name == "numbers.range_step":
 			return true
 		case strings.HasPrefix(name, "net."), strings.HasPrefix(name, "rand."), strings.HasPrefix(name, "uuid."):
 			return true
@@ -251,9 +282,25 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e, err := compile(ctx, mods, params)
+	adv := opts.Advisories
+	if adv == nil {
+		if adv, err = advisory.Embedded(); err != nil {
+			return nil, err
+		}
+	}
+	e, err := compile(ctx, mods, params, adv)
 	if err != nil {
 		return nil, err
+	}
+	e.timeout, e.checkTimeout = opts.Timeout, opts.CheckTimeout
+	if e.timeout <= 0 {
+		e.timeout = DefaultTimeout
+	}
+	if e.checkTimeout <= 0 {
+		e.checkTimeout = DefaultCheckTimeout
+	}
+	if e.headroom = opts.MemoryHeadroom; e.headroom == 0 {
+		e.headroom = DefaultMemoryHeadroom
 	}
 	for _, m := range mods {
 		h := sha256.Sum256([]byte(m.Source))
@@ -265,7 +312,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 // Sources lists every Rego file the engine was loaded from.
 func (e *Engine) Sources() []SourceFile { return e.sources }
 
-func compile(ctx context.Context, all []*Module, params map[string]any) (*Engine, error) {
+func compile(ctx context.Context, all []*Module, params map[string]any, adv *advisory.Data) (*Engine, error) {
 	modules := map[string]*ast.Module{}
 	for _, m := range all {
 		if m.Test {
@@ -284,9 +331,13 @@ func compile(ctx context.Context, all []*Module, params map[string]any) (*Engine
 	}
 	// AST values on read and no JSON round trip on write: the per-evaluation
 	// index (index.go) goes in as an ast.Value without being copied.
-	store := inmem.NewFromObjectWithOpts(map[string]any{"csaudit": map[string]any{"params": params}},
+	advValue, err := adv.Value()
+	if err != nil {
+		return nil, err
+	}
+	store := inmem.NewFromObjectWithOpts(map[string]any{"csaudit": map[string]any{"params": params, "advisories": advValue}},
 		inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true))
-	e := &Engine{checks: checks, compiler: c, store: store, params: params}
+	e := &Engine{checks: checks, compiler: c, store: store, params: params, adv: adv}
 	q, err := e.prepare(ctx, checks)
 	if err != nil {
 		return nil, err
@@ -316,20 +367,86 @@ func (e *Engine) Checks() []*Check { return e.checks }
 // Params is the effective data.csaudit.params.
 func (e *Engine) Params() map[string]any { return e.params }
 
+// Advisories is the advisory data the checks judge with.
+func (e *Engine) Advisories() *advisory.Data { return e.adv }
+
 // raw evaluates the combined query and returns package → deny elements. On a
-// runtime error it evaluates each package alone, so only the failing checks
-// lose their result; failed maps package → error text.
+// runtime error, a timeout or a runaway allocation it evaluates each package
+// alone, so only the failing checks lose their result; failed maps package →
+// error text. The whole evaluation is bounded by the engine's timeout.
 func (e *Engine) raw(ctx context.Context, in *Input) (out map[string][]any, failed map[string]string, err error) {
+	deadline := time.Now().Add(e.timeout)
 	err = e.withIndex(ctx, in, func(txn storage.Transaction) error {
 		var err error
-		out, failed, err = e.rawIn(ctx, in.Value, txn)
+		out, failed, err = e.rawIn(ctx, in.Value, txn, deadline)
 		return err
 	})
 	return out, failed, err
 }
 
-func (e *Engine) rawIn(ctx context.Context, input ast.Value, txn storage.Transaction) (map[string][]any, map[string]string, error) {
-	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(input), rego.EvalTransaction(txn))
+// errMemory cancels an evaluation whose live heap grew past its headroom.
+var errMemory = errors.New("stopped: it allocated more than the evaluation's memory budget")
+
+// bounded runs eval under a deadline and a memory guard that cancels it when
+// the live heap grows by more than headroom.
+func bounded[T any](ctx context.Context, deadline time.Time, headroom uint64, eval func(context.Context) (T, error)) (T, error) {
+	dctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	cctx, stop := context.WithCancelCause(dctx)
+	defer stop(nil)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		// Growth is measured from the lowest heap seen: the first reading
+		// may still hold garbage that a collection then frees.
+		base := liveHeap()
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				h := liveHeap()
+				base = min(base, h)
+				if h > base+headroom {
+					stop(errMemory)
+					return
+				}
+			}
+		}
+	}()
+	v, err := eval(cctx)
+	if err != nil {
+		if cause := context.Cause(cctx); cause == errMemory {
+			return v, errMemory
+		}
+		if dctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+			return v, errTimedOut
+		}
+	}
+	return v, err
+}
+
+var errTimedOut = errors.New("timed out")
+
+// liveHeap reads the bytes of live heap objects without stopping the world.
+func liveHeap() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
+}
+
+func (e *Engine) rawIn(ctx context.Context, input ast.Value, txn storage.Transaction, deadline time.Time) (map[string][]any, map[string]string, error) {
+	// The combined query gets half the time: the other half is for
+	// evaluating the checks alone, should one of them run away.
+	half := time.Now().Add(time.Until(deadline) / 2)
+	rs, err := bounded(ctx, half, e.headroom, func(c context.Context) (rego.ResultSet, error) {
+		return e.query.Eval(c, rego.EvalParsedInput(input), rego.EvalTransaction(txn))
+	})
 	if err == nil {
 		out, err := resultObject(rs)
 		return out, nil, err
@@ -340,13 +457,30 @@ func (e *Engine) rawIn(ctx context.Context, input ast.Value, txn storage.Transac
 	out := map[string][]any{}
 	failed := map[string]string{}
 	for _, ch := range e.checks {
+		budget := time.Now().Add(e.checkTimeout)
+		if budget.After(deadline) {
+			budget = deadline
+		}
+		if !time.Now().Before(budget) {
+			failed[ch.Package] = fmt.Sprintf("timed out: the evaluation's %s deadline passed before this check ran", e.timeout)
+			continue
+		}
 		q, perr := e.prepare(ctx, []*Check{ch})
 		if perr != nil {
 			failed[ch.Package] = perr.Error()
 			continue
 		}
-		rs, err := q.Eval(ctx, rego.EvalParsedInput(input), rego.EvalTransaction(txn))
-		if err != nil {
+		allowed := time.Until(budget).Round(time.Millisecond)
+		rs, err := bounded(ctx, budget, e.headroom, func(c context.Context) (rego.ResultSet, error) {
+			return q.Eval(c, rego.EvalParsedInput(input), rego.EvalTransaction(txn))
+		})
+		switch {
+		case ctx.Err() != nil:
+			return nil, nil, ctx.Err()
+		case errors.Is(err, errTimedOut):
+			failed[ch.Package] = fmt.Sprintf("timed out after %s", allowed)
+			continue
+		case err != nil:
 			failed[ch.Package] = err.Error()
 			continue
 		}

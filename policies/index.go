@@ -53,6 +53,8 @@ var groupings = []grouping{
 	{"domain_router", "redundant_state|vpc_id", "id"},
 	{"router_network_ref", "network_id", "router_id"},
 	{"router_network_ref", "router_id", "network_id"},
+	{"user_vm", "iso_id", "id"},
+	{"volumes", "data_center_id/disk_offering_id", "id"},
 }
 
 // activeDomainStates are libvirt states in which a domain has a running QEMU

@@ -25,6 +25,10 @@ var labFaulty = map[string]bool{
 	"r-3-VM": true, "r-4-VM": true, "systemvm-xenserver-4.22.0-x86_64": true, // outdated and failed routers, template not downloaded
 	"StopVMCmd": true, "VmWorkStop": true, // pending on the dead ms-3
 	"integration.api.port": true, "ms-1": true, "db-lab:3306/cloud": true, // db.properties 0644; the audit account can write
+	// The seeds' rules (issue #19): the admin's API key, an ISO only on a
+	// removed store, the SSVM on a tenant network. The tenant's key, the ISO
+	// on the live store (i-3-11-VM) and the console proxy stay quiet.
+	"admin": true, "i-4-10-VM": true, "s-1-VM": true,
 }
 
 // TestLabHealthyResourcesStayQuiet: no check files a finding of medium or above
@@ -40,6 +44,11 @@ func TestLabHealthyResourcesStayQuiet(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range findings {
+		// Advisory findings judge the release the lab runs (4.22.0.0, which
+		// published advisories affect), not a planted fault.
+		if f.Category == "advisories" {
+			continue
+		}
 		if f.Severity.Rank() <= report.Medium.Rank() && !labFaulty[f.Resource.Name] {
 			t.Errorf("%s (%s) on healthy %s %s: %s", f.CheckID, f.Severity, f.Resource.Type, f.Resource.Name, f.Message)
 		}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -215,5 +216,35 @@ func TestChecksDocUpToDate(t *testing.T) {
 		if !strings.Contains(string(want), "## "+c.ID) {
 			t.Errorf("docs/checks.md lacks %s", c.ID)
 		}
+	}
+}
+
+// TestSeedCoverage: every check the seed coverage table names exists, every
+// seed is cited, and the seed checks of issue #19 are in it.
+func TestSeedCoverage(t *testing.T) {
+	e := defaultEngine(t)
+	known := map[string]bool{}
+	for _, c := range e.Checks() {
+		known[c.ID] = true
+	}
+	named := map[string]bool{}
+	for _, id := range regexp.MustCompile(`CSA-[A-Z]+-[0-9]{3}`).FindAllString(seedCoverage, -1) {
+		named[id] = true
+		if !known[id] {
+			t.Errorf("seed coverage names %s, which is not a check", id)
+		}
+	}
+	for _, id := range []string{"CSA-STOR-004", "CSA-ACCT-001", "CSA-LOCAL-005", "CSA-STOR-005", "CSA-HOST-012", "CSA-SYSVM-005", "CSA-SET-014", "CSA-HOST-013"} {
+		if !named[id] {
+			t.Errorf("seed coverage does not list %s", id)
+		}
+	}
+	for _, seed := range []string{"000_bd9184fa1d57f2b2", "001_846adba9a861db0c", "002_87316531120da61b", "003_890368c12d4364b1", "004_62a602eb5c0afa8b"} {
+		if !strings.Contains(seedCoverage, seed) {
+			t.Errorf("seed coverage does not cite %s", seed)
+		}
+	}
+	if !strings.Contains(seedCoverage, "ssh.privatekey") {
+		t.Error("seed coverage must say why key rotation cannot be checked")
 	}
 }

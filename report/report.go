@@ -88,6 +88,19 @@ type Report struct {
 	// Readiness is the verdict and placement plan of `csaudit readiness`;
 	// audit reports have none.
 	Readiness *Readiness `json:"readiness,omitempty"`
+	// AdvisoryData names the advisory data the advisory checks judged the
+	// running versions with.
+	AdvisoryData *AdvisoryData `json:"advisory_data,omitempty"`
+}
+
+// AdvisoryData identifies advisory data: embedded or a file, the newest
+// advisory's publication date, the file's SHA-256 and how many entries.
+type AdvisoryData struct {
+	Source     string `json:"source"`
+	Date       string `json:"date"`
+	SHA256     string `json:"sha256"`
+	Advisories int    `json:"advisories"`
+	KnownBugs  int    `json:"known_bugs"`
 }
 
 // Tool names csaudit and its version.

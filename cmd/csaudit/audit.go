@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -39,6 +40,7 @@ func (a *app) auditCmd() *cobra.Command {
 		policyDirs []string
 		history    string
 		signKey    string
+		advisories string
 	)
 	cmd := &cobra.Command{
 		Use:   "audit",
@@ -73,6 +75,12 @@ and waivers it was audited with.`,
 			cfg, err := a.loadConfig(src.config)
 			if err != nil {
 				return err
+			}
+			if advisories != "" {
+				cfg.Advisories = advisories // the flag is relative to the working directory
+				if abs, err := filepath.Abs(advisories); err == nil {
+					cfg.Advisories = abs
+				}
 			}
 			if history != "" {
 				if err := pipeline.PrepareHistory(history); err != nil {
@@ -123,5 +131,6 @@ and waivers it was audited with.`,
 	cmd.Flags().StringArrayVar(&policyDirs, "policy-dir", nil, "extra directory of Rego checks (repeatable)")
 	cmd.Flags().StringVar(&history, "history", "", "date findings from the runs in DIR/history.jsonl (first_seen; new, persisting, resolved) and append this run")
 	cmd.Flags().StringVar(&signKey, "sign", "", "sign the run with this OpenSSH private key (ed25519 or ECDSA): writes "+seal.ManifestFile+" and "+seal.SignatureFile+" to --out (passphrase: $CSAUDIT_SIGN_PASSPHRASE or a prompt)")
+	cmd.Flags().StringVar(&advisories, "advisories", "", "advisory data file replacing the embedded one (advisories.tsv format; overrides the config's advisories:)")
 	return cmd
 }

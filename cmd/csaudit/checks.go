@@ -66,8 +66,10 @@ func (a *app) checksCmd() *cobra.Command {
 			}
 			for _, c := range e.Checks() {
 				if strings.EqualFold(c.ID, args[0]) {
-					_, err := io.WriteString(a.stdout, table.CleanLines(c.Text())+fixTypesText(c.ID)) // METADATA of a custom check is input too
-					return err
+					if _, err := io.WriteString(a.stdout, table.CleanLines(c.Text())+fixTypesText(c.ID)); err != nil { // METADATA of a custom check is input too
+						return err
+					}
+					return a.showAdvisoryData(e, c)
 				}
 			}
 			return usageErr("no check %q (see `csaudit checks list`)", args[0])

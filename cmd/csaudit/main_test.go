@@ -192,7 +192,8 @@ func TestFailOn(t *testing.T) {
 	waivers := filepath.Join(t.TempDir(), "waivers.yaml")
 	var w strings.Builder
 	w.WriteString("waivers:\n")
-	for _, c := range [][2]string{{"CSA-DRIFT-002", "i-4-56-VM"}, {"CSA-HOST-005", "kvm-c02-h0008"}, {"CSA-OOBM-003", "kvm-c02-h0008"}} {
+	// CSA-ADV-001 on the cloud: a critical CVE affects the lab's 4.22.0.0.
+	for _, c := range [][2]string{{"CSA-DRIFT-002", "i-4-56-VM"}, {"CSA-HOST-005", "kvm-c02-h0008"}, {"CSA-OOBM-003", "kvm-c02-h0008"}, {"CSA-ADV-001", "cloud"}} {
 		fmt.Fprintf(&w, "  - {check: %s, resource: %s, justification: lab, approver: ops@example.org, expires: 2027-06-30}\n", c[0], c[1])
 	}
 	if err := os.WriteFile(waivers, []byte(w.String()), 0o600); err != nil {

@@ -38,5 +38,6 @@ Exit status: 0 verified, 1 a mismatch (each one listed), 2 usage or unreadable i
 	cmd.Flags().StringVar(&o.AllowedSigners, "allowed-signers", "", "OpenSSH allowed-signers file the signing key must be listed in (namespace csaudit)")
 	cmd.Flags().StringVar(&o.Identity, "identity", "", "principal the key must be listed for (with --allowed-signers)")
 	cmd.Flags().StringArrayVar(&o.PolicyDirs, "policy-dir", nil, "the run's custom policy directory (repeatable)")
+	cmd.Flags().StringVar(&o.Advisories, "advisories", "", "the run's replacement advisory data file, if it had one")
 	return cmd
 }

@@ -311,7 +311,12 @@ func TestSecretsNeverLeave(t *testing.T) {
 	// The planted places really hold the canaries (so the test can fail).
 	planted := count(t, m, "lab", "SELECT (SELECT COUNT(*) FROM oobm WHERE password LIKE 'CANARY-%') + (SELECT COUNT(*) FROM async_job WHERE job_cmd_info LIKE '%CANARY-%')"+
 		" + (SELECT COUNT(*) FROM configuration WHERE category IN ('Hidden','Secure') AND value LIKE 'CANARY-%') + (SELECT COUNT(*) FROM host_details WHERE name='password' AND value LIKE 'CANARY-%')"+
-		" + (SELECT COUNT(*) FROM vm_instance WHERE vnc_password LIKE 'CANARY-%') + (SELECT COUNT(*) FROM cluster_details WHERE name='password')")
+		" + (SELECT COUNT(*) FROM vm_instance WHERE vnc_password LIKE 'CANARY-%') + (SELECT COUNT(*) FROM cluster_details WHERE name='password')"+
+		" + (SELECT COUNT(*) FROM user WHERE api_key LIKE 'CANARY-%' AND secret_key LIKE 'CANARY-%')")
+	// Users holding keys are collected (as a flag), so the keys had every chance to leak.
+	if n := count(t, m, "lab", "SELECT COUNT(*) FROM user WHERE api_key LIKE 'CANARY-%'"); n < 3 || len(p.DB["user"]) < n {
+		t.Fatalf("%d users with planted keys, %d collected", n, len(p.DB["user"]))
+	}
 	if planted < 100 {
 		t.Fatalf("only %d canaries planted", planted)
 	}
@@ -362,14 +367,14 @@ func TestClearErrors(t *testing.T) {
 			t.Error("nothing but the version table may be read during an upgrade")
 		}
 	})
-	t.Run("missing table, missing column, renamed table, non-UTF-8 name", func(t *testing.T) {
+	t.Run("missing table, missing newer table, missing column, renamed table, non-UTF-8 name", func(t *testing.T) {
 		if err := m.LoadSchema("old"); err != nil {
 			t.Fatal(err)
 		}
 		if err := loadLab(m, "old", labgen.Options{Seed: 2}); err != nil {
 			t.Fatal(err)
 		}
-		if err := m.Exec("old", "DROP TABLE router_health_check; ALTER TABLE vm_instance DROP COLUMN display_name; RENAME TABLE vm_instance_details TO user_vm_details;"+
+		if err := m.Exec("old", "DROP TABLE router_health_check; DROP TABLE webhook_delivery, webhook; ALTER TABLE vm_instance DROP COLUMN display_name; RENAME TABLE vm_instance_details TO user_vm_details;"+
 			"ALTER TABLE host_pod_ref MODIFY name VARBINARY(255); UPDATE host_pod_ref SET name = X'706f64ff2d31' WHERE id = 1;"+
 			"UPDATE vm_instance SET power_host = NULL, power_state_update_time = NULL WHERE id = 1;"+
 			"ALTER TABLE configuration MODIFY scope VARCHAR(255); UPDATE configuration SET scope = 'Global';"+ // before 4.21 scope was a name
@@ -386,6 +391,13 @@ func TestClearErrors(t *testing.T) {
 		}
 		if len(p.Errors) != 1 || p.Errors[0].Target != "router_health_check" {
 			t.Errorf("collector errors = %+v, want one for router_health_check", p.Errors)
+		}
+		// A table added in a later release is absent, not failed: no rows.
+		if c := p.Coverage["db.webhook"]; c == nil || len(c.Failed) != 0 || len(c.Collected) != 1 || !strings.Contains(strings.Join(c.Notes, ";"), "added in 4.20") {
+			t.Errorf("coverage db.webhook = %+v", c)
+		}
+		if tab, ok := p.DB["webhook"]; !ok || len(tab) != 0 {
+			t.Errorf("db.webhook = %v, want present and empty", tab)
 		}
 		if c := p.Coverage["db.vm_instance"]; c == nil || !strings.Contains(strings.Join(c.Notes, ";"), "vm_instance.display_name") || len(p.DB["vm_instance"]) == 0 {
 			t.Errorf("coverage db.vm_instance = %+v (rows %d)", c, len(p.DB["vm_instance"]))

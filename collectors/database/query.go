@@ -78,6 +78,14 @@ func buildPlan(sp spec, cols map[string]map[string]colInfo, schema string) (*pla
 		sel = append(sel, "t.`"+c+"`")
 		p.cols = append(p.cols, collectors.Column{Name: c, Kind: k})
 	}
+	for _, f := range sp.flags {
+		if _, ok := have[f.col]; !ok {
+			p.dropped = append(p.dropped, f.name)
+			continue
+		}
+		sel = append(sel, f.expr)
+		p.cols = append(p.cols, collectors.Column{Name: f.name, Kind: collectors.KindBool})
+	}
 	if sp.query != "" {
 		p.query = strings.ReplaceAll(sp.query, "{cols}", strings.Join(sel, ", "))
 		return p, nil
@@ -116,6 +124,11 @@ func kindOf(dataType string) collectors.Kind {
 // the table's columnar store as the row arrives.
 func (r *reader) readTable(ctx context.Context, sp spec) (collectors.Table, *collectors.Coverage, error) {
 	cov := &collectors.Coverage{Collector: collectors.NameDatabase, Selected: true, Collected: []string{}}
+	if sp.since != "" && r.cols[sp.table] == nil {
+		cov.Notes = append(cov.Notes, fmt.Sprintf("table %s does not exist in this CloudStack version (added in %s): no rows", sp.table, sp.since))
+		cov.Collected = append(cov.Collected, sp.table)
+		return collectors.Table{}, cov, nil
+	}
 	p, err := buildPlan(sp, r.cols, r.schema)
 	if err != nil {
 		return nil, cov, err

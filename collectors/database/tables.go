@@ -26,6 +26,19 @@ type spec struct {
 	// column list on alias t. For tables whose filter needs a UNION to use
 	// an index.
 	query string
+	// since is the CloudStack release that added the table: an older
+	// database without it has no such rows, which is a fact, not a failure.
+	since string
+	// flags are boolean columns computed in the server from a column that
+	// must never leave it (whether an API key exists, never the key).
+	flags []flag
+}
+
+// flag is a boolean computed in SQL: the source column's value is never sent.
+type flag struct {
+	name string // output column name
+	col  string // the secret column it is computed from (dropped with a note when absent)
+	expr string // constant SQL on alias t yielding 0/1
 }
 
 // recent bounds soft-deleted rows: live ones plus those removed in the last
@@ -61,13 +74,13 @@ var specs = []spec{
 	{table: "vm_instance_details", subset: "only CpuNumber, CpuSpeed and memory of live VMs", alt: "user_vm_details", cols: []string{"id", "vm_id", "name", "value"},
 		join: "JOIN vm_instance v ON v.id = t.vm_id", where: "t.name IN ('CpuNumber','CpuSpeed','memory') AND v.removed IS NULL",
 		scan: "no index leads with name; the detail rows of live VMs are read once", needs: []string{"vm_instance"}},
-	{table: "user_vm", subset: "user VMs live or removed in the last day", cols: []string{"id", "display_name", "user_vm_type"}, join: "JOIN vm_instance v ON v.id = t.id",
+	{table: "user_vm", subset: "user VMs live or removed in the last day", cols: []string{"id", "display_name", "user_vm_type", "iso_id"}, join: "JOIN vm_instance v ON v.id = t.id",
 		where: "(v.removed IS NULL OR v.removed > UTC_TIMESTAMP() - INTERVAL 1 DAY)", scan: "one row per live user VM", needs: []string{"vm_instance"}},
 	{table: "service_offering", cols: []string{"id", "uuid", "name", "cpu", "speed", "ram_size", "ha_enabled", "limit_cpu_use", "host_tag", "system_use", "vm_type",
 		"default_use", "customized", "disk_offering_id", "deployment_planner", "state", "created", "removed"},
 		bools: []string{"ha_enabled", "limit_cpu_use", "system_use", "default_use", "customized"}, scan: "offerings are few"},
-	{table: "disk_offering", cols: []string{"id", "uuid", "name", "disk_size", "use_local_storage", "tags", "customized", "provisioning_type", "state", "compute_only", "created", "removed"},
-		bools: []string{"use_local_storage", "customized", "compute_only"}, scan: "offerings are few"},
+	{table: "disk_offering", cols: []string{"id", "uuid", "name", "disk_size", "use_local_storage", "tags", "customized", "provisioning_type", "state", "compute_only", "encrypt", "created", "removed"},
+		bools: []string{"use_local_storage", "customized", "compute_only", "encrypt"}, scan: "offerings are few"},
 	{table: "affinity_group", cols: []string{"id", "uuid", "name", "type", "account_id", "domain_id", "acl_type"}, scan: "groups are few"},
 	{table: "affinity_group_vm_map", cols: []string{"id", "affinity_group_id", "instance_id"}, scan: "one row per VM in a group"},
 	{table: "dedicated_resources", cols: []string{"id", "uuid", "data_center_id", "pod_id", "cluster_id", "host_id", "domain_id", "account_id", "affinity_group_id"}, scan: "dedications are few"},
@@ -77,11 +90,16 @@ var specs = []spec{
 	{table: "router_network_ref", subset: "live routers", cols: []string{"id", "router_id", "network_id", "guest_type"}, join: "JOIN vm_instance v ON v.id = t.router_id", where: "v.removed IS NULL",
 		scan: "one row per live router and network", needs: []string{"vm_instance"}},
 	{table: "router_health_check", cols: []string{"id", "router_id", "check_name", "check_type", "check_result", "last_update"}, scan: "a few rows per router"},
-	{table: "vm_template", subset: "SYSTEM and ROUTING templates only", cols: []string{"id", "uuid", "unique_name", "name", "type", "hypervisor_type", "format", "state", "arch", "created", "removed"},
-		where: "t.type IN ('SYSTEM','ROUTING')", scan: "templates are read once; no index on type"},
-	{table: "template_store_ref", subset: "system templates only", cols: []string{"id", "store_id", "template_id", "store_role", "download_state", "download_pct", "state", "destroyed", "error_str", "last_updated"},
-		bools: []string{"destroyed"}, join: "JOIN vm_template vt ON vt.id = t.template_id", where: "vt.type IN ('SYSTEM','ROUTING')",
-		scan: "joined from the system templates", needs: []string{"vm_template"}},
+	{table: "vm_template", subset: "SYSTEM and ROUTING templates, and ISOs attached to live VMs", cols: []string{"id", "uuid", "unique_name", "name", "type", "hypervisor_type", "format", "state", "arch", "direct_download", "cross_zones", "created", "removed"},
+		bools: []string{"direct_download", "cross_zones"},
+		query: "SELECT {cols} FROM `vm_template` t WHERE t.type IN ('SYSTEM','ROUTING')" +
+			" UNION SELECT {cols} FROM (" + attachedISOs + ") i JOIN `vm_template` t ON t.id = i.iso_id",
+		scan: "templates are read once; no index on type; attached ISOs come from the user VMs", needs: []string{"user_vm", "vm_instance"}},
+	{table: "template_store_ref", subset: "system templates and ISOs attached to live VMs", cols: []string{"id", "store_id", "template_id", "store_role", "download_state", "download_pct", "state", "destroyed", "error_str", "last_updated"},
+		bools: []string{"destroyed"},
+		query: "SELECT {cols} FROM `template_store_ref` t JOIN vm_template vt ON vt.id = t.template_id WHERE vt.type IN ('SYSTEM','ROUTING')" +
+			" UNION SELECT {cols} FROM (" + attachedISOs + ") i JOIN `template_store_ref` t ON t.template_id = i.iso_id",
+		scan: "joined from the system templates and the attached ISOs", needs: []string{"vm_template", "user_vm", "vm_instance"}},
 	{table: "template_spool_ref", subset: "system templates only", cols: []string{"id", "pool_id", "template_id", "download_state", "download_pct", "state", "marked_for_gc", "error_str", "last_updated"},
 		bools: []string{"marked_for_gc"}, join: "JOIN vm_template vt ON vt.id = t.template_id", where: "vt.type IN ('SYSTEM','ROUTING')",
 		scan: "joined from the system templates", needs: []string{"vm_template"}},
@@ -96,9 +114,9 @@ var specs = []spec{
 	{table: "storage_pool_details", cols: []string{"id", "pool_id", "name", "value"}, fk: "pool_id", scope: "storage_pool", scan: "a few rows per pool"},
 	// volumes: only the columns checks read; 130,000 volumes make every
 	// column count (not read: device_id, last_pool_id, pool_type, pod_id,
-	// offering, template, attached, update_count).
+	// template, attached, update_count).
 	{table: "volumes", subset: "live volumes and volumes removed in the last day", cols: []string{"id", "uuid", "name", "instance_id", "pool_id", "state", "volume_type", "size", "path", "format",
-		"data_center_id", "created", "updated", "removed"},
+		"data_center_id", "disk_offering_id", "created", "updated", "removed"},
 		where: recent},
 	{table: "snapshots", subset: "live snapshots in Allocated, Creating, CreatedOnPrimary, BackingUp, Copying, Destroying or Error", cols: []string{"id", "uuid", "name", "volume_id", "data_center_id", "status", "snapshot_type", "type_description", "hypervisor_type", "location_type", "created", "removed"},
 		where: "t.removed IS NULL AND t.status IN ('Allocated','Creating','CreatedOnPrimary','BackingUp','Copying','Destroying','Error')",
@@ -124,9 +142,22 @@ var specs = []spec{
 	{table: "networks", subset: "live networks", cols: []string{"id", "uuid", "name", "traffic_type", "broadcast_domain_type", "guest_type", "state", "data_center_id", "physical_network_id",
 		"network_offering_id", "vpc_id", "redundant", "restart_required", "public_mtu", "private_mtu", "created", "removed"},
 		bools: []string{"redundant", "restart_required"}, where: "t.removed IS NULL", scan: "every live network is read"},
-	{table: "nics", subset: "live NICs of routers only", cols: []string{"id", "instance_id", "network_id", "device_id", "mtu", "state", "vm_type", "default_nic", "removed"},
-		join: "JOIN domain_router r ON r.id = t.instance_id", where: "t.removed IS NULL",
-		scan: "router NICs only, reached through the instance_id index", needs: []string{"domain_router"}},
+	{table: "nics", subset: "live NICs of routers, secondary storage VMs and console proxies", cols: []string{"id", "instance_id", "network_id", "device_id", "mtu", "state", "vm_type", "default_nic", "removed"},
+		query: "SELECT {cols} FROM `nics` t JOIN domain_router r ON r.id = t.instance_id WHERE t.removed IS NULL" +
+			" UNION SELECT {cols} FROM `nics` t JOIN secondary_storage_vm s ON s.id = t.instance_id WHERE t.removed IS NULL" +
+			" UNION SELECT {cols} FROM `nics` t JOIN console_proxy c ON c.id = t.instance_id WHERE t.removed IS NULL",
+		scan: "router and system VM NICs only, reached through the instance_id index", needs: []string{"domain_router", "secondary_storage_vm", "console_proxy"}},
+	{table: "physical_network", cols: []string{"id", "uuid", "name", "data_center_id", "state", "removed"}, scan: "physical networks are few"},
+	{table: "physical_network_traffic_types", cols: []string{"id", "uuid", "physical_network_id", "traffic_type", "kvm_network_label", "xenserver_network_label"},
+		scan: "a few traffic types per physical network"},
+	// Accounts and users for the API key check: whether a user holds a key is
+	// computed in the server; api_key and secret_key never leave it.
+	{table: "roles", cols: []string{"id", "uuid", "name", "role_type", "state", "removed"}, scan: "roles are few"},
+	{table: "account", subset: "live accounts", cols: []string{"id", "uuid", "account_name", "type", "role_id", "domain_id", "state", "default", "api_key_access", "removed"},
+		bools: []string{"api_key_access"}, where: "t.removed IS NULL", scan: "every live account is read"},
+	{table: "user", subset: "live users holding an API key", cols: []string{"id", "uuid", "username", "account_id", "state", "default", "source", "api_key_access", "removed"},
+		bools: []string{"api_key_access"}, flags: []flag{{name: "has_api_key", col: "api_key", expr: "(t.`api_key` IS NOT NULL AND t.`api_key` <> '')"}},
+		where: "t.removed IS NULL AND t.`api_key` IS NOT NULL", scan: "users are few next to VMs; only those holding a key are read"},
 	{table: "alert", subset: "unarchived alerts created in the last 7 days", cols: []string{"id", "uuid", "type", "cluster_id", "pod_id", "data_center_id", "subject", "sent_count", "created", "last_sent", "resolved", "archived", "name"},
 		bools: []string{"archived"}, where: "t.archived = 0 AND t.created > UTC_TIMESTAMP() - INTERVAL 7 DAY"},
 	{table: "cluster_details", cols: []string{"id", "cluster_id", "name", "value"}, fk: "cluster_id", scope: "cluster", scan: "a few rows per cluster"},
@@ -134,8 +165,21 @@ var specs = []spec{
 	{table: "image_store_details", cols: []string{"id", "store_id", "name", "value"}, fk: "store_id", scope: "image_store", scan: "a few rows per store"},
 	{table: "domain_details", cols: []string{"id", "domain_id", "name", "value"}, fk: "domain_id", scope: "domain", scan: "settings overridden per domain"},
 	{table: "account_details", cols: []string{"id", "account_id", "name", "value"}, fk: "account_id", scope: "account", scan: "settings overridden per account"},
+	// Whether features named by advisories are in use (policies/advisory):
+	// names and kinds only, never URLs, mount options, client ids or keys.
+	{table: "webhook", since: "4.20", subset: "live webhooks", cols: []string{"id", "uuid", "name", "state", "scope", "domain_id", "account_id", "created", "removed"},
+		where: "t.removed IS NULL", scan: "webhooks are few"},
+	{table: "object_store", since: "4.19", subset: "live object stores", cols: []string{"id", "uuid", "name", "object_provider_name", "created", "removed"},
+		where: "t.removed IS NULL", scan: "object stores are few"},
+	{table: "oauth_provider", since: "4.19", subset: "live OAuth providers", cols: []string{"id", "uuid", "provider", "enabled", "created", "removed"},
+		bools: []string{"enabled"}, where: "t.removed IS NULL", scan: "OAuth providers are few"},
+	{table: "backup_repository", since: "4.20", subset: "live backup repositories", cols: []string{"id", "uuid", "name", "zone_id", "provider", "type", "created", "removed"},
+		where: "t.removed IS NULL", scan: "backup repositories are few"},
 }
+
+// attachedISOs lists the ISO ids attached to live user VMs (user_vm.iso_id).
+const attachedISOs = "SELECT DISTINCT u.iso_id FROM `user_vm` u JOIN `vm_instance` v ON v.id = u.id WHERE u.iso_id IS NOT NULL AND v.removed IS NULL"
 
 // neverSelected are column names that hold secrets anywhere in CloudStack.
 var neverSelected = []string{"job_cmd_info", "job_result", "user_data", "user_data_details", "vnc_password", "user_info", "secret_key",
-	"password", "ipsec_psk", "private_key", "key", "url", "content", "check_details", "chain_info", "guru_data", "backup_volumes"}
+	"password", "ipsec_psk", "private_key", "key", "url", "api_key", "content", "check_details", "chain_info", "guru_data", "backup_volumes"}

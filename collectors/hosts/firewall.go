@@ -51,7 +51,31 @@ type fwTable map[string]*fwChain
 type evalResult struct {
 	final   string   // ACCEPT, DROP, or RETURN (fell off / returned)
 	sources []string // conditional accepts seen before the final verdict
+	from    []string // the source addresses those accepts admit (acceptFrom)
 	bad     string
+}
+
+// acceptFrom names the sources a conditional accept admits: its source
+// addresses or CIDRs, "ipset NAME" when a set limits it, else "any" (only an
+// interface or a destination limits it).
+func acceptFrom(r fwRule) []string {
+	if len(r.srcs) > 0 {
+		out := make([]string, 0, len(r.srcs))
+		for _, s := range r.srcs {
+			if name, ok := strings.CutPrefix(s, "@"); ok { // an nft named set
+				s = "ipset " + name
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	f := strings.Fields(r.cond)
+	for i := 0; i+1 < len(f); i++ {
+		if f[i] == "ipset" {
+			return []string{"ipset " + f[i+1]}
+		}
+	}
+	return []string{"any"}
 }
 
 func (t fwTable) eval(chain string, port, depth int) evalResult {
@@ -76,6 +100,7 @@ func (t fwTable) eval(chain string, port, depth int) evalResult {
 		case "ACCEPT":
 			if r.cond != "" {
 				res.sources = append(res.sources, r.cond)
+				res.from = append(res.from, acceptFrom(r)...)
 				continue
 			}
 			res.final = "ACCEPT"
@@ -100,10 +125,16 @@ func (t fwTable) eval(chain string, port, depth int) evalResult {
 			if r.cond != "" {
 				if sub.final == "ACCEPT" || len(sub.sources) > 0 {
 					res.sources = append(res.sources, r.cond)
+					if len(r.srcs) == 0 && sub.final != "ACCEPT" {
+						res.from = append(res.from, sub.from...) // the sub-chain's own limits
+					} else {
+						res.from = append(res.from, acceptFrom(r)...)
+					}
 				}
 				continue
 			}
 			res.sources = append(res.sources, sub.sources...)
+			res.from = append(res.from, sub.from...)
 			if sub.final == "ACCEPT" || sub.final == "DROP" {
 				res.final = sub.final
 				return res
@@ -173,7 +204,9 @@ func (t fwTable) verdict(base string, port int) collectors.PortVerdict {
 	case final == "ACCEPT":
 		return collectors.PortVerdict{Verdict: VerdictOpen}
 	case len(r.sources) > 0:
-		return collectors.PortVerdict{Verdict: VerdictRestricted, Sources: slices.Compact(r.sources)}
+		from := slices.Clone(r.from)
+		slices.Sort(from)
+		return collectors.PortVerdict{Verdict: VerdictRestricted, Sources: slices.Compact(r.sources), AcceptFrom: slices.Compact(from)}
 	default:
 		return collectors.PortVerdict{Verdict: VerdictClosed}
 	}
@@ -582,6 +615,10 @@ func combine(a, b collectors.PortVerdict) collectors.PortVerdict {
 	}
 	if a.Verdict == VerdictRestricted && b.Verdict == VerdictRestricted {
 		a.Sources = append(slices.Clone(a.Sources), b.Sources...)
+		// Both filters must pass; their union over-approximates what is admitted.
+		from := append(slices.Clone(a.AcceptFrom), b.AcceptFrom...)
+		slices.Sort(from)
+		a.AcceptFrom = slices.Compact(from)
 	}
 	return a
 }

@@ -1,7 +1,8 @@
 // Package local collects management-server facts from files under
 // local.root (so the collector runs against a copy or a test tree): modes of
 // the secret files, db.properties' encryption setup (never its values), the
-// Java heap, free space under /var/log/cloudstack and the local listeners.
+// Java heap, free space under /var/log/cloudstack, the local listeners and
+// whether logs are forwarded to a remote syslog.
 package local
 
 import (
@@ -136,6 +137,13 @@ func (c *Collector) Collect(ctx context.Context, _ *collectors.Inventory) (*coll
 		lf.Disk = disk
 	}
 	record(FactLogDisk, err)
+
+	sl, err := c.syslog()
+	if err == nil {
+		sl.FactMeta = meta
+		lf.Syslog = sl
+	}
+	record(FactSyslog, err)
 
 	ls, err := c.listeners()
 	if err == nil {

@@ -45,6 +45,8 @@ func TestCollectTempRoot(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(root, logDir), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	l4j, _ := os.ReadFile("testdata/log4j-cloud.xml")
+	write(t, root, log4jFile, string(l4j), 0o644)
 	tcp, _ := os.ReadFile("testdata/proc_net_tcp.txt")
 	write(t, root, "/proc/net/tcp", string(tcp), 0o444)
 

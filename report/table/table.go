@@ -40,6 +40,9 @@ func WriteOptions(w io.Writer, r *report.Report, o Options) error {
 	if r.Lab {
 		p.linef("target: embedded lab cloud (demo data)")
 	}
+	if d := r.AdvisoryData; d != nil {
+		p.linef("advisory data: %s, newest advisory %s (%d advisories, %d known bugs)", Clean(d.Source), Clean(d.Date), d.Advisories, d.KnownBugs)
+	}
 	p.linef("")
 	if r.Readiness != nil {
 		if err := p.readiness(r.Readiness); err != nil {
