@@ -568,3 +568,26 @@ func TestVerifyOnTheReportsClock(t *testing.T) {
 		t.Errorf("verify a month later: %v\n%s", r.err, r.stdout)
 	}
 }
+
+// A run with replacement advisory data verifies only with the same data:
+// the bundle digests it under one name wherever the file lived.
+func TestVerifyAdvisories(t *testing.T) {
+	key, _ := signingKey(t, "ed25519", "", "auditor")
+	b, err := os.ReadFile("../../policies/advisory/advisories.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	adv := writeFile(t, filepath.Join(t.TempDir(), "advisories.tsv"), strings.Join(lines[:len(lines)-1], "\n")+"\n")
+	d := filepath.Join(t.TempDir(), "run")
+	if r := csaudit(t, "audit", "--lab", "--out", d, "--sign", key, "--advisories", adv); r.err != nil {
+		t.Fatal(r.err)
+	}
+	if r := csaudit(t, "verify", d); r.code() != 1 || !strings.Contains(r.stdout, "advisories/advisories.tsv (changed)") {
+		t.Errorf("without --advisories: code %d\n%s", r.code(), r.stdout)
+	}
+	moved := writeFile(t, filepath.Join(t.TempDir(), "elsewhere.tsv"), strings.Join(lines[:len(lines)-1], "\n")+"\n")
+	if r := csaudit(t, "verify", d, "--advisories", moved); r.err != nil {
+		t.Errorf("with --advisories: %v\n%s", r.err, r.stdout)
+	}
+}
