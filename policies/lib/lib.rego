@@ -135,12 +135,13 @@ ms_version := v if {
 
 ms_resource(id, m) := {"type": "management_server", "id": id, "uuid": m.uuid, "name": m.name}
 
-# The management server whose files the local collector read, joined to its
-# mshost row by host name (CloudStack names the row after the host): an exact
-# (case-insensitive) match first, else the first label, as /etc/hostname may
-# hold the FQDN. Without exactly one live row to join, the resource carries the
-# name only.
-local_ms_resource := ms_resource(local_ms_id, mshosts[local_ms_id]) if {
+# The management server whose files the local collector read, named as the
+# local collector names it (its /etc/hostname), with the id of its mshost row
+# when one joins by host name (CloudStack names the row after the host): an
+# exact (case-insensitive) match first, else the first label, as /etc/hostname
+# may hold the FQDN. No uuid: finding ids hash the uuid before the name, and a
+# local finding must keep its id whether or not the database was collected.
+local_ms_resource := {"type": "management_server", "id": local_ms_id, "name": local_hostname} if {
 	local_ms_id
 } else := {"type": "management_server", "name": local_hostname}
 
