@@ -94,6 +94,7 @@ func TestOldestOpenAge(t *testing.T) {
 		t.Errorf("want %q and no waived age in\n%s", want, b.String())
 	}
 }
+
 // Every control area's score and counts are exported with the report's numbers.
 func TestControlMetrics(t *testing.T) {
 	r := reporttest.Sample()
