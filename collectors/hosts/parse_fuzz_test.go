@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/csaudit/csaudit/collectors"
 	"github.com/csaudit/csaudit/collectors/sshpool"
 )
 
@@ -137,4 +138,38 @@ func indexOf(list []string, s string) int {
 		panic("no section " + s)
 	}
 	return i
+}
+
+// A parser that panics fails its fact for that host; the other facts stand.
+func TestParserPanicFailsOneFact(t *testing.T) {
+	table := append(slices.Clone(Table), newFact("hosts.panics",
+		func(h *collectors.HostFacts) **collectors.CPUFact { return &h.CPU },
+		func(in *input) (*collectors.CPUFact, error) { panic("index out of range: " + fuzzCanary) },
+		Section{Name: "panics", Run: "true", Cap: 16}))
+	table = slices.DeleteFunc(table, func(f Fact) bool { return f.Name == FactCPU })
+	prog, err := compile(table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secs, err := standard.split(mustReadT(t, filepath.Join("testdata", "script_testbed.out")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	secs["panics"] = section{Out: []byte("x")}
+	at := time.Now()
+	h, failed := prog.build(secs, at, at, &sshpool.Conn{FirstLine: at}, clockRef{})
+	if why := failed["hosts.panics"]; !strings.Contains(why, "parser failed") || strings.Contains(why, fuzzCanary) {
+		t.Errorf("panicking parser: failure %q", why)
+	}
+	if h.Agent == nil || h.Properties == nil || failed[FactAgent] != "" {
+		t.Errorf("the other facts were lost: %+v %v", h, failed)
+	}
+}
+
+func mustReadT(t *testing.T, path string) []byte {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
