@@ -46,7 +46,8 @@ generate: peers
 # Every fuzz target (Fuzz* in *_fuzz_test.go), one after another, each for
 # FUZZTIME; `make test` runs only their seed corpora. A failing input is
 # saved under the package's testdata/fuzz/ and replayed by plain go test:
-# commit it with the fix. FUZZFLAGS passes more flags (-parallel 1, ...).
+# commit it with the fix. FUZZFLAGS passes more flags (-parallel 1, ...);
+# -timeout 0: go test's 10-minute default would cut a long FUZZTIME.
 FUZZTIME  ?= 60s
 FUZZFLAGS ?=
 FUZZ_PKGS  = $(sort $(dir $(shell find . -name '*_fuzz_test.go' -not -path './.git/*')))
@@ -55,7 +56,7 @@ fuzz:
 	@set -e; for pkg in $(FUZZ_PKGS); do \
 	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    echo "== $$pkg $$t for $(FUZZTIME)"; \
-	    $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $(FUZZFLAGS) $$pkg; \
+	    $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -timeout 0 $(FUZZFLAGS) $$pkg; \
 	  done; \
 	done
 
