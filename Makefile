@@ -17,7 +17,7 @@ demo: build
 
 # Packages that run goroutines, also tested under the race detector (never
 # the OPA-heavy policies package: too slow under -race for this budget).
-RACE_PKGS := ./collectors ./collectors/hosts ./collectors/libvirt ./collectors/ipmi ./pipeline ./remediate
+RACE_PKGS := ./collectors ./collectors/sshpool ./collectors/hosts ./collectors/libvirt ./collectors/ipmi ./pipeline ./remediate
 
 # Everything CI runs. Installs the real test peers first when any is missing.
 test: peers lint

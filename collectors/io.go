@@ -212,21 +212,10 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	var w io.Writer = tmp
-	var gz *gzip.Writer
-	if strings.HasSuffix(path, ".gz") {
-		gz = gzip.NewWriter(tmp)
-		w = gz
-	}
-	if _, err := w.Write(data); err != nil {
+	data = OnDisk(path, data)
+	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return err
-	}
-	if gz != nil {
-		if err := gz.Close(); err != nil {
-			tmp.Close()
-			return err
-		}
 	}
 	if err := tmp.Chmod(perm); err != nil {
 		tmp.Close()
@@ -240,6 +229,20 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// OnDisk is what WriteFileAtomic puts in the file at path: data itself, or
+// for a .gz name its gzip compression (deterministic: no name, no time in the
+// header), so a signed run's manifest can list the digest of the file as written.
+func OnDisk(path string, data []byte) []byte {
+	if !strings.HasSuffix(path, ".gz") {
+		return data
+	}
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	gz.Write(data) // writes to a bytes.Buffer do not fail
+	gz.Close()
+	return buf.Bytes()
 }
 
 // SHA256 is the hex digest the report carries for the snapshot it came from.

@@ -61,24 +61,31 @@ func Resolve(cfg *collectors.Config, p string) string {
 
 // LoadWaivers reads the waiver file: file when given, else the config's.
 func LoadWaivers(cfg *collectors.Config, file string) ([]report.Waiver, error) {
+	ws, _, err := LoadWaiverFile(cfg, file)
+	return ws, err
+}
+
+// LoadWaiverFile is LoadWaivers that also returns the file's bytes (nil when
+// there is no waiver file), for a signed run to record and copy.
+func LoadWaiverFile(cfg *collectors.Config, file string) ([]report.Waiver, []byte, error) {
 	path := file
 	if path == "" {
 		path = Resolve(cfg, cfg.Waivers)
 	}
 	if path == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	b, err := collectors.ReadFileCapped(path, report.MaxWaiverBytes)
 	if err != nil {
-		return nil, fmt.Errorf("waivers %s: %w", path, err)
+		return nil, nil, fmt.Errorf("waivers %s: %w", path, err)
 	}
 	fields, err := yamlFields(b)
 	if err != nil {
-		return nil, readableYAML(fmt.Errorf("waivers %s: %w", path, err), nil)
+		return nil, nil, readableYAML(fmt.Errorf("waivers %s: %w", path, err), nil)
 	}
 	ws, err := report.ParseWaivers(b)
 	if err != nil {
-		return nil, readableYAML(fmt.Errorf("waivers %s: %w", path, err), fields)
+		return nil, nil, readableYAML(fmt.Errorf("waivers %s: %w", path, err), fields)
 	}
-	return ws, nil
+	return ws, b, nil
 }

@@ -173,6 +173,9 @@ type Result struct {
 	Snapshot *collectors.Snapshot
 	Raw      []byte
 	Engine   *policies.Engine
+	// WaiverFile is the waiver file's content (nil without one), for a
+	// signed run to record and copy.
+	WaiverFile []byte
 }
 
 // Run validates the policies and waivers before anything is collected, gets
@@ -181,7 +184,7 @@ func (a Audit) Run(ctx context.Context, env Env, cfg *collectors.Config) (*Resul
 	if err := a.Source.Validate(); err != nil {
 		return nil, err
 	}
-	ws, err := LoadWaivers(cfg, a.Waivers)
+	ws, wraw, err := LoadWaiverFile(cfg, a.Waivers)
 	if err != nil {
 		return nil, err
 	}
@@ -197,5 +200,5 @@ func (a Audit) Run(ctx context.Context, env Env, cfg *collectors.Config) (*Resul
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Report: r, Snapshot: snap, Raw: raw, Engine: eng}, nil
+	return &Result{Report: r, Snapshot: snap, Raw: raw, Engine: eng, WaiverFile: wraw}, nil
 }

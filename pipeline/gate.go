@@ -98,6 +98,8 @@ type HistoryEntry struct {
 	Target      report.Target  `json:"target"`
 	Summary     report.Summary `json:"summary"`
 	Open        []string       `json:"open_findings"`
+	// Findings lists every finding present, waived too (history.go).
+	Findings []HistoryFinding `json:"findings,omitempty"`
 }
 
 // HistoryFile is the history's file inside its directory.
@@ -158,7 +160,7 @@ func AppendHistory(dir string, r *report.Report) error {
 	if err := PrepareHistory(dir); err != nil {
 		return err
 	}
-	e := HistoryEntry{GeneratedAt: r.GeneratedAt, Snapshot: r.Snapshot.SHA256, Target: r.Target, Summary: r.Summary, Open: []string{}}
+	e := HistoryEntry{GeneratedAt: r.GeneratedAt, Snapshot: r.Snapshot.SHA256, Target: r.Target, Summary: r.Summary, Open: []string{}, Findings: historyFindings(r)}
 	for _, f := range r.Findings {
 		if f.Status != report.Waived {
 			e.Open = append(e.Open, f.ID)

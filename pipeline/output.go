@@ -59,6 +59,10 @@ func FormatNames() string {
 type Output struct {
 	Formats []Format
 	Dir     string
+	// Seal, when set, sees every rendered file before anything is written
+	// and may add files (a signed run's manifest and signature), so they are
+	// part of the same all-or-nothing write.
+	Seal func(files map[string][]byte) error
 }
 
 // ParseOutput validates a comma list of formats against the directory:
@@ -136,6 +140,11 @@ func Write(env Env, r *report.Report, o Output, extra map[string][]byte) error {
 	if len(files) > 0 {
 		if o.Dir == "" {
 			return errors.New("--out DIR is required")
+		}
+		if o.Seal != nil {
+			if err := o.Seal(files); err != nil {
+				return err
+			}
 		}
 		if err := WriteAll(o.Dir, files); err != nil {
 			return err

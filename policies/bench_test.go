@@ -73,6 +73,8 @@ func scaleSnapshot(e *Engine, nVM int) []byte {
 		add("host", h, map[string]any{"uuid": fmt.Sprintf("host-%d", h), "name": fmt.Sprintf("kvm-%d", h), "type": "Routing", "status": status,
 			"resource_state": "Enabled", "cluster_id": c, "data_center_id": hostZone(h), "hypervisor_type": "KVM", "version": "4.22.0.0",
 			"ram": int64(512) << 30, "mgmt_server_id": 1000 + 1 + h%3, "private_ip_address": fmt.Sprintf("10.1.%d.%d", h/250, h%250), "removed": nil})
+		// Every host has its cluster's pool connected.
+		add("storage_pool_host_ref", h, map[string]any{"pool_id": c, "host_id": h})
 	}
 	// System VMs and their agent rows per zone.
 	vmID := 1

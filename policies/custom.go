@@ -45,6 +45,16 @@ func checkCustom(m *Module) error {
 	if bad != "" {
 		return fmt.Errorf("policy %s: package %s reads %s: custom policies may read only input and data.%s", m.File, pkg, bad, strings.Join(customReadable, ", data."))
 	}
+	var unbounded string
+	ast.WalkRefs(m.AST, func(r ast.Ref) bool {
+		if s := r.String(); s == "numbers.range" || s == "numbers.range_step" {
+			unbounded = s
+		}
+		return false
+	})
+	if unbounded != "" {
+		return fmt.Errorf("policy %s: package %s calls %s: custom policies may not: one call builds an array of any size, out of reach of the evaluation's deadline and memory guard", m.File, pkg, unbounded)
+	}
 	return nil
 }
 

@@ -50,6 +50,7 @@ func TestCustomPoliciesCannotTouchBuiltins(t *testing.T) {
 		"reads a check":       customMeta + "package csaudit.custom.site.x\n\ndeny contains f if {\n\tsome f in data.csaudit.checks.host.not_up.deny\n}\n",
 		"imports a check":     customMeta + "package csaudit.custom.site.x\n\nimport data.csaudit.checks.host.not_up\n\ndeny contains f if {\n\tsome f in not_up.deny\n}\n",
 		"reads all data":      customMeta + "package csaudit.custom.site.x\n\ndeny contains {\"resource\": {\"type\": \"cloud\", \"name\": k}, \"message\": \"m\"} if {\n\tsome k, _ in data\n}\n",
+		"numbers.range":       customMeta + "package csaudit.custom.site.x\n\ndeny contains {\"resource\": {\"type\": \"cloud\", \"name\": \"c\"}, \"message\": \"m\"} if {\n\tcount(numbers.range(1, 100000000000)) > 0\n}\n",
 		"reads data by a var": customMeta + "package csaudit.custom.site.x\n\ndeny contains {\"resource\": {\"type\": \"cloud\", \"name\": \"c\"}, \"message\": \"m\"} if {\n\tsome k\n\tdata.csaudit[k]\n}\n",
 	} {
 		t.Run(name, func(t *testing.T) {

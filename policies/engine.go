@@ -6,7 +6,9 @@ package policies
 
 import (
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -70,6 +72,16 @@ type Engine struct {
 	query        rego.PreparedEvalQuery
 	params       map[string]any
 	adv          *advisory.Data
+	sources      []SourceFile
+}
+
+// SourceFile is one Rego file the engine was loaded from, tests included:
+// embedded files as embedded/<path>, policy-directory files as
+// policy-dir/<path below the directory>, so a run's bundle can be compared on
+// another machine where the directory lives elsewhere.
+type SourceFile struct {
+	Name   string
+	SHA256 string
 }
 
 // Module is one parsed policy file.
@@ -78,6 +90,8 @@ type Module struct {
 	Source string
 	AST    *ast.Module
 	Test   bool
+	// Bundle is the file's name in the policy bundle (see SourceFile).
+	Bundle string
 }
 
 // Capabilities is OPA's built-in set minus everything that reaches the network,
@@ -91,10 +105,6 @@ func Capabilities() *ast.Capabilities {
 			return true
 		// These read the clock: a token's or a chain's validity "now".
 		case name == "io.jwt.decode_verify", strings.HasPrefix(name, "crypto.x509.parse_and_verify_certificates"):
-			return true
-		// One call builds a whole array of any size, out of reach of the
-		// evaluation's cancellation and memory guard.
-		case name == "numbers.range", name == "numbers.range_step":
 			return true
 		case strings.HasPrefix(name, "net."), strings.HasPrefix(name, "rand."), strings.HasPrefix(name, "uuid."):
 			return true
@@ -161,7 +171,11 @@ func loadFS(fsys fs.FS, root, prefix string) ([]*Module, error) {
 		if err != nil {
 			return fmt.Errorf("policy %s: %w", name, err)
 		}
-		mods = append(mods, &Module{File: name, Source: string(b), AST: m, Test: strings.HasSuffix(p, "_test.rego")})
+		bundle := "policy-dir/" + p
+		if prefix == "embedded:" {
+			bundle = "embedded/" + p
+		}
+		mods = append(mods, &Module{File: name, Source: string(b), AST: m, Test: strings.HasSuffix(p, "_test.rego"), Bundle: bundle})
 		return nil
 	})
 	return mods, err
@@ -284,8 +298,15 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if e.headroom = opts.MemoryHeadroom; e.headroom == 0 {
 		e.headroom = DefaultMemoryHeadroom
 	}
+	for _, m := range mods {
+		h := sha256.Sum256([]byte(m.Source))
+		e.sources = append(e.sources, SourceFile{Name: m.Bundle, SHA256: hex.EncodeToString(h[:])})
+	}
 	return e, nil
 }
+
+// Sources lists every Rego file the engine was loaded from.
+func (e *Engine) Sources() []SourceFile { return e.sources }
 
 func compile(ctx context.Context, all []*Module, params map[string]any, adv *advisory.Data) (*Engine, error) {
 	modules := map[string]*ast.Module{}

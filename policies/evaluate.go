@@ -279,28 +279,59 @@ func toFinding(ch *Check, v any) (report.Finding, error) {
 	if ev, ok := m["evidence"].(map[string]any); ok {
 		f.Evidence = ev
 	}
-	f.Remediation = fill(ch.Remediation, f.Resource)
-	if cmds, err := commandList(m["commands"]); err != nil {
-		return f, fmt.Errorf("%s: commands: %w", ch.ID, err)
-	} else if cmds != nil {
-		f.Remediation.Commands = cmds
+	rem, err := findingRemediation(ch.Remediation, m)
+	if err != nil {
+		return f, fmt.Errorf("%s: remediation: %w", ch.ID, err)
 	}
-	if steps, err := stringList(m["steps"]); err == nil && len(steps) > 0 {
-		f.Remediation.Steps = steps
+	args, _ := m["args"].(map[string]any)
+	if m["args"] != nil && args == nil {
+		return f, fmt.Errorf("%s: args: want an object of values for the commands' placeholders", ch.ID)
+	}
+	if f.Remediation, err = fill(rem, values(f.Resource, args)); err != nil {
+		return f, fmt.Errorf("%s: %w", ch.ID, err)
 	}
 	return f, nil
 }
 
-// fill puts the resource into the METADATA commands' {uuid}, {id}, {name}, {type}.
-func fill(r report.Remediation, res report.Resource) report.Remediation {
-	rep := strings.NewReplacer("{uuid}", res.UUID, "{id}", res.ID, "{name}", res.Name, "{type}", res.Type)
-	out := r
-	out.Steps = append([]string(nil), r.Steps...)
-	out.Commands = nil
-	for _, c := range r.Commands {
-		out.Commands = append(out.Commands, report.Command{Kind: c.Kind, Text: rep.Replace(c.Text)})
+// findingRemediation is the METADATA remediation with what the rule chose for
+// this finding's situation laid over it: a "remediation" object (summary,
+// steps, commands; each replaces the METADATA one), or the older top-level
+// "commands" and "steps". fix_id is not the rule's to set: csaudit's fix
+// engine sets it when a compiled-in fix applies to the finding.
+func findingRemediation(base report.Remediation, m map[string]any) (report.Remediation, error) {
+	r := base
+	if v, ok := m["remediation"]; ok {
+		o, ok := v.(map[string]any)
+		if !ok {
+			return r, fmt.Errorf("want an object with summary, steps, commands")
+		}
+		if s, ok := o["summary"].(string); ok && strings.TrimSpace(s) != "" {
+			r.Summary = s
+		}
+		if o["steps"] != nil {
+			steps, err := stringList(o["steps"])
+			if err != nil {
+				return r, fmt.Errorf("steps: %w", err)
+			}
+			r.Steps = steps
+		}
+		if o["commands"] != nil {
+			cmds, err := commandList(o["commands"])
+			if err != nil {
+				return r, fmt.Errorf("commands: %w", err)
+			}
+			r.Commands = cmds
+		}
 	}
-	return out
+	if cmds, err := commandList(m["commands"]); err != nil {
+		return r, fmt.Errorf("commands: %w", err)
+	} else if cmds != nil {
+		r.Commands = cmds
+	}
+	if steps, err := stringList(m["steps"]); err == nil && len(steps) > 0 {
+		r.Steps = steps
+	}
+	return r, nil
 }
 
 func scalar(v any) string {

@@ -55,6 +55,7 @@ var groupings = []grouping{
 	{"router_network_ref", "router_id", "network_id"},
 	{"user_vm", "iso_id", "id"},
 	{"volumes", "data_center_id/disk_offering_id", "id"},
+	{"vm_instance_details", "vm_id", "id"},
 }
 
 // activeDomainStates are libvirt states in which a domain has a running QEMU

@@ -214,6 +214,9 @@ func commandList(v any) ([]report.Command, error) {
 		if strings.TrimSpace(text) == "" {
 			return nil, errors.New("empty command text")
 		}
+		if err := bare(kind, text); err != nil {
+			return nil, err
+		}
 		out = append(out, report.Command{Kind: kind, Text: text})
 	}
 	return out, nil

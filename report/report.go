@@ -142,6 +142,21 @@ type Summary struct {
 	ChecksSkipped   int              `json:"checks_skipped"`
 	Waived          int              `json:"waived"`
 	CollectorErrors int              `json:"collector_errors"`
+	// History compares this run with the previous one in --history DIR;
+	// absent without --history.
+	History *HistoryCounts `json:"history,omitempty"`
+}
+
+// HistoryCounts compares the findings present (open or waived) in this run
+// with the previous run of the history.
+type HistoryCounts struct {
+	// PreviousRun is when the run compared with was made; absent for the
+	// first run of a history.
+	PreviousRun *time.Time `json:"previous_run,omitempty"`
+	Runs        int        `json:"runs"` // earlier runs in the history
+	New         int        `json:"new"`
+	Persisting  int        `json:"persisting"`
+	Resolved    int        `json:"resolved"`
 }
 
 // Check is one check's definition and its status in this run.
@@ -180,6 +195,56 @@ type Finding struct {
 	Waiver      *AppliedWaiver `json:"waiver,omitempty"`
 	// Discriminator tells apart several findings of one check on one resource.
 	Discriminator string `json:"discriminator,omitempty"`
+	// FirstSeen is when the history (--history) first saw this finding in an
+	// unbroken series of runs up to this one; absent without a history.
+	FirstSeen *time.Time `json:"first_seen,omitempty"`
+}
+
+// Age says, for people, how long the finding has been present at time at
+// (the report's generated_at): "new", "open 14 days", or for a waived one
+// "seen for 14 days"; "" without a history.
+func (f *Finding) Age(at time.Time) string {
+	if f.FirstSeen == nil {
+		return ""
+	}
+	d := at.Sub(*f.FirstSeen)
+	var span string
+	switch {
+	case d <= 0:
+		return "new"
+	case d < time.Hour:
+		span = "<1 hour"
+	case d < 24*time.Hour:
+		span = plural(int(d/time.Hour), "%d hour")
+	default:
+		span = plural(int(d/(24*time.Hour)), "%d day")
+	}
+	if f.Status == Waived {
+		return "seen for " + span
+	}
+	return "open " + span
+}
+
+// HistoryLine is the summary's history comparison in one sentence; "" without
+// a history.
+func (r *Report) HistoryLine() string {
+	h := r.Summary.History
+	if h == nil {
+		return ""
+	}
+	if h.PreviousRun == nil {
+		return fmt.Sprintf("History: first run recorded; all %d findings are new.", h.New)
+	}
+	return fmt.Sprintf("History: %d new, %d persisting, %d resolved since the previous run (%s; %d earlier runs).",
+		h.New, h.Persisting, h.Resolved, h.PreviousRun.UTC().Format(time.RFC3339), h.Runs)
+}
+
+func plural(n int, format string) string {
+	s := fmt.Sprintf(format, n)
+	if n != 1 {
+		s += "s"
+	}
+	return s
 }
 
 // Resource is the most specific object at fault.
@@ -342,6 +407,7 @@ func (r *Report) recount() {
 		}
 	}
 	s.CollectorErrors = len(r.CollectorErrors)
+	s.History = r.Summary.History // not derivable from the findings
 	r.Summary = s
 	if r.Checks == nil {
 		r.Checks = []Check{}

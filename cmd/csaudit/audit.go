@@ -6,9 +6,11 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/csaudit/csaudit/collectors"
 	"github.com/csaudit/csaudit/pipeline"
+	"github.com/csaudit/csaudit/pipeline/seal"
 )
 
 // sourceFlags are where a command's snapshot comes from.
@@ -37,6 +39,7 @@ func (a *app) auditCmd() *cobra.Command {
 		waivers    string
 		policyDirs []string
 		history    string
+		signKey    string
 		advisories string
 	)
 	cmd := &cobra.Command{
@@ -64,6 +67,11 @@ and waivers it was audited with.`,
 			if err := gate.Validate(); err != nil {
 				return usageErr("%v", err)
 			}
+			if signKey != "" && out == "" {
+				return usageErr("--sign needs --out DIR")
+			} else if signKey != "" {
+				o, _ = pipeline.ParseOutput(formats+",json", out) // verify re-derives the json report
+			}
 			cfg, err := a.loadConfig(src.config)
 			if err != nil {
 				return err
@@ -79,12 +87,26 @@ and waivers it was audited with.`,
 					return fatal(err)
 				}
 			}
+			var signer ssh.Signer
+			if signKey != "" {
+				if signer, err = seal.LoadSigner(signKey, seal.Passphrase(a.stdin, a.stderr)); err != nil {
+					return fatal(err)
+				}
+			}
 			env := a.env()
 			res, err := pipeline.Audit{Source: src.src, Waivers: waivers, PolicyDirs: policyDirs}.Run(ctx, env, cfg)
 			if err != nil {
 				return fatal(err)
 			}
 			r, snap, raw := res.Report, res.Snapshot, res.Raw
+			if history != "" {
+				if err := pipeline.ApplyHistory(history, r); err != nil {
+					return fatal(err)
+				}
+			}
+			if signer != nil {
+				o.Seal = pipeline.Seal(env, r, res.Engine, pipeline.Signing{Signer: signer, Waivers: res.WaiverFile})
+			}
 			if err := pipeline.WriteEvidence(env, r, o, raw); err != nil {
 				return fatal(err)
 			}
@@ -107,7 +129,8 @@ and waivers it was audited with.`,
 	cmd.Flags().BoolVar(&gate.AllowPartial, "allow-partial", false, "with --fail-on or --fail-on-error, gate on what was collected even when a selected collector produced nothing (otherwise exit 2)")
 	cmd.Flags().StringVar(&waivers, "waivers", "", "waiver file (YAML); overrides the config's waivers")
 	cmd.Flags().StringArrayVar(&policyDirs, "policy-dir", nil, "extra directory of Rego checks (repeatable)")
-	cmd.Flags().StringVar(&history, "history", "", "append this run's summary to DIR/history.jsonl")
+	cmd.Flags().StringVar(&history, "history", "", "date findings from the runs in DIR/history.jsonl (first_seen; new, persisting, resolved) and append this run")
+	cmd.Flags().StringVar(&signKey, "sign", "", "sign the run with this OpenSSH private key (ed25519 or ECDSA): writes "+seal.ManifestFile+" and "+seal.SignatureFile+" to --out (passphrase: $CSAUDIT_SIGN_PASSPHRASE or a prompt)")
 	cmd.Flags().StringVar(&advisories, "advisories", "", "advisory data file replacing the embedded one (advisories.tsv format; overrides the config's advisories:)")
 	return cmd
 }

@@ -108,10 +108,15 @@ var specs = []spec{
 	{table: "storage_pool", cols: []string{"id", "uuid", "name", "pool_type", "port", "data_center_id", "pod_id", "cluster_id", "used_bytes", "capacity_bytes",
 		"capacity_iops", "used_iops", "host_address", "path", "status", "scope", "hypervisor", "managed", "storage_provider_name", "parent", "created", "update_time", "removed"},
 		bools: []string{"managed"}, scan: "pools are few"},
-	// which host a local (scope HOST) pool belongs to: readiness judges
-	// host.maintenance.local.storage.strategy Migration by it.
-	{table: "storage_pool_host_ref", cols: []string{"id", "host_id", "pool_id"}, scan: "one row per host and pool"},
 	{table: "storage_pool_details", cols: []string{"id", "pool_id", "name", "value"}, fk: "pool_id", scope: "storage_pool", scan: "a few rows per pool"},
+	// #13: the console proxy's uploaded certificate (public part only; never
+	// the key column) for CSA-SYSVM-006.
+	{table: "keystore", subset: "the console proxy certificate only", cols: []string{"id", "name", "certificate", "domain_suffix", "seq"},
+		where: "t.name = 'CPVMCertificate'", scan: "a few certificates"},
+	// Which hosts have a primary storage pool connected (CSA-STOR-006), and
+	// which host a local (scope HOST) pool belongs to (readiness judges
+	// host.maintenance.local.storage.strategy Migration by it).
+	{table: "storage_pool_host_ref", cols: []string{"id", "pool_id", "host_id", "local_path", "created", "last_updated"}, scan: "one row per host and pool"},
 	// volumes: only the columns checks read; 130,000 volumes make every
 	// column count (not read: device_id, last_pool_id, pool_type, pod_id,
 	// template, attached, update_count).

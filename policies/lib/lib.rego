@@ -135,12 +135,13 @@ ms_version := v if {
 
 ms_resource(id, m) := {"type": "management_server", "id": id, "uuid": m.uuid, "name": m.name}
 
-# The management server whose files the local collector read, joined to its
-# mshost row by host name (CloudStack names the row after the host): an exact
-# (case-insensitive) match first, else the first label, as /etc/hostname may
-# hold the FQDN. Without exactly one live row to join, the resource carries the
-# name only.
-local_ms_resource := ms_resource(local_ms_id, mshosts[local_ms_id]) if {
+# The management server whose files the local collector read, named as the
+# local collector names it (its /etc/hostname), with the id of its mshost row
+# when one joins by host name (CloudStack names the row after the host): an
+# exact (case-insensitive) match first, else the first label, as /etc/hostname
+# may hold the FQDN. No uuid: finding ids hash the uuid before the name, and a
+# local finding must keep its id whether or not the database was collected.
+local_ms_resource := {"type": "management_server", "id": local_ms_id, "name": local_hostname} if {
 	local_ms_id
 } else := {"type": "management_server", "name": local_hostname}
 
@@ -164,7 +165,7 @@ hosts_in_cluster := {key(c): ids |
 }
 
 # Memory (MB) a VM's service offering gives it; 0 when unknown (custom offerings
-# keep it in user_vm_details, which is not collected).
+# keep it in vm_instance_details: see vm_size).
 vm_ram_mb(vm) := to_number(input.db.service_offering[key(vm.service_offering_id)].ram_size) if {
 	vm.service_offering_id != null
 } else := 0
@@ -289,14 +290,71 @@ ha_vm_ids_on_host_in_state(hid, state) := object.union(
 	ids_where("vm_instance", "ha_enabled|state|host_id", sprintf("1|%s|%v", [state, hid])),
 )
 
-# Memory (MB) of the Running VMs on a host, from their service offerings
-# (vm_ram_mb), counted per offering rather than per VM.
+# Memory (MB) and CPU (MHz) of the Running VMs on a host. An offering's fixed
+# size is counted per offering rather than per VM; a custom offering (without
+# ram_size, or cpu and speed) keeps each VM's size in vm_instance_details
+# (memory, CpuNumber, CpuSpeed), read per VM only when such details exist.
+# The grouping is read once per evaluation (a rule), not once per host.
+vms_by_host_state_offering := group("vm_instance", "host_id/state|service_offering_id", "id")
+
 running_vm_mb(hid) := sum([mb |
-	some k, ids in object.get(group("vm_instance", "host_id/state|service_offering_id", "id"), key(hid), {})
+	some k, ids in object.get(vms_by_host_state_offering, key(hid), {})
 	[s, o] := split(k, "|")
 	s == "Running"
-	mb := count(ids) * offering_ram_mb(o)
+	mb := offering_group_mb(o, ids)
 ])
+
+running_vm_cpu_mhz(hid) := sum([mhz |
+	some k, ids in object.get(vms_by_host_state_offering, key(hid), {})
+	[s, o] := split(k, "|")
+	s == "Running"
+	mhz := offering_group_mhz(o, ids)
+])
+
+offering_group_mb(o, ids) := count(ids) * offering_value(o, "ram_size") if {
+	offering_value(o, "ram_size")
+} else := 0 if {
+	count(size_details) == 0
+} else := sum([vm_size(id, "memory") | some id, _ in ids])
+
+offering_group_mhz(o, ids) := (count(ids) * offering_value(o, "cpu")) * offering_value(o, "speed") if {
+	offering_value(o, "cpu")
+	offering_value(o, "speed")
+} else := 0 if {
+	count(size_details) == 0
+} else := sum([(vm_size(id, "CpuNumber") * vm_size(id, "CpuSpeed")) | some id, _ in ids])
+
+offering_value(o, col) := to_number(v) if {
+	v := input.db.service_offering[o][col]
+	v != null
+	to_number(v) > 0
+}
+
+# Detail row keys by VM id, built once: only VMs of custom offerings have them.
+size_details := group("vm_instance_details", "vm_id", "id")
+
+# A VM's size from its details, else its offering's, else 0.
+vm_size(id, detail) := vm_details(id)[detail] if {
+	vm_details(id)[detail] > 0
+} else := size_from_offering(id, col_of(detail))
+
+size_from_offering(id, col) := v if {
+	v := offering_value(key(input.db.vm_instance[id].service_offering_id), col)
+} else := 0
+
+col_of("memory") := "ram_size"
+
+col_of("CpuNumber") := "cpu"
+
+col_of("CpuSpeed") := "speed"
+
+# The numeric size details of a VM, by detail name.
+vm_details(id) := {r.name: to_number(r.value) |
+	some d, _ in size_details[id]
+	r := input.db.vm_instance_details[d]
+	r.name in {"memory", "CpuNumber", "CpuSpeed"}
+	regex.match(`^[0-9]+(\.[0-9]+)?$`, r.value)
+}
 
 offering_ram_mb(o) := to_number(input.db.service_offering[o].ram_size) if {
 	input.db.service_offering[o].ram_size != null
@@ -346,3 +404,21 @@ migrating_domains_by_host := x if {
 # which CloudStack itself declares a VM missing from its host's power report
 # (VirtualMachinePowerStateSyncImpl).
 drift_grace_seconds := param_or("drift_grace_seconds", 2 * to_number(setting("ping.interval")))
+
+# VM-HA switched off for a zone: vm.ha.enabled (Zone scope, default true) false
+# globally or in the zone's data_center_details. CloudStack then files no HA
+# work for the zone's VMs, so HA-enabled VMs there are unprotected and the
+# other HA checks leave them to CSA-HA-007.
+vm_ha_off(zid) if lower(sprintf("%v", [effective_setting("vm.ha.enabled", {"zone": zid})])) == "false"
+
+ha_off_zones := {zid | some zid, _ in zones; vm_ha_off(zid)}
+
+# HA-enabled VM ids on a host whose zone has VM-HA on.
+protected_ha_vm_ids_on_host(hid) := ha_vm_ids_on_host(hid) if {
+	not key(routing_hosts[hid].data_center_id) in ha_off_zones
+} else := {}
+
+# Live HA-enabled VMs (id set) in zones with VM-HA on.
+protected_ha_vms := ha_vms if {
+	count(ha_off_zones) == 0
+} else := {id | some id in ha_vms; not key(input.db.vm_instance[id].data_center_id) in ha_off_zones}

@@ -94,6 +94,7 @@ type finding struct {
 	Category string
 	ResName  string
 	Evidence []kv
+	AgeText  string // with --history: "open 14 days"
 }
 
 type kv struct{ K, V string }
@@ -172,7 +173,7 @@ func build(r *report.Report) *page {
 		if cat == "" {
 			cat = checkCat[f.CheckID]
 		}
-		fv := finding{Finding: f, Rank: f.Severity.Rank(), Category: cat, ResName: f.Resource.Label(), Evidence: evidence(f.Evidence)}
+		fv := finding{Finding: f, Rank: f.Severity.Rank(), Category: cat, ResName: f.Resource.Label(), Evidence: evidence(f.Evidence), AgeText: f.Age(r.GeneratedAt)}
 		p.Findings[i] = fv
 		if f.Status == report.Waived {
 			p.Waived = append(p.Waived, fv)

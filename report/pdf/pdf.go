@@ -389,6 +389,9 @@ func (w *writer) summary() {
 		text += fmt.Sprintf("%s occurred (see \"Collector errors\").", count(s.CollectorErrors, "collector error"))
 	}
 	w.para(text)
+	if h := r.HistoryLine(); h != "" {
+		w.para(h)
+	}
 
 	w.heading("Findings by severity", 11, -1)
 	var bars []barItem
@@ -644,6 +647,9 @@ func (w *writer) finding(fd *report.Finding) {
 	}
 	if fd.Waiver != nil {
 		w.small(fmt.Sprintf("Waived until %s by %s: %s", fd.Waiver.Expires, fd.Waiver.Approver, fd.Waiver.Justification), rgb{9, 105, 218})
+	}
+	if age := fd.Age(w.r.GeneratedAt); age != "" {
+		w.small(fmt.Sprintf("%s (first seen %s)", age, fd.FirstSeen.UTC().Format("2006-01-02 15:04 UTC")), black)
 	}
 	f.Ln(1)
 	f.SetDrawColor(line.r, line.g, line.b)

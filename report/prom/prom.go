@@ -53,6 +53,26 @@ func Write(w io.Writer, r *report.Report) error {
 	fmt.Fprintf(&b, "csaudit_report_generated_timestamp_seconds %d\n", r.GeneratedAt.Unix())
 	metric("csaudit_snapshot_collected_timestamp_seconds", "When the evidence was collected (Unix time).")
 	fmt.Fprintf(&b, "csaudit_snapshot_collected_timestamp_seconds %d\n", r.Snapshot.CollectedAt.Unix())
+	if h := r.Summary.History; h != nil {
+		// Only with --history: an audit without one knows no age.
+		metric("csaudit_oldest_open_finding_age_seconds", "Age of the oldest open finding by severity, from its first_seen in the history (0: none open).")
+		oldest := map[report.Severity]int64{}
+		for _, f := range r.Findings {
+			if f.Status != report.Waived && f.FirstSeen != nil {
+				oldest[f.Severity] = max(oldest[f.Severity], int64(r.GeneratedAt.Sub(*f.FirstSeen).Seconds()))
+			}
+		}
+		for _, sev := range report.Severities {
+			fmt.Fprintf(&b, "csaudit_oldest_open_finding_age_seconds{severity=%s} %d\n", q(string(sev)), oldest[sev])
+		}
+		metric("csaudit_findings_history", "Findings new, persisting and resolved since the previous run of the history.")
+		for _, kv := range []struct {
+			k string
+			v int
+		}{{"new", h.New}, {"persisting", h.Persisting}, {"resolved", h.Resolved}} {
+			fmt.Fprintf(&b, "csaudit_findings_history{change=%s} %d\n", q(kv.k), kv.v)
+		}
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -4,7 +4,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/csaudit/csaudit/report"
 	"github.com/csaudit/csaudit/report/reporttest"
 )
 
@@ -55,5 +57,39 @@ func TestExpositionFormat(t *testing.T) {
 func TestLabelEscaping(t *testing.T) {
 	if got := q("a\"b\\c\nd"); got != `"a\"b\\c\nd"` {
 		t.Errorf("q = %s", got)
+	}
+}
+
+// With a history, the oldest open finding's age per severity is exported;
+// waived findings do not count.
+func TestOldestOpenAge(t *testing.T) {
+	r := reporttest.Sample()
+	var b strings.Builder
+	if err := Write(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "csaudit_oldest_open_finding_age_seconds") {
+		t.Fatal("age exported without a history")
+	}
+	r.Summary.History = &report.HistoryCounts{Runs: 1, New: 1}
+	old := r.GeneratedAt.Add(-72 * time.Hour)
+	older := r.GeneratedAt.Add(-96 * time.Hour)
+	var sev report.Severity
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		f.FirstSeen = &r.GeneratedAt
+		if f.Status == report.Open && sev == "" {
+			sev, f.FirstSeen = f.Severity, &old
+		} else if f.Status == report.Waived {
+			f.FirstSeen = &older
+		}
+	}
+	b.Reset()
+	if err := Write(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	want := `csaudit_oldest_open_finding_age_seconds{severity="` + string(sev) + `"} 259200` + "\n"
+	if !strings.Contains(b.String(), want) || strings.Contains(b.String(), " 345600\n") {
+		t.Errorf("want %q and no waived age in\n%s", want, b.String())
 	}
 }

@@ -63,6 +63,9 @@ func WriteOptions(w io.Writer, r *report.Report, o Options) error {
 			if f.Waiver != nil {
 				status = "waived until " + Clean(f.Waiver.Expires)
 			}
+			if age := f.Age(r.GeneratedAt); age != "" {
+				status += ", " + age
+			}
 			if err := tb.Append(p.sev(f.Severity), wrap(Clean(f.CheckID), 24), resource(f.Resource), wrap(Clean(f.Message), 70), status); err != nil {
 				return err
 			}
@@ -140,6 +143,9 @@ func WriteOptions(w io.Writer, r *report.Report, o Options) error {
 	p.linef("%d findings (%s; %d waived)", s.Findings, strings.Join(parts, ", "), s.Waived)
 	p.linef("%d checks: %d passed, %d failed, %d error, %d skipped; %d collector errors",
 		len(r.Checks), s.ChecksPassed, s.ChecksFailed, s.ChecksError, s.ChecksSkipped, s.CollectorErrors)
+	if h := r.HistoryLine(); h != "" {
+		p.linef("%s", h)
+	}
 	return p.err
 }
 

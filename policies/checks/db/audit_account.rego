@@ -13,10 +13,12 @@
 #   severity: medium
 #   category: hardening
 #   remediation:
-#     summary: Audit with a dedicated SELECT-only account and keep writing accounts out of csaudit's config.
+#     summary: "Audit with a dedicated SELECT-only account: see what the configured account may do, create the read-only account, point csaudit's database.dsn at it, and only then revoke the writing grants if nothing else uses them."
 #     commands:
 #       - kind: sql
-#         text: CREATE USER 'csaudit_ro'@'10.0.0.%' IDENTIFIED BY '…'; GRANT SELECT ON cloud.* TO 'csaudit_ro'@'10.0.0.%';
+#         text: "SHOW GRANTS FOR CURRENT_USER();"
+#       - kind: sql
+#         text: "CREATE USER 'csaudit_ro'@'10.0.0.%' IDENTIFIED BY '<password>'; GRANT SELECT ON cloud.* TO 'csaudit_ro'@'10.0.0.%';"
 #   references:
 #     - "csaudit:DESIGN.md (Safety rules: auditing never writes; least privilege)"
 #     - csaudit:docs/database.md (the audit account)

@@ -34,7 +34,7 @@
 #     summary: Decide which copy is authoritative before anything else writes to the disks; destroy the stray domain with virsh (after checking it is not the one serving), then let CloudStack resync the VM state.
 #     commands:
 #       - kind: shell
-#         text: virsh -r list --all --uuid --name | grep -e {name} -e {uuid}
+#         text: virsh -r list --all --uuid --name | grep -F -e {name} -e {uuid}
 #       - kind: cmk
 #         text: cmk list virtualmachines id={uuid} filter=name,state,hostid
 #   references:
@@ -262,6 +262,6 @@ deny contains f if {
 		"discriminator": "unknown-domain",
 		"message": sprintf("libvirt runs %s on %v but CloudStack has no live VM of that name or uuid", [name, host_names(hids)]),
 		"evidence": object.union({"hosts": sort(hids), "uuids": sort([u | some [_, u] in pairs])}, noted("unknown-domain", why)),
-		"commands": [{"kind": "shell", "text": sprintf("virsh -r list --all --uuid --name | grep -e %s", [name])}],
+		"commands": [{"kind": "shell", "text": "virsh -r list --all --uuid --name | grep -F -e {name}"}],
 	}
 }

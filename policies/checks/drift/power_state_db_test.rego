@@ -3,7 +3,9 @@ package csaudit.checks.drift.power_state_db_test
 import data.csaudit.checks.drift.power_state_db as check
 import data.csaudit.testlib
 
-at(fields) := testlib.snapshot({"vm_instance": {"7": testlib.vm(7, object.union({"power_state_update_time": "2026-11-22T09:00:00Z"}, fields))}})
+# The state last changed an hour ago (testlib.vm); the power report is fresh, as
+# CloudStack rewrites it on every contradicting report.
+at(fields) := testlib.snapshot({"vm_instance": {"7": testlib.vm(7, object.union({"power_state_update_time": "2026-11-22T09:59:30Z"}, fields))}})
 
 kinds(s) := k if {
 	k := {f.discriminator: f.severity | some f in check.deny} with input as s
@@ -25,21 +27,35 @@ test_in_sync_vm_is_quiet if {
 	count(check.deny) == 0 with input as at({})
 }
 
-# Within the grace window (2 x ping.interval = 120 s) the disagreement may be a
-# change CloudStack is still reconciling: info, not hidden.
-test_fresh_report_is_info if {
-	s := at({"power_state": "PowerOff", "power_state_update_time": "2026-11-22T09:59:00Z"})
+# Within the grace window (2 x ping.interval = 120 s) after a state change the
+# disagreement may be a change CloudStack is still reconciling: info, not hidden.
+test_recent_state_change_is_info if {
+	s := at({"power_state": "PowerOff", "update_time": "2026-11-22T09:59:00Z"})
 	kinds(s) == {"running-but-off": "info"}
 	some f in check.deny with input as s
-	f.evidence.info_because == ["the report is 60 s old, within the 120 s grace window"]
+	f.evidence.info_because == ["the state changed 60 s ago, within the 120 s grace window"]
 }
 
-test_report_older_than_grace_is_medium if {
-	kinds(at({"power_state": "PowerOff", "power_state_update_time": "2026-11-22T09:57:59Z"})) == {"running-but-off": "medium"}
+# The defect the age used to hide: the report is 30 s old, but the
+# contradiction has lasted since the state changed an hour ago.
+test_lasting_contradiction_behind_fresh_reports_is_medium if {
+	s := at({"power_state": "PowerOff"})
+	kinds(s) == {"running-but-off": "medium"}
+	some f in check.deny with input as s
+	contains(f.message, "3600 s ago")
+}
+
+test_state_change_older_than_grace_is_medium if {
+	kinds(at({"power_state": "PowerOff", "update_time": "2026-11-22T09:57:59Z"})) == {"running-but-off": "medium"}
+}
+
+test_without_update_time_the_report_age_is_used if {
+	kinds(at({"power_state": "PowerOff", "update_time": null})) == {"running-but-off": "info"}
+	kinds(at({"power_state": "PowerOff", "update_time": null, "power_state_update_time": "2026-11-22T09:00:00Z"})) == {"running-but-off": "medium"}
 }
 
 test_grace_param_overrides if {
-	k := kinds(at({"power_host": 2, "power_state_update_time": "2026-11-22T09:59:00Z"})) with data.csaudit.params.drift_grace_seconds as 30
+	k := kinds(at({"power_host": 2, "update_time": "2026-11-22T09:59:00Z"})) with data.csaudit.params.drift_grace_seconds as 30
 	k == {"other-host": "medium"}
 }
 

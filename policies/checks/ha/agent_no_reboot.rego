@@ -12,10 +12,12 @@
 #   severity: high
 #   category: ha
 #   remediation:
-#     summary: Remove the key (or set it to true) in /etc/cloudstack/agent/agent.properties and restart the agent.
+#     summary: "Remove the key (or set it to true) in /etc/cloudstack/agent/agent.properties and restart the agent (restarting cloudstack-agent does not stop the VMs)."
 #     commands:
 #       - kind: shell
-#         text: sed -i 's/^reboot.host.and.alert.management.on.heartbeat.timeout=.*/reboot.host.and.alert.management.on.heartbeat.timeout=true/' /etc/cloudstack/agent/agent.properties && systemctl restart cloudstack-agent
+#         text: "grep -n '^reboot.host.and.alert.management.on.heartbeat.timeout' /etc/cloudstack/agent/agent.properties"
+#       - kind: shell
+#         text: "sed -i 's/^reboot.host.and.alert.management.on.heartbeat.timeout=.*/reboot.host.and.alert.management.on.heartbeat.timeout=true/' /etc/cloudstack/agent/agent.properties && systemctl restart cloudstack-agent"
 #   references:
 #     - cloudstack:agent/conf/agent.properties (reboot.host.and.alert.management.on.heartbeat.timeout)
 #     - seed:003_890368c12d4364b1.txt (HA restarts)
@@ -29,7 +31,7 @@ key := "reboot.host.and.alert.management.on.heartbeat.timeout"
 
 ha_hosts contains hid if {
 	some hid, _ in lib.routing_hosts
-	count(lib.ha_vm_ids_on_host(hid)) > 0
+	count(lib.protected_ha_vm_ids_on_host(hid)) > 0
 }
 
 deny contains f if {

@@ -15,3 +15,12 @@ test_false_on_ha_host_is_high if {
 test_true_passes if {
 	count(check.deny) == 0 with input as snap("true")
 }
+
+test_host_in_zone_with_vm_ha_off_is_left_to_ha_007 if {
+	base := snap("false")
+	s := testlib.with_settings(
+		object.union(base, {"db": object.union(base.db, {"data_center": {"1": testlib.zone(1, {})}})}),
+		{"vm.ha.enabled": {"value": "false", "default": "true"}},
+	)
+	count(check.deny) == 0 with input as s
+}

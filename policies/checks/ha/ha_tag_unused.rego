@@ -12,12 +12,16 @@
 #   severity: high
 #   category: ha
 #   remediation:
-#     summary: Tag the hosts meant for HA restarts with the ha.tag value, or clear ha.tag.
+#     summary: "ha.tag reserves hosts for HA restarts, yet no Enabled host carries it, so HA has nowhere to restart VMs. Tag at least one Enabled host of each cluster that runs HA VMs (updateHost's hosttags replaces the host's whole tag list: repeat its current tags), or clear ha.tag with reset configuration; ha.tag is not dynamic, so clearing it takes effect once the management servers restart, one at a time."
 #     commands:
 #       - kind: cmk
-#         text: cmk update host id=<host uuid> hosttags=<ha.tag value>
+#         text: "cmk list hosts type=Routing filter=id,name,hosttags,resourcestate,clustername"
 #       - kind: cmk
-#         text: cmk update configuration name=ha.tag value=
+#         text: "cmk update host id=<host-uuid> hosttags={tag}"
+#       - kind: cmk
+#         text: "cmk reset configuration name=ha.tag"
+#       - kind: shell
+#         text: "systemctl restart cloudstack-management"
 #   references:
 #     - seed:003_890368c12d4364b1.txt (Dedicated HA Hosts, ha.tag)
 #     - cloudstack:setting ha.tag
@@ -46,11 +50,12 @@ deny contains f if {
 	f := {
 		"resource": lib.setting_resource("ha.tag"),
 		"severity": severity,
-		"message": sprintf("ha.tag is %q but no enabled host carries it (%d HA-enabled VMs)", [tag, count(lib.ha_vms)]),
-		"evidence": {"value": tag, "ha_vms": count(lib.ha_vms)},
+		"message": sprintf("ha.tag is %q but no enabled host carries it (%d HA-enabled VMs)", [tag, count(lib.protected_ha_vms)]),
+		"evidence": {"value": tag, "ha_vms": count(lib.protected_ha_vms)},
+		"args": {"tag": tag},
 	}
 }
 
-severity := "high" if count(lib.ha_vms) > 0
+severity := "high" if count(lib.protected_ha_vms) > 0
 
 else := "low"

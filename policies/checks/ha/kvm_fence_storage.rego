@@ -12,10 +12,14 @@
 #   severity: low
 #   category: ha
 #   remediation:
-#     summary: Consider enabling fencing on a single storage heartbeat failure where HA VMs run on several pools.
+#     summary: "Consider fencing on a single storage heartbeat failure where HA VMs run on several pools: set it for the zone. The setting is not dynamic: restart the management servers one at a time afterwards."
 #     commands:
 #       - kind: cmk
-#         text: cmk update configuration name=kvm.ha.fence.on.storage.heartbeat.failure value=true zoneid=<zone uuid>
+#         text: "cmk list configurations name=kvm.ha.fence.on.storage.heartbeat.failure zoneid={zone_uuid} filter=name,value,scope"
+#       - kind: cmk
+#         text: "cmk update configuration name=kvm.ha.fence.on.storage.heartbeat.failure value=true zoneid={zone_uuid}"
+#       - kind: shell
+#         text: "systemctl restart cloudstack-management"
 #   references:
 #     - seed:002_87316531120da61b.txt (storage heartbeat)
 #     - cloudstack:setting kvm.ha.fence.on.storage.heartbeat.failure
@@ -30,7 +34,7 @@ name := "kvm.ha.fence.on.storage.heartbeat.failure"
 ha_kvm_zones contains lib.key(h.data_center_id) if {
 	some hid, h in lib.routing_hosts
 	h.hypervisor_type == "KVM"
-	count(lib.ha_vm_ids_on_host(hid)) > 0
+	count(lib.protected_ha_vm_ids_on_host(hid)) > 0
 }
 
 overridden(zid) if input.settings[name].overrides.zone[zid]
@@ -44,6 +48,7 @@ deny contains f if {
 		"resource": lib.zone_resource(zid, z),
 		"message": sprintf("zone %s overrides %s to false while KVM hosts run HA VMs", [z.name, name]),
 		"evidence": {"setting": name, "value": lib.effective_setting(name, {"zone": zid})},
+		"args": {"zone_uuid": z.uuid},
 	}
 }
 
@@ -55,5 +60,6 @@ deny contains f if {
 		"resource": lib.setting_resource(name),
 		"message": sprintf("%s is false while KVM hosts in zone %v run HA VMs", [name, zid]),
 		"evidence": {"value": lib.setting(name), "zone_id": zid},
+		"args": {"zone_uuid": object.get(lib.zones, [zid, "uuid"], "")},
 	}
 }

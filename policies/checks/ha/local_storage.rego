@@ -11,10 +11,12 @@
 #   severity: medium
 #   category: ha
 #   remediation:
-#     summary: Move the VM's volumes to shared primary storage, or turn HA off for it so nobody relies on it.
+#     summary: "Look at where the VM's volumes live; move them to shared primary storage (migrateVolume, or migrateVirtualMachineWithVolume while it runs), or turn HA off for the VM so nobody relies on it."
 #     commands:
 #       - kind: cmk
-#         text: cmk list volumes virtualmachineid={uuid} filter=name,storage,storagetype
+#         text: "cmk list volumes virtualmachineid={uuid} listall=true filter=name,storage,storagetype,state"
+#       - kind: cmk
+#         text: "cmk update virtualmachine id={uuid} haenable=false"
 #   references:
 #     - seed:003_890368c12d4364b1.txt (HA-Enabled Virtual Machines)
 #   controls: [availability, ha]
@@ -24,7 +26,7 @@ package csaudit.checks.ha.local_storage
 import data.csaudit.lib
 
 deny contains f if {
-	some id, _ in object.filter(lib.vm_ids_on_local_pools, lib.ha_vms)
+	some id, _ in object.filter(lib.vm_ids_on_local_pools, lib.protected_ha_vms)
 	vm := lib.live_vm(id)
 	pools := {pid | some pid in lib.local_pools; object.get(lib.group("volumes", "pool_id", "instance_id"), pid, {})[id]}
 	f := {

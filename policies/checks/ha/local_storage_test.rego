@@ -22,3 +22,12 @@ test_ha_vm_on_local_pool_is_flagged if {
 test_non_ha_vm_on_local_pool_is_quiet if {
 	count(check.deny) == 0 with input as testlib.snapshot(db(false))
 }
+
+# With VM-HA off for the zone the VM is not protected at all: CSA-HA-007 says so.
+test_ha_vm_in_zone_with_vm_ha_off_is_left_to_ha_007 if {
+	s := testlib.with_settings(
+		testlib.snapshot(object.union(db(true), {"data_center": {"1": testlib.zone(1, {})}})),
+		{"vm.ha.enabled": {"value": null, "default": "true", "overrides": {"zone": {"1": "false"}}}},
+	)
+	count(check.deny) == 0 with input as s
+}

@@ -13,10 +13,12 @@
 #   severity: medium
 #   category: hardening
 #   remediation:
-#     summary: Remove the "others" bits from the agent's secret files.
+#     summary: "Remove the \"others\" bits from the agent's secret files."
 #     commands:
 #       - kind: shell
-#         text: chmod o-rwx /etc/cloudstack/agent/agent.properties /etc/cloudstack/agent/cloud.jks /etc/cloudstack/agent/cloud.key
+#         text: "stat -c '%a %U:%G %n' /etc/cloudstack/agent/agent.properties /etc/cloudstack/agent/cloud.jks /etc/cloudstack/agent/cloud.key"
+#       - kind: shell
+#         text: "chmod o-rwx /etc/cloudstack/agent/agent.properties /etc/cloudstack/agent/cloud.jks /etc/cloudstack/agent/cloud.key"
 #   references:
 #     - seed:000_bd9184fa1d57f2b2.txt (chmod 600 on secret files)
 #     - cloudstack:scripts/util/keystore-setup

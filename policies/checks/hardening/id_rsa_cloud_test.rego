@@ -16,3 +16,13 @@ test_0600_is_quiet if {
 	snap := testlib.with_hosts(testlib.snapshot({"host": {"1": testlib.host(1, {})}}), facts("0600", 384))
 	count(check.deny) == 0 with input as snap
 }
+
+test_stricter_0400_is_quiet if {
+	snap := testlib.with_hosts(testlib.snapshot({"host": {"1": testlib.host(1, {})}}), facts("0400", 256))
+	count(check.deny) == 0 with input as snap
+}
+
+test_group_readable_0640_is_flagged if {
+	snap := testlib.with_hosts(testlib.snapshot({"host": {"1": testlib.host(1, {})}}), facts("0640", 416))
+	testlib.ids(check.deny) == {"1"} with input as snap
+}

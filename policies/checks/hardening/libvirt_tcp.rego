@@ -17,12 +17,21 @@
 #   severity: critical
 #   category: hardening
 #   remediation:
-#     summary: Switch migration to TLS (CloudStack provisions certificates; libvirtd listens on 16514), set listen_tcp = 0 or auth_tcp = "sasl", and close 16509 in the firewall.
+#     summary: "Move migration to TLS before closing TCP: provision CloudStack certificates on every host of the cluster and check that libvirtd listens on 16514 on each, and only then close 16509 (listen_tcp = 0, libvirtd-tcp.socket off, firewall). Closing it first breaks live migration between the cluster's hosts, so maintenance drains fail."
+#     steps:
+#       - "Read libvirtd.conf and the listening sockets on the host."
+#       - "Provision certificates for every host of the cluster (the finding lists one command per host)."
+#       - "On every host of the cluster, check that libvirtd listens on 16514."
+#       - "Only then turn TCP off on this host and restart libvirtd (running VMs are not affected)."
 #     commands:
 #       - kind: shell
-#         text: grep -E '^(listen_tcp|auth_tcp|listen_tls)' /etc/libvirt/libvirtd.conf; systemctl disable --now libvirtd-tcp.socket
+#         text: "grep -E '^(listen_tcp|listen_tls|auth_tcp)' /etc/libvirt/libvirtd.conf; ss -ltn"
 #       - kind: cmk
-#         text: cmk provision certificate hostid={uuid}
+#         text: "cmk provision certificate hostid={uuid}"
+#       - kind: shell
+#         text: "ss -ltn 'sport = :16514'"
+#       - kind: shell
+#         text: "systemctl disable --now libvirtd-tcp.socket; sed -i 's/^listen_tcp *= *1/listen_tcp = 0/' /etc/libvirt/libvirtd.conf && systemctl restart libvirtd"
 #   references:
 #     - seed:000_bd9184fa1d57f2b2.txt (port 16509)
 #     - seed:001_846adba9a861db0c.txt (KVM libvirt 16509 TCP/TLS)
@@ -93,8 +102,26 @@ deny contains f if {
 			"listening": listening_or_false(facts), "firewall_16509": object.get(facts, ["firewall", "ports", "16509", "verdict"], "unknown"),
 			"firewall6_16509": object.get(facts, ["firewall", "ports6", "16509", "verdict"], "unknown"),
 		},
+		"remediation": {"commands": array.concat(
+			array.concat([diagnose], [provision(i) | some i, _ in cluster_hosts(id, h)]),
+			[verify_tls, close_tcp],
+		)},
+		"args": {sprintf("host%d", [i]): lib.routing_hosts[hid].uuid | some i, hid in cluster_hosts(id, h)},
 	}
 }
+
+# The hosts that migrate to and from this one: its cluster's, itself included.
+cluster_hosts(id, h) := sort(lib.hosts_in_cluster[lib.key(h.cluster_id)]) if {
+	h.cluster_id != null
+} else := [id]
+
+diagnose := {"kind": "shell", "text": "grep -E '^(listen_tcp|listen_tls|auth_tcp)' /etc/libvirt/libvirtd.conf; ss -ltn"}
+
+provision(i) := {"kind": "cmk", "text": sprintf("cmk provision certificate hostid={host%d}", [i])}
+
+verify_tls := {"kind": "shell", "text": "ss -ltn 'sport = :16514'"}
+
+close_tcp := {"kind": "shell", "text": "systemctl disable --now libvirtd-tcp.socket; sed -i 's/^listen_tcp *= *1/listen_tcp = 0/' /etc/libvirt/libvirtd.conf && systemctl restart libvirtd"}
 
 listening_or_false(facts) if {
 	some fam in ["ipv4", "ipv6"]

@@ -62,3 +62,22 @@ test_no_firewall_fact_still_found if {
 	f.severity == "medium"
 	f.evidence.firewall_16509 == "unknown"
 }
+
+# Certificates for every host of the cluster, then 16514 checked, then TCP closed.
+test_certificates_for_the_whole_cluster_before_closing_tcp if {
+	s := testlib.with_hosts(
+		testlib.snapshot({"host": {"1": testlib.host(1, {}), "2": testlib.host(2, {}), "3": testlib.host(3, {"cluster_id": 9})}}),
+		{"uuid-host-1": {
+			"libvirtd": {"values": {"listen_tcp": "1", "auth_tcp": "none"}},
+			"listeners": {"listeners": [], "units": {}}, "firewall": {"ports": {}, "ports6": {}},
+		}},
+	)
+	some f in check.deny with input as s
+	t := [c.text | some c in f.remediation.commands]
+	t[1] == "cmk provision certificate hostid={host0}"
+	t[2] == "cmk provision certificate hostid={host1}"
+	contains(t[3], "16514")
+	contains(t[4], "listen_tcp = 0")
+	count(t) == 5
+	f.args == {"host0": "uuid-host-1", "host1": "uuid-host-2"}
+}

@@ -11,12 +11,14 @@
 #   severity: medium
 #   category: hardening
 #   remediation:
-#     summary: Restrict the file to its owner (0600; 0640 root:cloud is CloudStack's packaged mode for db.properties).
+#     summary: "Restrict the file to its owner (0600; 0640 root:cloud is CloudStack's packaged mode for db.properties and key)."
 #     commands:
 #       - kind: shell
-#         text: chmod 0640 /etc/cloudstack/management/db.properties /etc/cloudstack/management/key && chown root:cloud /etc/cloudstack/management/db.properties /etc/cloudstack/management/key
+#         text: "stat -c '%a %U:%G %n' /etc/cloudstack/management/db.properties /etc/cloudstack/management/key /var/lib/cloudstack/management/.ssh/id_rsa"
 #       - kind: shell
-#         text: chmod 0600 /var/lib/cloudstack/management/.ssh/id_rsa
+#         text: "chmod 0640 /etc/cloudstack/management/db.properties /etc/cloudstack/management/key && chown root:cloud /etc/cloudstack/management/db.properties /etc/cloudstack/management/key"
+#       - kind: shell
+#         text: "chmod 0600 /var/lib/cloudstack/management/.ssh/id_rsa"
 #   references:
 #     - seed:000_bd9184fa1d57f2b2.txt (chmod 600 /etc/cloudstack/management/db.properties)
 #     - seed:003_890368c12d4364b1.txt (/var/lib/cloudstack/management/.ssh/id_rsa)

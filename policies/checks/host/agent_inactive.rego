@@ -12,10 +12,14 @@
 #   severity: high
 #   category: hosts
 #   remediation:
-#     summary: Start the agent and find out why it stopped.
+#     summary: "Find out why the agent stopped (its journal and agent.log), then start it; VMs keep running while the agent is down."
 #     commands:
 #       - kind: shell
-#         text: systemctl restart cloudstack-agent && journalctl -u cloudstack-agent -n 100
+#         text: "systemctl status cloudstack-agent; journalctl -u cloudstack-agent -n 100"
+#       - kind: shell
+#         text: "tail -n 100 /var/log/cloudstack/agent/agent.log"
+#       - kind: shell
+#         text: "systemctl start cloudstack-agent"
 #   references:
 #     - seed:000_bd9184fa1d57f2b2.txt (Step 2, Validate Hypervisor Connectivity)
 #     - seed:001_846adba9a861db0c.txt (cloudstack-agent is active on KVM hosts)

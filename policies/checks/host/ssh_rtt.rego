@@ -11,10 +11,12 @@
 #   severity: low
 #   category: network
 #   remediation:
-#     summary: Check the management network path to the host (routing through a WAN link, congestion, a VPN).
+#     summary: "Check the management network path to the host (routing through a WAN link, congestion, a VPN)."
 #     commands:
 #       - kind: shell
-#         text: ping -c 20 <host ip>; mtr -rwc 50 <host ip>
+#         text: "ping -c 20 -- {ip}"
+#       - kind: shell
+#         text: "tracepath -n -- {ip}"
 #   references:
 #     - seed:000_bd9184fa1d57f2b2.txt (latency values below 50ms)
 #   controls: [network, availability]
@@ -31,5 +33,6 @@ deny contains f if {
 		"resource": lib.host_resource(id, h),
 		"message": sprintf("round trip to %s is %v ms (limit %v ms)", [h.name, rtt, lib.params.ssh_rtt_max_ms]),
 		"evidence": {"rtt_ms": rtt, "limit_ms": lib.params.ssh_rtt_max_ms},
+		"args": {"ip": h.private_ip_address},
 	}
 }

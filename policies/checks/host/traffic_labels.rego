@@ -25,7 +25,7 @@
 #       - Create the missing bridge with the host in maintenance, or update the traffic type's kvmnetworklabel when the label is wrong for every host.
 #     commands:
 #       - kind: cmk
-#         text: cmk list traffictypes physicalnetworkid=<physical network uuid> filter=id,traffictype,kvmnetworklabel
+#         text: cmk list traffictypes physicalnetworkid=<physical-network-uuid> filter=id,traffictype,kvmnetworklabel
 #       - kind: shell
 #         text: ip -br link show type bridge
 #   references:

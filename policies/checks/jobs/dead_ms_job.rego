@@ -11,12 +11,20 @@
 #   severity: medium
 #   category: stuck-state
 #   remediation:
-#     summary: Bring the owning management server back, or restart the surviving management servers so they take over and cancel its jobs.
+#     summary: "The management server that owns the job is not alive. Start that server rather than restarting the survivors: at start-up a management server cancels the jobs it left behind, and the survivors cancel a peer's jobs only when they see it leave the cluster. Check the job's object afterwards."
+#     steps:
+#       - "Look at the job and at the management servers' states and heartbeats."
+#       - "Start cloudstack-management on the owning server (evidence: msid); its jobs are cancelled as it starts."
+#       - "If that server is gone for good, its mshost row must go Down so the survivors clean up its jobs (see CSA-MS-002)."
 #     commands:
 #       - kind: cmk
-#         text: cmk query asyncjobresult jobid={uuid}
+#         text: "cmk query asyncjobresult jobid={uuid}"
+#       - kind: cmk
+#         text: "cmk list managementservers filter=name,state,lastheartbeat,version"
 #       - kind: sql
-#         text: SELECT id, job_cmd, job_status, job_executing_msid, created FROM async_job WHERE job_status = 0 ORDER BY created;
+#         text: "SELECT id, job_cmd, job_status, job_executing_msid, created FROM async_job WHERE job_status = 0 AND (job_executing_msid = {msid} OR job_init_msid = {msid}) ORDER BY created;"
+#       - kind: shell
+#         text: "systemctl start cloudstack-management"
 #   references:
 #     - cloudstack:states.md (async_job.job_status, mshost.state, job.cancel.threshold.minutes)
 #     - seed:000_bd9184fa1d57f2b2.txt (restart the management service to clear the internal task queue)
@@ -48,5 +56,6 @@ deny contains f if {
 		"resource": {"type": "async_job", "id": id, "uuid": job.uuid, "name": short_cmd(job)},
 		"message": sprintf("job %v has been pending since %v on management server %v (%v)", [id, job.created, m.name, m.state]),
 		"evidence": {"msid": ms, "ms_state": m.state, "created": job.created, "instance_type": job.instance_type, "instance_id": job.instance_id},
+		"args": {"msid": ms},
 	}
 }

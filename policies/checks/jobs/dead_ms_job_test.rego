@@ -18,3 +18,9 @@ test_pending_on_live_ms_is_quiet if {
 test_finished_job_is_quiet if {
 	count(check.deny) == 0 with input as testlib.snapshot({"mshost": ms, "async_job": {"5": job(1, 1002)}})
 }
+
+# The owner's msid reaches the METADATA SQL as an arg, never as text.
+test_owner_msid_is_an_arg if {
+	some f in check.deny with input as testlib.snapshot({"mshost": ms, "async_job": {"5": job(0, 1002)}})
+	f.args.msid == 1002
+}

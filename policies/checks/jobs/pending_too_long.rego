@@ -13,12 +13,12 @@
 #   severity: medium
 #   category: stuck-state
 #   remediation:
-#     summary: Find what the job waits on in management-server.log (by its job id); fix that (agent, storage) or restart the owning management server so the job is cancelled cleanly.
+#     summary: "Find what the job waits on in management-server.log (by its job id) and fix that (agent, storage). A restart of the owning management server in a window cancels it (at start-up a management server cancels the jobs it left behind), but it also ends the other jobs running there."
 #     commands:
 #       - kind: cmk
-#         text: cmk query asyncjobresult jobid={uuid}
+#         text: "cmk query asyncjobresult jobid={uuid}"
 #       - kind: shell
-#         text: grep 'job-{id}' /var/log/cloudstack/management/management-server.log | tail -20
+#         text: "grep -F -e job-{id} /var/log/cloudstack/management/management-server.log | tail -20"
 #   references:
 #     - cloudstack:api/src/main/java/org/apache/cloudstack/jobs/JobInfo.java
 #     - cloudstack:setting job.cancel.threshold.minutes

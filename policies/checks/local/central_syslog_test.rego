@@ -11,7 +11,7 @@ test_no_remote_target_is_low if {
 	fs := check.deny with input as snap(local_only)
 	count(fs) == 1
 	some f in fs
-	f.resource == {"type": "management_server", "id": "1", "uuid": "uuid-ms-1", "name": "ms-1"}
+	f.resource == {"type": "management_server", "id": "1", "name": "ms-1"}
 	f.evidence.syslog_files == ["/etc/rsyslog.conf"]
 }
 

@@ -6,7 +6,10 @@
 #   storage and API credentials) are stored in plain text (high: one file read exposes all
 #   of them). Or the values are encrypted with encryptor version V1 (jasypt PBE with MD5
 #   and DES), which CloudStack replaced with V2 (AES-GCM) and can migrate with
-#   cloudstack-migrate-databases (medium: weak cryptography protecting secrets). Source:
+#   cloudstack-migrate-databases (medium: weak cryptography protecting secrets). An
+#   absent or empty db.cloud.encryptor.version counts as V1 too: CloudStackEncryptor then
+#   tries V2 and falls back to V1, so values written before V2 keep working, and stay, V1
+#   (the collector cannot tell the two apart without the key). Source:
 #   tables.md "Secrets: how CloudStack stores and encrypts them".
 # custom:
 #   id: CSA-LOCAL-002
@@ -44,4 +47,9 @@ problem(p) := ["high", "is not encrypted (db.cloud.encryption.type=none)"] if lo
 problem(p) := ["medium", "is encrypted with the V1 (jasypt PBEWithMD5AndDES) encryptor"] if {
 	lower(p.encryption_type) != "none"
 	upper(object.get(p, "encryptor_version", "")) == "V1"
+}
+
+problem(p) := ["medium", "sets no db.cloud.encryptor.version, so CloudStack falls back to the V1 (jasypt PBEWithMD5AndDES) encryptor for values V2 cannot decrypt"] if {
+	lower(p.encryption_type) != "none"
+	trim_space(object.get(p, "encryptor_version", "")) == ""
 }

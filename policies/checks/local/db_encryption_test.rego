@@ -18,3 +18,11 @@ test_v1_is_medium if {
 test_v2_passes if {
 	count(check.deny) == 0 with input as snap("file", "V2")
 }
+
+test_absent_encryptor_version_falls_back_to_v1 if {
+	some f in check.deny with input as snap("file", "")
+	f.severity == "medium"
+	contains(f.message, "falls back")
+	some g in check.deny with input as testlib.with_local(testlib.snapshot({}), {"hostname": "ms-1", "db_properties": {"encryption_type": "file"}})
+	g.severity == "medium"
+}

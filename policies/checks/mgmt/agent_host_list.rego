@@ -14,10 +14,14 @@
 #   severity: high
 #   category: management-server
 #   remediation:
-#     summary: Set `host` to a load balancer in front of all management servers, or to the comma-separated list of all of them, and restart the agents so they read it.
+#     summary: "Set `host` to a load balancer in front of all management servers, or to the comma-separated list of all of them. It is dynamic: CloudStack sends the new list to the connected agents as soon as it changes, so nothing needs a restart; check the agents' host= line afterwards."
 #     commands:
 #       - kind: cmk
-#         text: cmk update configuration name=host value=<lb-or-ms1,ms2,...>
+#         text: "cmk list configurations name=host filter=name,value"
+#       - kind: cmk
+#         text: "cmk update configuration name=host value=<lb-or-ms1,ms2>"
+#       - kind: shell
+#         text: "grep -E '^host=' /etc/cloudstack/agent/agent.properties"
 #   references:
 #     - seed:003_890368c12d4364b1.txt (multiple management servers behind a load balancer)
 #     - cloudstack:setting host (server/src/main/java/com/cloud/configuration/Config.java)

@@ -13,12 +13,14 @@
 #   severity: medium
 #   category: management-server
 #   remediation:
-#     summary: Restart the cloudstack-agent on the host (or reconnect it through the API) so it connects to a live management server.
+#     summary: "Reconnect the host through the API (or restart cloudstack-agent on it) so it connects to a live management server; restarting the agent does not stop the VMs."
 #     commands:
 #       - kind: cmk
-#         text: cmk reconnect host id={uuid}
+#         text: "cmk list hosts id={uuid} filter=name,state,managementserverid"
+#       - kind: cmk
+#         text: "cmk reconnect host id={uuid}"
 #       - kind: shell
-#         text: systemctl restart cloudstack-agent
+#         text: "systemctl restart cloudstack-agent"
 #   references:
 #     - cloudstack:api/src/main/java/com/cloud/host/Status.java
 #     - cloudstack:api/src/main/java/org/apache/cloudstack/management/ManagementServerHost.java

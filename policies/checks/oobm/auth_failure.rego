@@ -14,10 +14,14 @@
 #   severity: high
 #   category: oobm
 #   remediation:
-#     summary: Set the BMC credentials CloudStack stores to an account that exists on the BMC, with at least operator privilege.
+#     summary: "Set the BMC credentials CloudStack stores to an account that exists on the BMC, with at least operator privilege, then check CloudStack reads the power state."
 #     commands:
 #       - kind: cmk
-#         text: cmk configure outofbandmanagement hostid={uuid} driver=ipmitool address=<bmc-address> port=623 username=<user> password=<password>
+#         text: "cmk list hosts id={uuid} filter=name,outofbandmanagement"
+#       - kind: cmk
+#         text: "cmk configure outofbandmanagement hostid={uuid} driver=ipmitool address=<bmc-address> port=623 username=<user> password=<password>"
+#       - kind: cmk
+#         text: "cmk issue outofbandmanagementpoweraction hostid={uuid} action=STATUS"
 #   references:
 #     - seed:002_87316531120da61b.txt (Implement Out-of-Band Management; IPMI address, username and password)
 #     - cloudstack:states.md (oobm PowerState.Event AuthError -> Unknown)

@@ -16,15 +16,15 @@
 #   severity: high
 #   category: oobm
 #   remediation:
-#     summary: Restore the BMC's network path from the management servers (UDP 623) or fix its address in CloudStack.
+#     summary: "Restore the BMC's network path from the management servers (UDP 623) or fix its address in CloudStack."
 #     steps:
-#       - From a management server, run ipmitool against the BMC address CloudStack stores.
-#       - Check the BMC's LAN channel is enabled and the IPMI VLAN routes to the management servers.
+#       - "From a management server, run ipmitool against the BMC address CloudStack stores (the password from the environment, not the command line)."
+#       - "Check the BMC's LAN channel is enabled and the IPMI VLAN routes to the management servers."
 #     commands:
 #       - kind: cmk
-#         text: cmk list hosts id={uuid} filter=name,outofbandmanagement
+#         text: "cmk list hosts id={uuid} filter=name,outofbandmanagement"
 #       - kind: shell
-#         text: ipmitool -I lanplus -C 3 -H <bmc-address> -U <user> -P <password> chassis power status
+#         text: "IPMI_PASSWORD=<password> ipmitool -I lanplus -C 3 -H {bmc} -U <user> -E chassis power status"
 #   references:
 #     - seed:002_87316531120da61b.txt (Out-of-band (IPMI) 623 UDP/IPMI 2.0; fencing via IPMI)
 #     - cloudstack:states.md (oobm PowerState)
@@ -51,6 +51,7 @@ finding(key, b, what) := {
 	"resource": index.fact_resource(key, b),
 	"severity": index.ha_severity(b.host_id),
 	"message": sprintf("BMC %s of host %s %s: %s", [b.address, object.get(b, "host_name", key), what, object.get(b, "reach_detail", "no answer")]),
+	"args": {"bmc": b.address},
 	"evidence": {
 		"address": b.address, "reach_detail": object.get(b, "reach_detail", ""),
 		"presence_pong": object.get(b, "presence_pong", null),

@@ -15,12 +15,14 @@
 #   severity: critical
 #   category: oobm
 #   remediation:
-#     summary: Change the BMC password (and ideally the user), then store the new credentials in CloudStack.
+#     summary: "Change the BMC password through CloudStack (changeOutOfBandManagementPassword sets it on the BMC and stores it), then replace the default user name on the BMC too."
 #     commands:
-#       - kind: shell
-#         text: ipmitool -I lanplus -C 3 -H <bmc-address> -U <user> -P <password> user set password <user-id>
 #       - kind: cmk
-#         text: cmk configure outofbandmanagement hostid={uuid} driver=ipmitool address=<bmc-address> port=623 username=<user> password=<new-password>
+#         text: "cmk list hosts id={uuid} filter=name,outofbandmanagement"
+#       - kind: cmk
+#         text: "cmk change outofbandmanagementpassword hostid={uuid} password=<new-password>"
+#       - kind: shell
+#         text: "IPMI_PASSWORD=<new-password> ipmitool -I lanplus -C 3 -H <bmc-address> -U <user> -E user list 1"
 #   references:
 #     - seed:002_87316531120da61b.txt (Security Hardening)
 #   controls: [access-control, hardening]

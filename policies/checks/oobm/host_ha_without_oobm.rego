@@ -12,14 +12,18 @@
 #   severity: high
 #   category: oobm
 #   remediation:
-#     summary: Configure and enable out-of-band management for the host, or disable Host-HA for it until OOBM works.
+#     summary: "Configure and enable out-of-band management for the host, or disable Host-HA for it until OOBM works."
 #     commands:
 #       - kind: cmk
-#         text: cmk configure outofbandmanagement hostid={uuid} driver=ipmitool address=<bmc-address> port=623 username=<user> password=<password>
+#         text: "cmk list hosts id={uuid} filter=name,outofbandmanagement,hostha"
 #       - kind: cmk
-#         text: cmk enable outofbandmanagementforhost hostid={uuid}
+#         text: "cmk configure outofbandmanagement hostid={uuid} driver=ipmitool address=<bmc-address> port=623 username=<user> password=<password>"
 #       - kind: cmk
-#         text: cmk disable haforhost hostid={uuid}
+#         text: "cmk enable outofbandmanagementforhost hostid={uuid}"
+#       - kind: cmk
+#         text: "cmk issue outofbandmanagementpoweraction hostid={uuid} action=STATUS"
+#       - kind: cmk
+#         text: "cmk disable haforhost hostid={uuid}"
 #   references:
 #     - seed:002_87316531120da61b.txt (Implement Out-of-Band Management; fencing via IPMI)
 #     - cloudstack:states.md (Host HA framework, ha_config.ha_state)

@@ -86,7 +86,7 @@ ha_severity(hid) := "high" if {
 # grouping by (ha_enabled, host_id).
 ha_vms_in_cluster := {cid: n |
 	some cid, hids in lib.hosts_in_cluster
-	n := sum([count(lib.ha_vm_ids_on_host(hid)) | some hid in hids])
+	n := sum([count(lib.protected_ha_vm_ids_on_host(hid)) | some hid in hids])
 }
 
 # ha_vms(hid) is the number of HA-enabled VMs in the host's cluster.

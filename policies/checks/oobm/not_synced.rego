@@ -20,12 +20,16 @@
 #   severity: medium
 #   category: oobm
 #   remediation:
-#     summary: Bring the owning management server back, or re-enable out-of-band management on the host so that a live server takes it over.
+#     summary: "Bring the owning management server back, or re-enable out-of-band management on the host so that a live server takes it over."
 #     commands:
 #       - kind: cmk
-#         text: cmk disable outofbandmanagementforhost hostid={uuid}
+#         text: "cmk list managementservers filter=name,state,lastheartbeat"
 #       - kind: cmk
-#         text: cmk enable outofbandmanagementforhost hostid={uuid}
+#         text: "cmk list hosts id={uuid} filter=name,outofbandmanagement"
+#       - kind: cmk
+#         text: "cmk disable outofbandmanagementforhost hostid={uuid}"
+#       - kind: cmk
+#         text: "cmk enable outofbandmanagementforhost hostid={uuid}"
 #   references:
 #     - cloudstack:engine/schema/src/main/java/org/apache/cloudstack/outofbandmanagement/dao/OutOfBandManagementDaoImpl.java (updateState, findAllByManagementServer, expireServerOwnership)
 #     - cloudstack:server/src/main/java/org/apache/cloudstack/outofbandmanagement/OutOfBandManagementServiceImpl.java (OutOfBandManagementPowerStatePollTask)

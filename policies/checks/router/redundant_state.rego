@@ -12,16 +12,16 @@
 #   severity: high
 #   category: routers
 #   remediation:
-#     summary: Restart the network (or VPC) with cleanup so the pair is rebuilt; check keepalived on both routers and the link between them first.
+#     summary: "Check keepalived on both routers and the link between them first; then restart the network (or VPC) with cleanup in a window so the pair is rebuilt."
 #     commands:
 #       - kind: cmk
-#         text: cmk list routers id={uuid} filter=name,redundantstate,networkname,vpcname,state
+#         text: "cmk list routers id={uuid} listall=true filter=name,redundantstate,networkname,vpcname,state"
 #       - kind: cmk
-#         text: cmk restart network id=<network uuid> cleanup=true
+#         text: "cmk restart network id=<network-uuid> cleanup=true"
 #   references:
 #     - cloudstack:api/src/main/java/com/cloud/network/router/VirtualRouter.java (RedundantState)
 #   controls: [availability, network]
-#   requires: [db.domain_router, db.vm_instance, db.router_network_ref]
+#   requires: [db.domain_router, db.vm_instance, db.router_network_ref, db.networks]
 package csaudit.checks.router.redundant_state
 
 import data.csaudit.lib
@@ -70,6 +70,8 @@ deny contains f if {
 		"discriminator": g,
 		"message": sprintf("router %s and %d other(s) of %s all report PRIMARY", [vm.instance_name, count(ids) - 1, g]),
 		"evidence": {"group": g, "primaries": sort([lib.live_vm(i).instance_name | some i in ids])},
+		"remediation": {"commands": rebuild(g)},
+		"args": rebuild_args(g),
 	}
 }
 
@@ -83,5 +85,31 @@ deny contains f if {
 		"discriminator": r.redundant_state,
 		"message": sprintf("redundant router %s reports %s", [vm.instance_name, r.redundant_state]),
 		"evidence": {"redundant_state": r.redundant_state, "groups": sort(groups_of(id, r))},
+		"remediation": {"commands": rebuild(first_group(id, r))},
+		"args": rebuild_args(first_group(id, r)),
 	}
 }
+
+first_group(id, r) := sort(groups_of(id, r))[0] if count(groups_of(id, r)) > 0
+
+else := ""
+
+list_router := {"kind": "cmk", "text": "cmk list routers id={uuid} listall=true filter=name,redundantstate,networkname,vpcname,state"}
+
+network_of(g) := input.db.networks[trim_prefix(g, "network:")] if startswith(g, "network:")
+
+# The pair is rebuilt by restarting what it serves: its guest network (uuid
+# from the networks table) or its VPC (looked up from the router).
+rebuild(g) := [list_router, {"kind": "cmk", "text": "cmk restart network id={network_uuid} cleanup=true"}] if {
+	network_of(g)
+} else := [
+	list_router,
+	{"kind": "cmk", "text": "cmk list routers id={uuid} listall=true filter=vpcid,vpcname"},
+	{"kind": "cmk", "text": "cmk restart vpc id=<vpc-uuid> cleanup=true"},
+] if {
+	startswith(g, "vpc:")
+} else := [list_router, {"kind": "cmk", "text": "cmk restart network id=<network-uuid> cleanup=true"}]
+
+rebuild_args(g) := {"network_uuid": network_of(g).uuid} if network_of(g)
+
+else := {}

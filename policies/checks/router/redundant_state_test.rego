@@ -31,3 +31,11 @@ test_fault_router_is_medium if {
 	f.resource.id == "4"
 	f.severity == "medium"
 }
+
+# The network the pair serves is restarted by its own uuid, passed as an arg.
+test_split_brain_restarts_the_pairs_network if {
+	d := object.union(db("PRIMARY", "PRIMARY"), {"networks": {"200": {"id": 200, "uuid": "uuid-net-200", "name": "net", "removed": null}}})
+	some f in check.deny with input as testlib.snapshot(d)
+	f.args.network_uuid == "uuid-net-200"
+	f.remediation.commands[1].text == "cmk restart network id={network_uuid} cleanup=true"
+}

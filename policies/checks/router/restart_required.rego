@@ -10,10 +10,12 @@
 #   severity: low
 #   category: routers
 #   remediation:
-#     summary: Restart the network (with cleanup when the router template changed) in a maintenance window.
+#     summary: "Restart the network (with cleanup when the router template changed) in a maintenance window."
 #     commands:
 #       - kind: cmk
-#         text: cmk restart network id={uuid} cleanup=true
+#         text: "cmk list networks id={uuid} listall=true filter=name,state,restartrequired"
+#       - kind: cmk
+#         text: "cmk restart network id={uuid} cleanup=true"
 #   references:
 #     - cloudstack:schema networks.restart_required
 #   controls: [operations, network]

@@ -11,10 +11,12 @@
 #   severity: low
 #   category: settings
 #   remediation:
-#     summary: Set ca.plugin.root.allow.expired.cert to false (global setting).
+#     summary: "Set ca.plugin.root.allow.expired.cert to false (global, dynamic: no restart) once no agent presents an expired certificate."
 #     commands:
 #       - kind: cmk
-#         text: cmk update configuration name=ca.plugin.root.allow.expired.cert value=false
+#         text: "cmk list hosts type=Routing filter=name,state"
+#       - kind: cmk
+#         text: "cmk update configuration name=ca.plugin.root.allow.expired.cert value=false"
 #   references:
 #     - cloudstack:setting ca.plugin.root.allow.expired.cert (RootCAProvider)
 #   controls: [authentication, encryption]

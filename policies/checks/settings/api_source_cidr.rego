@@ -12,10 +12,12 @@
 #   severity: low
 #   category: settings
 #   remediation:
-#     summary: Restrict api.allowed.source.cidr.list to the networks administrators and integrations call from.
+#     summary: "Restrict api.allowed.source.cidr.list (dynamic) to the networks administrators and integrations call from; check your own address is in the list first."
 #     commands:
 #       - kind: cmk
-#         text: cmk update configuration name=api.allowed.source.cidr.list value=10.0.0.0/8
+#         text: "cmk list configurations name=api.allowed.source.cidr.list filter=name,value"
+#       - kind: cmk
+#         text: "cmk update configuration name=api.allowed.source.cidr.list value=<admin-cidrs>"
 #   references:
 #     - cloudstack:setting api.allowed.source.cidr.list
 #   controls: [network-access]

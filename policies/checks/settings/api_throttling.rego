@@ -10,10 +10,14 @@
 #   severity: low
 #   category: settings
 #   remediation:
-#     summary: Enable api.throttling.enabled and size api.throttling.max / interval / cachesize for your accounts.
+#     summary: "Enable api.throttling.enabled and size api.throttling.max / interval / cachesize for your accounts. These settings are not dynamic: restart the management servers one at a time afterwards."
 #     commands:
 #       - kind: cmk
-#         text: cmk update configuration name=api.throttling.enabled value=true
+#         text: "cmk list configurations keyword=api.throttling filter=name,value"
+#       - kind: cmk
+#         text: "cmk update configuration name=api.throttling.enabled value=true"
+#       - kind: shell
+#         text: "systemctl restart cloudstack-management"
 #   references:
 #     - seed:003_890368c12d4364b1.txt (Limiting the Rate of API Requests)
 #   controls: [availability, hardening]

@@ -14,15 +14,18 @@
 #   severity: medium
 #   category: settings
 #   remediation:
-#     summary: Provision CloudStack certificates to every KVM host (provisionCertificate) and check they are valid, then set ca.plugin.root.auth.strictness=true.
+#     summary: "Provision CloudStack certificates to every KVM host (provisionCertificate) and check they are valid, then set ca.plugin.root.auth.strictness=true (dynamic: no restart)."
 #     steps:
-#       - Run provisionCertificate for each host listed in the evidence as lacking a valid certificate.
-#       - Only when none is left, set the setting to true (it is dynamic).
+#       - "Run provisionCertificate for each host listed in the evidence as lacking a valid certificate."
+#       - "Check each host's agent reconnected with its certificate (state Up)."
+#       - "Only when none is left, set the setting to true."
 #     commands:
 #       - kind: cmk
-#         text: cmk provision certificate hostid=<host uuid>
+#         text: "cmk provision certificate hostid=<host-uuid>"
 #       - kind: cmk
-#         text: cmk update configuration name=ca.plugin.root.auth.strictness value=true
+#         text: "cmk list hosts type=Routing filter=name,state"
+#       - kind: cmk
+#         text: "cmk update configuration name=ca.plugin.root.auth.strictness value=true"
 #   references:
 #     - cloudstack:setting ca.plugin.root.auth.strictness (RootCAProvider)
 #     - cloudstack:setup/db/server-setup.sql (seeds true)

@@ -12,10 +12,10 @@
 #   severity: low
 #   category: settings
 #   remediation:
-#     summary: Set allow.user.force.stop.vm to false so only administrators force-stop VMs.
+#     summary: "Set allow.user.force.stop.vm to false (dynamic) so only administrators force-stop VMs."
 #     commands:
 #       - kind: cmk
-#         text: cmk update configuration name=allow.user.force.stop.vm value=false
+#         text: "cmk update configuration name=allow.user.force.stop.vm value=false"
 #   references:
 #     - cloudstack:setting allow.user.force.stop.vm
 #     - seed:003_890368c12d4364b1.txt (HA-Enabled Virtual Machines)

@@ -11,12 +11,14 @@
 #   severity: high
 #   category: settings
 #   remediation:
-#     summary: Unset integration.api.port (empty or 0) and restart the management servers.
+#     summary: "Reset integration.api.port to its default 0 (off). It is not dynamic: restart the management servers one at a time for it to take effect."
 #     commands:
 #       - kind: cmk
-#         text: cmk update configuration name=integration.api.port value=0
+#         text: "cmk list configurations name=integration.api.port filter=name,value"
+#       - kind: cmk
+#         text: "cmk reset configuration name=integration.api.port"
 #       - kind: shell
-#         text: systemctl restart cloudstack-management
+#         text: "systemctl restart cloudstack-management"
 #   references:
 #     - seed:001_846adba9a861db0c.txt (Disable the Port 8096 unauthenticated API)
 #     - cloudstack:settings.tsv integration.api.port

@@ -13,10 +13,25 @@
 #   severity: medium
 #   category: settings
 #   remediation:
-#     summary: Set the cluster's RAM overcommit ratio back to 1, or make sure every guest has a working balloon driver and the running memory stays below physical RAM.
+#     summary: >-
+#       Read the cluster's memory factor and how much memory its running VMs use; if the
+#       guests do not all have a working balloon driver, or the running memory is close to
+#       the physical RAM, set the cluster-scoped mem.overprovisioning.factor back to 1 once
+#       the allocated memory fits without overcommit (the CPU factor is not affected). The
+#       setting is dynamic; the capacity checker recomputes capacity on its next run.
+#     steps:
+#       - Diagnose - read mem.overprovisioning.factor for the cluster and the cluster's memory capacity and allocation.
+#       - Verify - on each host, compare the memory of the running guests with physical RAM (virsh -r nodememstats, free -m), and check that the guests run a balloon driver.
+#       - Act - when the allocated memory fits within physical RAM, set the cluster's mem.overprovisioning.factor to 1; otherwise move VMs off the cluster first.
 #     commands:
 #       - kind: cmk
-#         text: cmk update cluster id={uuid} memoryovercommitratio=1
+#         text: cmk list configurations name=mem.overprovisioning.factor clusterid={uuid}
+#       - kind: cmk
+#         text: cmk list clusters id={uuid} showcapacities=true
+#       - kind: shell
+#         text: virsh -r nodememstats; free -m
+#       - kind: cmk
+#         text: cmk update configuration name=mem.overprovisioning.factor value=1 clusterid={uuid}
 #   references:
 #     - seed:003_890368c12d4364b1.txt (Limitations on over-provisioning in KVM and XenServer)
 #     - cloudstack:setting mem.overprovisioning.factor (cluster memoryOvercommitRatio)

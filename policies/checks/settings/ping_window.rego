@@ -15,12 +15,16 @@
 #   severity: medium
 #   category: settings
 #   remediation:
-#     summary: Bring ping.interval x ping.timeout back between 30 s and 600 s; CloudStack's defaults (60, 2.5) are a safe choice.
+#     summary: "Bring ping.interval x ping.timeout back between 30 s and 600 s; CloudStack's defaults (60, 2.5) are a safe choice. ping.interval is not dynamic: restart the management servers one at a time after changing it (ping.timeout is dynamic)."
 #     commands:
 #       - kind: cmk
-#         text: cmk update configuration name=ping.timeout value=2.5
+#         text: "cmk list configurations keyword=ping. filter=name,value"
 #       - kind: cmk
-#         text: cmk update configuration name=ping.interval value=60
+#         text: "cmk reset configuration name=ping.timeout"
+#       - kind: cmk
+#         text: "cmk reset configuration name=ping.interval"
+#       - kind: shell
+#         text: "systemctl restart cloudstack-management"
 #   references:
 #     - seed:002_87316531120da61b.txt (heartbeat and ping tuning)
 #     - seed:000_bd9184fa1d57f2b2.txt (reducing ping.interval and ping.timeout)

@@ -10,10 +10,10 @@
 #   severity: low
 #   category: settings
 #   remediation:
-#     summary: Set router.health.checks.enabled to true (global setting).
+#     summary: "Reset router.health.checks.enabled to its default true (dynamic: no restart)."
 #     commands:
 #       - kind: cmk
-#         text: cmk update configuration name=router.health.checks.enabled value=true
+#         text: "cmk reset configuration name=router.health.checks.enabled"
 #   references:
 #     - cloudstack:setting router.health.checks.enabled
 #   controls: [monitoring, network]

@@ -10,10 +10,12 @@
 #   severity: low
 #   category: settings
 #   remediation:
-#     summary: Set enable.secure.session.cookie to true (global setting).
+#     summary: "Serve the UI and API over HTTPS, then set enable.secure.session.cookie to true. It is not dynamic: restart the management servers one at a time."
 #     commands:
 #       - kind: cmk
-#         text: cmk update configuration name=enable.secure.session.cookie value=true
+#         text: "cmk update configuration name=enable.secure.session.cookie value=true"
+#       - kind: shell
+#         text: "systemctl restart cloudstack-management"
 #   references:
 #     - cloudstack:setting enable.secure.session.cookie
 #   controls: [session-management]

@@ -9,10 +9,12 @@
 #   severity: low
 #   category: hardening
 #   remediation:
-#     summary: Set system.vm.random.password to true and restart the management servers.
+#     summary: "Set system.vm.random.password to true. It is not dynamic and is read when a management server starts: restart the management servers one at a time."
 #     commands:
 #       - kind: cmk
-#         text: cmk update configuration name=system.vm.random.password value=true
+#         text: "cmk update configuration name=system.vm.random.password value=true"
+#       - kind: shell
+#         text: "systemctl restart cloudstack-management"
 #   references:
 #     - seed:003_890368c12d4364b1.txt (Managing System VMs)
 #   controls: [hardening, credentials]

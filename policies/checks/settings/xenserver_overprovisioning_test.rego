@@ -10,7 +10,7 @@ clusters := {
 
 settings(mem_global, mem_overrides) := {
 	"mem.overprovisioning.factor": {"value": mem_global, "default": "1", "overrides": {"cluster": mem_overrides}},
-	"cpu.overprovisioning.factor": {"value": null, "default": "1"},
+	"cpu.overprovisioning.factor": {"value": null, "default": "1", "overrides": {}},
 }
 
 test_cluster_override_above_4_is_flagged if {
@@ -25,5 +25,12 @@ test_global_above_4_reaches_xen_cluster_without_override if {
 
 test_override_of_4_wins_over_global if {
 	snap := testlib.with_settings(testlib.snapshot({"cluster": clusters}), settings("5", {"1": "4"}))
+	count(check.deny) == 0 with input as snap
+}
+
+# The XenServer limit is Dynamic Memory Control's: CPU overprovisioning is free.
+test_cpu_factor_above_4_is_not_judged if {
+	s := object.union(settings(null, {}), {"cpu.overprovisioning.factor": {"value": "8", "overrides": {"cluster": {"1": "10"}}}})
+	snap := testlib.with_settings(testlib.snapshot({"cluster": clusters}), s)
 	count(check.deny) == 0 with input as snap
 }

@@ -12,12 +12,10 @@
 #   severity: medium
 #   category: storage
 #   remediation:
-#     summary: Add a second image store to the zone, make the store writable again, or free/grow its space.
+#     summary: "Look at the zone's image stores first; the finding's own remediation fits it: a single store is fixed by adding a second one (addImageStore), a read-only store by making it writable once its migration or maintenance is over, a full one by adding space or a store."
 #     commands:
 #       - kind: cmk
-#         text: cmk list imagestores zoneid=<zone uuid> filter=name,protocol,readonly,url
-#       - kind: cmk
-#         text: cmk update imagestore id={uuid} readonly=false
+#         text: "cmk list imagestores filter=id,name,zonename,protocol,readonly,url"
 #   references:
 #     - seed:003_890368c12d4364b1.txt (secondary storage)
 #     - seed:000_bd9184fa1d57f2b2.txt (unreachable secondary storage)
@@ -53,6 +51,13 @@ deny contains f if {
 		"discriminator": "single-image-store",
 		"message": sprintf("zone %s has a single image store", [z.name]),
 		"evidence": {"image_stores": count(stores_in_zone[zid])},
+		"remediation": {
+			"summary": "One image store holds every template, ISO and snapshot backup of the zone: add a second one (addImageStore) so a failure or maintenance of one does not stop them. Making a store read-only does not help here.",
+			"commands": [
+				{"kind": "cmk", "text": "cmk list imagestores zoneid={uuid} filter=id,name,protocol,readonly,url"},
+				{"kind": "cmk", "text": "cmk add imagestore name=<store-name> provider=NFS zoneid={uuid} url=nfs://<server>/<export>"},
+			],
+		},
 	}
 }
 
@@ -66,6 +71,13 @@ deny contains f if {
 		"discriminator": "readonly",
 		"message": sprintf("image store %s is read-only (%d writable stores left in its zone)", [s.name, count(object.get(writable_in_zone, zid, set()))]),
 		"evidence": {"readonly": true, "writable_in_zone": count(object.get(writable_in_zone, zid, set()))},
+		"remediation": {
+			"summary": "The store takes no new data. Find out why it was made read-only (a data migration, a planned removal); when that is over, make it writable again, or add another store to the zone.",
+			"commands": [
+				{"kind": "cmk", "text": "cmk list imagestores id={uuid} filter=id,name,readonly,url,zonename"},
+				{"kind": "cmk", "text": "cmk update imagestore id={uuid} readonly=false"},
+			],
+		},
 	}
 }
 
@@ -85,5 +97,14 @@ deny contains f if {
 		"discriminator": "full",
 		"message": sprintf("image store %s is %d%% used (threshold %d%%)", [s.name, round(ratio * 100), round(t * 100)]),
 		"evidence": {"used_bytes": s.used_bytes, "total_size": total, "threshold": t},
+		"remediation": {
+			"summary": "Free space (delete unused templates and old snapshots), grow the export, or add another image store to the zone and move data to it (migrateSecondaryStorageData).",
+			"commands": [
+				{"kind": "cmk", "text": "cmk list imagestores id={uuid} filter=id,name,disksizetotal,disksizeused,zonename"},
+				{"kind": "cmk", "text": "cmk add imagestore name=<store-name> provider=NFS zoneid={zone_uuid} url=nfs://<server>/<export>"},
+				{"kind": "cmk", "text": "cmk migrate secondarystoragedata srcpool={uuid} destpools=<new-store-uuid>"},
+			],
+		},
+		"args": {"zone_uuid": object.get(lib.zones, [lib.key(s.data_center_id), "uuid"], "")},
 	}
 }

@@ -30,3 +30,23 @@ test_full_store_is_flagged if {
 test_two_healthy_stores_pass if {
 	count(check.deny) == 0 with input as snap({"1": store(1, 0, 10), "2": store(2, 0, 10)})
 }
+
+# The zone's finding passes the zone's uuid only as zoneid; a store's finding
+# uses the store's own id.
+test_single_store_is_fixed_by_adding_one if {
+	some f in check.deny with input as snap({"1": store(1, 0, 10)})
+	cmds := [c.text | some c in f.remediation.commands]
+	cmds[1] == "cmk add imagestore name=<store-name> provider=NFS zoneid={uuid} url=nfs://<server>/<export>"
+	f.resource.uuid == "uuid-zone-1"
+	every t in cmds {
+		not contains(t, "imagestore id=")
+		not contains(t, "readonly=false")
+	}
+}
+
+test_full_store_adds_to_its_zone if {
+	some f in check.deny with input as snap({"1": store(1, 0, 95), "2": store(2, 0, 10)})
+	f.discriminator == "full"
+	f.args.zone_uuid == "uuid-zone-1"
+	f.resource.uuid == "u1"
+}

@@ -12,12 +12,12 @@
 #   severity: high
 #   category: storage
 #   remediation:
-#     summary: Restore access to the pool (storage server, network, mount on the hosts) or finish/cancel its maintenance.
+#     summary: "Find out why the pool is not Up (storage server, network, mounts on the hosts, maintenance) before changing anything; the finding's own remediation fits its state."
 #     commands:
 #       - kind: cmk
-#         text: cmk list storagepools id={uuid} filter=name,state,type,ipaddress,path
+#         text: "cmk list storagepools id={uuid} filter=name,state,type,ipaddress,path,scope"
 #       - kind: cmk
-#         text: cmk cancel storagemaintenance id={uuid}
+#         text: "cmk list volumes storageid={uuid} listall=true filter=name,state,vmname"
 #   references:
 #     - cloudstack:api/src/main/java/com/cloud/storage/StoragePoolStatus.java
 #     - seed:000_bd9184fa1d57f2b2.txt (storage connectivity, impact 9)
@@ -38,7 +38,40 @@ deny contains f if {
 		"severity": severity(p),
 		"message": sprintf("primary storage %s is %v", [p.name, p.status]),
 		"evidence": {"status": p.status, "scope": object.get(p, "scope", null), "cluster_id": object.get(p, "cluster_id", null), "pool_type": object.get(p, "pool_type", null)},
+		"remediation": remediation(p),
+		"args": {"path": object.get(p, "path", "")},
 	}
+}
+
+list_pool := {"kind": "cmk", "text": "cmk list storagepools id={uuid} filter=name,state,type,ipaddress,path,scope"}
+
+list_volumes := {"kind": "cmk", "text": "cmk list volumes storageid={uuid} listall=true filter=name,state,vmname"}
+
+# cancelStorageMaintenance accepts a pool in Maintenance or
+# ErrorInMaintenance; it refuses one still in PrepareForMaintenance.
+remediation(p) := {
+	"summary": "The pool is in (or failed entering) maintenance: its volumes' VMs were stopped or migrated. Find what maintenance is for and whether it finished; cancel it through the API only when the pool is ready to serve again.",
+	"commands": [list_pool, list_volumes, {"kind": "cmk", "text": "cmk cancel storagemaintenance id={uuid}"}],
+} if {
+	p.status in {"Maintenance", "ErrorInMaintenance"}
+} else := {
+	"summary": "The pool is still entering maintenance: CloudStack is stopping or migrating the VMs on it, and cancelStorageMaintenance refuses it in this state. Find which VM or volume it waits on (management-server.log); it ends in Maintenance or ErrorInMaintenance, and only then can maintenance be cancelled.",
+	"commands": [list_pool, list_volumes, {"kind": "shell", "text": "grep -F -e {uuid} /var/log/cloudstack/management/management-server.log | tail -20"}],
+} if {
+	p.status == "PrepareForMaintenance"
+} else := {
+	"summary": "The pool is Disabled: it serves its volumes but takes no new ones. Enable it when the reason it was disabled is gone.",
+	"commands": [list_pool, {"kind": "cmk", "text": "cmk update storagepool id={uuid} enabled=true"}],
+} if {
+	p.status == "Disabled"
+} else := {
+	"summary": "Restore access to the pool (storage server, network, the mount on the hosts); CloudStack brings it Up when the hosts report it again. Nothing to change in CloudStack before that.",
+	"steps": [
+		"Look at the pool and the volumes on it.",
+		"On the hosts of its scope: is it mounted, and does libvirt see it active?",
+		"Fix the storage server or network, then reconnect a host if the pool stays down.",
+	],
+	"commands": [list_pool, list_volumes, {"kind": "shell", "text": "grep -F -e {path} /proc/mounts; virsh -r pool-list --all"}],
 }
 
 severity(p) := "info" if p.status in parked

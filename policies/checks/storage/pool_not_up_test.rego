@@ -18,3 +18,20 @@ test_maintenance_is_info if {
 test_up_passes if {
 	count(check.deny) == 0 with input as snap("Up")
 }
+
+cancels(f) if {
+	some c in f.remediation.commands
+	startswith(c.text, "cmk cancel storagemaintenance")
+}
+
+# cancelStorageMaintenance only where CloudStack accepts it.
+test_cancel_only_after_maintenance_is_reached if {
+	every status in ["Maintenance", "ErrorInMaintenance"] {
+		some f in check.deny with input as snap(status)
+		cancels(f)
+	}
+	every status in ["PrepareForMaintenance", "Initialized", "Disabled"] {
+		some f in check.deny with input as snap(status)
+		not cancels(f)
+	}
+}

@@ -13,12 +13,14 @@
 #   severity: medium
 #   category: stuck-state
 #   remediation:
-#     summary: Find out why the expunge thread skips the VM (management-server.log, storage errors) and expunge it through the API.
+#     summary: "Find out why the expunge thread skips the VM (management-server.log, storage errors), fix that, then expunge it through the API."
 #     commands:
-#       - kind: cmk
-#         text: cmk expunge virtualmachine id={uuid}
 #       - kind: shell
-#         text: grep -i 'expung' /var/log/cloudstack/management/management-server.log | grep {name} | tail -20
+#         text: "grep -i expung /var/log/cloudstack/management/management-server.log | grep -F -e {name} | tail -20"
+#       - kind: cmk
+#         text: "cmk list volumes virtualmachineid={uuid} listall=true filter=name,state,storage"
+#       - kind: cmk
+#         text: "cmk expunge virtualmachine id={uuid}"
 #   references:
 #     - cloudstack:settings expunge.delay, expunge.interval (server/src/main/java/com/cloud/configuration/Config.java)
 #     - cloudstack:api/src/main/java/com/cloud/vm/VirtualMachine.java

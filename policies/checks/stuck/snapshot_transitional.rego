@@ -12,12 +12,12 @@
 #   severity: medium
 #   category: stuck-state
 #   remediation:
-#     summary: Check the SSVM and the hypervisor for the backup copy, then delete the stuck snapshot through the API so the next one can run.
+#     summary: "Find out whether anything still works on the snapshot (its job, the SSVM or host copying it) before removing it; deleteSnapshot accepts only Allocated, CreatedOnPrimary, BackedUp, Destroying and Error, so the finding's remediation fits its state."
 #     commands:
 #       - kind: cmk
-#         text: cmk list snapshots id={uuid} filter=name,state,volumename,created
-#       - kind: cmk
-#         text: cmk delete snapshot id={uuid}
+#         text: "cmk list snapshots id={uuid} filter=name,state,volumename,created"
+#       - kind: shell
+#         text: "grep -F -e {uuid} /var/log/cloudstack/management/management-server.log | tail -20"
 #   references:
 #     - cloudstack:api/src/main/java/com/cloud/storage/Snapshot.java
 #     - seed:000_bd9184fa1d57f2b2.txt (storage lock contention during resets)
@@ -43,5 +43,43 @@ deny contains f if {
 		"resource": {"type": "snapshot", "id": id, "uuid": s.uuid, "name": s.name},
 		"message": sprintf("snapshot %s has been %s for %d minutes with no live job", [s.name, s.status, round(age / 60)]),
 		"evidence": {"status": s.status, "created": s.created, "age_seconds": age, "volume_id": s.volume_id},
+		"remediation": remediation[s.status],
+		"args": {"status": s.status},
 	}
 }
+
+list_snapshot := {"kind": "cmk", "text": "cmk list snapshots id={uuid} filter=name,state,volumename,created"}
+
+grep_log := {"kind": "shell", "text": "grep -F -e {uuid} /var/log/cloudstack/management/management-server.log | tail -20"}
+
+delete := {"kind": "cmk", "text": "cmk delete snapshot id={uuid}"}
+
+list_ssvm := {"kind": "cmk", "text": "cmk list systemvms systemvmtype=secondarystoragevm filter=name,state,agentstate,zonename"}
+
+# DefaultSnapshotStrategy.deleteSnapshot removes an Allocated row, marks a
+# CreatedOnPrimary one Destroyed, and refuses Creating, BackingUp and Copying.
+remediation["Allocated"] := {
+	"summary": "Allocated: nothing reached storage yet. Once the log shows no job working on it, deleteSnapshot removes the row.",
+	"commands": [list_snapshot, grep_log, delete],
+}
+
+remediation["CreatedOnPrimary"] := {
+	"summary": "CreatedOnPrimary: the snapshot exists on primary storage but was never backed up. Once the log shows no job working on it, deleteSnapshot marks it Destroyed; check primary storage for the leftover copy afterwards.",
+	"commands": [list_snapshot, grep_log, delete],
+}
+
+in_progress_remediation := {
+	"summary": "CloudStack refuses deleteSnapshot in this state. Diagnose first: the job that created it (management-server.log), and the SSVM or KVM host copying it to secondary storage. Only when nothing works on it any more, mark it Error with a single-row update guarded by its current state (back the row up first); deleteSnapshot then accepts it and removes its store references.",
+	"steps": [
+		"Look at the snapshot and at management-server.log for its job and the copy command's answer.",
+		"Check the zone's SSVM (agent Up) and, on KVM, agent.log of the host that ran the backup: the copy must be over.",
+		"Only then run the guarded UPDATE (exactly one row), and delete the snapshot through the API.",
+	],
+	"commands": [
+		list_snapshot, grep_log, list_ssvm,
+		{"kind": "sql", "text": "UPDATE snapshots SET status = 'Error' WHERE id = {id} AND status = {status} AND removed IS NULL;"},
+		delete,
+	],
+}
+
+remediation[state] := in_progress_remediation if some state in {"Creating", "BackingUp", "Copying"}

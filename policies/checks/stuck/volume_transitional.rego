@@ -15,12 +15,12 @@
 #   severity: medium
 #   category: stuck-state
 #   remediation:
-#     summary: Check the storage side (the copy or migration may still run on the SSVM or hypervisor), then retry or cancel the operation through the API; correct the row only when the storage shows the operation is over.
+#     summary: "Check the storage side (the copy or migration may still run on the SSVM or hypervisor), then retry or cancel the operation through the API; correct the row only when the storage shows the operation is over."
 #     commands:
 #       - kind: cmk
-#         text: cmk list volumes id={uuid} filter=name,state,storage,virtualmachineid
+#         text: "cmk list volumes id={uuid} filter=name,state,storage,virtualmachineid"
 #       - kind: shell
-#         text: grep {uuid} /var/log/cloudstack/management/management-server.log | tail -20
+#         text: "grep -F -e {uuid} /var/log/cloudstack/management/management-server.log | tail -20"
 #   references:
 #     - cloudstack:api/src/main/java/com/cloud/storage/Volume.java
 #     - cloudstack:setting job.cancel.threshold.minutes

@@ -12,12 +12,12 @@
 #   severity: high
 #   category: system-vms
 #   remediation:
-#     summary: Check the agent inside the system VM (/var/log/cloud.log, systemctl restart cloud); if it does not connect, destroy the system VM so CloudStack recreates it.
+#     summary: "Check the agent inside the system VM (/var/log/cloud.log, the cloud service) over its control address; if it does not connect, destroy the system VM so CloudStack recreates it. On KVM and XenServer the control address is link-local (169.254.x.x) and only reachable from the hypervisor host that runs it, with /root/.ssh/id_rsa.cloud; on VMware it is reached from a management server over the private IP with the management server's key."
 #     commands:
-#       - kind: shell
-#         text: ssh -i /var/lib/cloudstack/management/.ssh/id_rsa -p 3922 root@<link-local ip> 'systemctl restart cloud; tail -50 /var/log/cloud.log'
 #       - kind: cmk
-#         text: cmk destroy systemvm id={uuid}
+#         text: "cmk list systemvms id={uuid} filter=name,state,agentstate,hostname,linklocalip,privateip"
+#       - kind: shell
+#         text: "ssh -i /root/.ssh/id_rsa.cloud -p 3922 root@<link-local-ip> 'systemctl status cloud; tail -50 /var/log/cloud.log'"
 #   references:
 #     - seed:004_62a602eb5c0afa8b.txt (agent Disconnected, systemctl restart cloud)
 #   controls: [availability]
@@ -51,7 +51,37 @@ deny contains f if {
 		"severity": severity(vm),
 		"message": sprintf("%s is Running but its agent is %s", [vm.instance_name, status]),
 		"evidence": {"agent_status": status, "host_id": vm.host_id},
+		"remediation": remediation(vm),
 	}
+}
+
+list_sysvm := {"kind": "cmk", "text": "cmk list systemvms id={uuid} filter=name,state,agentstate,hostname,linklocalip,privateip"}
+
+destroy := {"kind": "cmk", "text": "cmk destroy systemvm id={uuid}"}
+
+remediation(vm) := {
+	"summary": "On VMware the system VM is reached from a management server over its private IP, port 3922, with the management server's key. Check the cloud service and /var/log/cloud.log inside it and restart the service; only if the agent still does not connect, destroy the system VM so CloudStack recreates it.",
+	"commands": [
+		list_sysvm,
+		{"kind": "shell", "text": "ssh -i /var/lib/cloudstack/management/.ssh/id_rsa -p 3922 root@<private-ip> 'systemctl status cloud; tail -50 /var/log/cloud.log'"},
+		{"kind": "shell", "text": "ssh -i /var/lib/cloudstack/management/.ssh/id_rsa -p 3922 root@<private-ip> 'systemctl restart cloud'"},
+		destroy,
+	],
+} if {
+	object.get(vm, "hypervisor_type", "") == "VMware"
+} else := {
+	"summary": "The system VM's control address is link-local (169.254.x.x, linklocalip): reach it from the hypervisor host that runs it, port 3922, with /root/.ssh/id_rsa.cloud. Check the cloud service and /var/log/cloud.log inside it and restart the service; only if the agent still does not connect, destroy the system VM so CloudStack recreates it.",
+	"steps": [
+		"Find the system VM's host and link-local address.",
+		"On that host, log in to the system VM and read the cloud service's state and /var/log/cloud.log.",
+		"Restart the cloud service; destroy the system VM only if its agent still does not connect.",
+	],
+	"commands": [
+		list_sysvm,
+		{"kind": "shell", "text": "ssh -i /root/.ssh/id_rsa.cloud -p 3922 root@<link-local-ip> 'systemctl status cloud; tail -50 /var/log/cloud.log'"},
+		{"kind": "shell", "text": "ssh -i /root/.ssh/id_rsa.cloud -p 3922 root@<link-local-ip> 'systemctl restart cloud'"},
+		destroy,
+	],
 }
 
 severity(vm) := "high" if vm.type == "SecondaryStorageVm"

@@ -23,3 +23,26 @@ test_missing_agent_row_is_flagged if {
 	some f in check.deny with input as s
 	f.evidence.agent_status == "missing"
 }
+
+ssh_commands(f) := [c.text | some c in f.remediation.commands; startswith(c.text, "ssh ")]
+
+test_kvm_system_vm_is_reached_over_link_local_from_its_host if {
+	some f in check.deny with input as snap("Disconnected")
+	every t in ssh_commands(f) {
+		contains(t, "-i /root/.ssh/id_rsa.cloud -p 3922 root@<link-local-ip>")
+	}
+	count(ssh_commands(f)) == 2
+	f.remediation.commands[count(f.remediation.commands) - 1].text == "cmk destroy systemvm id={uuid}"
+}
+
+test_vmware_system_vm_is_reached_from_the_management_server if {
+	s := testlib.snapshot({
+		"vm_instance": {"1": testlib.vm(1, {"type": "SecondaryStorageVm", "instance_name": "s-1-VM", "hypervisor_type": "VMware"})},
+		"host": {"13": testlib.host(13, {"name": "s-1-VM", "type": "SecondaryStorageVM", "status": "Alert"})},
+	})
+	some f in check.deny with input as s
+	every t in ssh_commands(f) {
+		contains(t, "/var/lib/cloudstack/management/.ssh/id_rsa -p 3922 root@<private-ip>")
+	}
+	count(ssh_commands(f)) == 2
+}

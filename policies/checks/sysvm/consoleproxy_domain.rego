@@ -12,10 +12,16 @@
 #   severity: medium
 #   category: system-vms
 #   remediation:
-#     summary: Point consoleproxy.url.domain at a wildcard domain you control with a matching certificate uploaded (uploadCustomCertificate), then restart the console proxy VMs.
+#     summary: "Upload a certificate for a wildcard domain you control (uploadCustomCertificate), then point consoleproxy.url.domain at it. The setting is not dynamic: restart the management servers one at a time, then reboot the console proxy VMs."
 #     commands:
 #       - kind: cmk
-#         text: cmk update configuration name=consoleproxy.url.domain value=*.console.example.com
+#         text: "cmk list configurations name=consoleproxy.url.domain filter=name,value"
+#       - kind: cmk
+#         text: "cmk update configuration name=consoleproxy.url.domain value='*.console.example.com'"
+#       - kind: shell
+#         text: "systemctl restart cloudstack-management"
+#       - kind: cmk
+#         text: "cmk list systemvms systemvmtype=consoleproxy filter=id,name,state"
 #   references:
 #     - seed:003_890368c12d4364b1.txt (console proxy domain and SSL)
 #     - cloudstack:setting consoleproxy.url.domain

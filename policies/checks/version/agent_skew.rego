@@ -13,12 +13,12 @@
 #   severity: medium
 #   category: versions
 #   remediation:
-#     summary: Upgrade (or downgrade) the cloudstack-agent package on the host to the management server's release and restart it.
+#     summary: "Upgrade (or downgrade) the cloudstack-agent package on the host to the management server's release and restart the agent (the VMs keep running)."
 #     commands:
-#       - kind: shell
-#         text: apt-get install cloudstack-agent || dnf upgrade cloudstack-agent
 #       - kind: cmk
-#         text: cmk list hosts id={uuid} filter=name,version,state
+#         text: "cmk list hosts id={uuid} filter=name,version,state"
+#       - kind: shell
+#         text: "apt-get install cloudstack-agent || dnf upgrade cloudstack-agent"
 #   references:
 #     - cloudstack:docs upgrade instructions (upgrade the KVM agents)
 #     - cloudstack:host.version (tables.md)

@@ -13,12 +13,16 @@
 #   severity: medium
 #   category: versions
 #   remediation:
-#     summary: Stop the older management server and upgrade its packages to the same release as the others before starting it again.
+#     summary: "Drain the older management server (prepareForShutdown lets its running jobs finish and takes no new ones), stop it once readyForShutdown says so, and upgrade its packages to the same release as the others before starting it again."
 #     commands:
 #       - kind: cmk
-#         text: cmk list managementservers filter=name,version,state
+#         text: "cmk list managementservers filter=name,version,state"
+#       - kind: cmk
+#         text: "cmk prepare forshutdown managementserverid={uuid}"
+#       - kind: cmk
+#         text: "cmk ready forshutdown managementserverid={uuid}"
 #       - kind: shell
-#         text: systemctl stop cloudstack-management
+#         text: "systemctl stop cloudstack-management"
 #   references:
 #     - cloudstack:docs upgrade instructions (stop all management servers)
 #     - cloudstack:api/src/main/java/org/apache/cloudstack/management/ManagementServerHost.java

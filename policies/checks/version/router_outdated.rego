@@ -14,12 +14,14 @@
 #   severity: medium
 #   category: routers
 #   remediation:
-#     summary: Upgrade the router (restart its network with cleanup, or upgradeRouterTemplate) after the new system VM template is ready.
+#     summary: "Once the release's system VM template is registered and ready, upgrade the router (upgradeRouterTemplate, or restart its network with cleanup) in a window: it is recreated and the network blips."
 #     commands:
 #       - kind: cmk
-#         text: cmk upgrade routertemplate id={uuid}
+#         text: "cmk list routers id={uuid} listall=true filter=name,version,requiresupgrade,state"
 #       - kind: cmk
-#         text: cmk list routers id={uuid} filter=name,version,requiresupgrade,state
+#         text: "cmk list templates templatefilter=system filter=name,hypervisor,isready"
+#       - kind: cmk
+#         text: "cmk upgrade routertemplate id={uuid}"
 #   references:
 #     - cloudstack:server/src/main/java/com/cloud/network/router/NetworkHelperImpl.java (checkRouterVersion)
 #     - seed:004_62a602eb5c0afa8b.txt (template version mismatch)

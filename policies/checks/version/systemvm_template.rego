@@ -5,7 +5,10 @@
 #   template named exactly systemvm-<hypervisor>-<x.y.z>-<arch> for the management
 #   servers' release (the name SystemVmTemplateRegistration registers, e.g.
 #   systemvm-kvm-4.22.0-x86_64), or the template is not DOWNLOADED to an image store of
-#   that zone. CloudStack then cannot create or recreate SSVMs, console proxies or virtual
+#   that zone. On x86_64 the name from before multi-arch support (4.20),
+#   systemvm-<hypervisor>-<x.y.z> without the architecture, is accepted too: clouds upgraded
+#   from then, and operators following the older upgrade notes, registered the template
+#   under that name before upgrading. CloudStack then cannot create or recreate SSVMs, console proxies or virtual
 #   routers there, which is also seed 004's first cause of system VMs stuck in Starting.
 #   High per the rubric: the next system VM restart is an outage.
 # custom:
@@ -36,10 +39,23 @@ else := "x86_64"
 
 expected_name(hv, a) := sprintf("systemvm-%s-%s-%s", [hv_names[hv], lib.ms_version, a])
 
+# The pre-4.20 name had no architecture; every template then was x86_64.
+legacy_name(hv, "x86_64") := sprintf("systemvm-%s-%s", [hv_names[hv], lib.ms_version])
+
 # zone id -> template names its clusters need.
 needed[lib.key(c.data_center_id)] contains expected_name(c.hypervisor_type, arch(c)) if {
 	some c in lib.clusters
 	hv_names[c.hypervisor_type]
+}
+
+# Registered template ids that satisfy a needed name: its own, or on x86_64 the
+# legacy one.
+satisfying(name) := object.get(templates_by_name, name, set()) | object.get(templates_by_name, object.get(legacy, name, ""), set())
+
+legacy[expected_name(c.hypervisor_type, arch(c))] := legacy_name(c.hypervisor_type, arch(c)) if {
+	some c in lib.clusters
+	hv_names[c.hypervisor_type]
+	arch(c) == "x86_64"
 }
 
 templates_by_name[t.name] contains id if {
@@ -68,7 +84,7 @@ downloaded contains [lib.key(r.template_id), lib.key(image_stores[lib.key(r.stor
 deny contains f if {
 	some zid, names in needed
 	some name in names
-	not templates_by_name[name]
+	count(satisfying(name)) == 0
 	f := {
 		"resource": {"type": "template", "name": name},
 		"discriminator": zid,
@@ -81,16 +97,17 @@ deny contains f if {
 	some zid, names in needed
 	zone_has_store[zid]
 	some name in names
-	ids := templates_by_name[name]
+	ids := satisfying(name)
+	count(ids) > 0
 	every tid in ids {
 		not downloaded[[tid, zid]]
 	}
 	tid := sort(ids)[0]
 	t := input.db.vm_template[tid]
 	f := {
-		"resource": {"type": "template", "id": tid, "uuid": t.uuid, "name": name},
+		"resource": {"type": "template", "id": tid, "uuid": t.uuid, "name": t.name},
 		"discriminator": zid,
-		"message": sprintf("system VM template %s is not downloaded to any image store of zone %v", [name, zid]),
+		"message": sprintf("system VM template %s is not downloaded to any image store of zone %v", [t.name, zid]),
 		"evidence": {"template_ids": sort(ids), "zone_id": zid},
 	}
 }
