@@ -4,7 +4,7 @@ BIN      := bin/csaudit
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 
-.PHONY: all build demo test lint fmt generate docs bench peers clean dist
+.PHONY: all build demo test lint fmt generate docs bench peers clean dist fuzz
 
 all: build
 
@@ -43,6 +43,23 @@ fmt:
 generate: peers
 	$(GO) generate ./...
 	$(GO) test -count=1 -run 'TestSchemasUpToDate|TestAuditLabGolden' ./cmd/csaudit -update
+
+# Every fuzz target (Fuzz* in *_fuzz_test.go), one after another, each for
+# FUZZTIME; `make test` runs only their seed corpora. A failing input is
+# saved under the package's testdata/fuzz/ and replayed by plain go test:
+# commit it with the fix. FUZZFLAGS passes more flags (-parallel 1, ...);
+# -timeout 0: go test's 10-minute default would cut a long FUZZTIME.
+FUZZTIME  ?= 60s
+FUZZFLAGS ?=
+FUZZ_PKGS  = $(sort $(dir $(shell find . -name '*_fuzz_test.go' -not -path './.git/*')))
+
+fuzz:
+	@set -e; for pkg in $(FUZZ_PKGS); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$t for $(FUZZTIME)"; \
+	    $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -timeout 0 $(FUZZFLAGS) $$pkg; \
+	  done; \
+	done
 
 bench: peers
 	$(GO) test -run '^$$' -bench . -benchmem ./...

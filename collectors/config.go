@@ -151,20 +151,21 @@ func (c *Config) Redacted() *Config {
 }
 
 // redactDSN replaces the password of a go-sql-driver DSN
-// (user:password@proto(addr)/db): everything between the first colon and the
-// last @ before the address.
+// (user:password@proto(addr)/db), found as the driver finds it: the last '/',
+// the last '@' before it, the first ':' before that. A password may hold '(',
+// '@' or '/'. Without a '/' (the driver refuses such a DSN) the last '@' is
+// taken, so a password is hidden rather than shown.
 func redactDSN(dsn string) string {
-	head := dsn
-	if p := strings.Index(dsn, "("); p >= 0 {
-		head = dsn[:p]
+	end := strings.LastIndexByte(dsn, '/')
+	if end < 0 {
+		end = len(dsn)
 	}
-	at := strings.LastIndex(head, "@")
+	at := strings.LastIndexByte(dsn[:end], '@')
 	if at < 0 {
 		return dsn
 	}
-	cred := dsn[:at]
-	if i := strings.Index(cred, ":"); i >= 0 {
-		return cred[:i+1] + Secret + dsn[at:]
+	if i := strings.IndexByte(dsn[:at], ':'); i >= 0 {
+		return dsn[:i+1] + Secret + dsn[at:]
 	}
 	return dsn
 }

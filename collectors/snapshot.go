@@ -157,7 +157,8 @@ type HostFacts struct {
 // AgentFact is the cloudstack-agent service state.
 type AgentFact struct {
 	FactMeta
-	// State is active, inactive, failed, activating or unknown-no-systemd.
+	// State is active, inactive, failed, activating, not-installed,
+	// unknown-no-systemd or unknown-chroot (systemctl refused in a chroot).
 	State string `json:"state"`
 }
 

@@ -235,7 +235,7 @@ func TestAuditAgainstRealPeers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkCollectedHost(t, s, target, h.Addr, []string{nameB, rogue})
+	checkCollectedHost(t, s, target, h, []string{nameB, rogue})
 	for _, o := range append([]hostRow{changed}, kvm[2:]...) {
 		if s.Hosts[o.uuid] != nil {
 			t.Errorf("collect: facts recorded for %s, which failed", o.name)
@@ -246,14 +246,16 @@ func TestAuditAgainstRealPeers(t *testing.T) {
 
 // checkCollectedHost asserts what the acceptance names for the
 // audited host: agent state, firewall, listeners, MTU, file modes, domains.
-func checkCollectedHost(t *testing.T, s *collectors.Snapshot, target hostRow, sshAddr string, running []string) {
+func checkCollectedHost(t *testing.T, s *collectors.Snapshot, target hostRow, h *testbed.Host, running []string) {
 	t.Helper()
+	sshAddr := h.Addr
 	hf := s.Hosts[target.uuid]
 	if hf == nil {
 		t.Fatalf("collect: no facts for %s; errors %+v", target.name, s.CollectorErrors)
 	}
-	if hf.Agent == nil || hf.Agent.State != "unknown-no-systemd" {
-		t.Errorf("agent = %+v (the test host has no systemd)", hf.Agent)
+	// Derived from this machine's init (systemd or not, a chroot), then strict.
+	if want := h.AgentState(); hf.Agent == nil || hf.Agent.State != want {
+		t.Errorf("agent = %+v, want state %q (this machine: %s)", hf.Agent, want, h.Init())
 	}
 	if hf.Firewall == nil || len(hf.Firewall.Ports) != 4 || hf.Firewall.Ports["16509"].Verdict == "" || hf.Firewall.Backend == "" {
 		t.Errorf("firewall = %+v", hf.Firewall)

@@ -189,7 +189,8 @@ func (f *File) Key() (string, error) {
 	case "web":
 		return "", errors.New("db.cloud.encryption.type is web (key typed at start-up); use database.dsn with a password_file instead")
 	default:
-		return "", fmt.Errorf("db.cloud.encryption.type %q is not one of none, file, env, web", t)
+		// Not quoted: a value in db.properties may be a misplaced secret.
+		return "", errors.New("db.cloud.encryption.type is not one of none, file, env, web")
 	}
 	f.haveKey = true
 	return f.key, nil

@@ -231,9 +231,22 @@ func (p *program) build(secs map[string]section, at, start time.Time, conn *sshp
 	h := &collectors.HostFacts{}
 	failed := map[string]string{}
 	for _, f := range p.facts {
-		if err := f.fill(in, h); err != nil {
+		if err := fillSafely(f, in, h); err != nil {
 			failed[f.Name] = err.Error()
 		}
 	}
 	return h, failed
+}
+
+// fillSafely runs one parser over a host's output. A parser that panics on
+// what a hostile or broken host sent fails that fact for that host only:
+// host parsers run in the pool's goroutines, where a panic would end the
+// whole audit. The panic value is not quoted (it may hold the output).
+func fillSafely(f Fact, in *input, h *collectors.HostFacts) (err error) {
+	defer func() {
+		if recover() != nil {
+			err = errors.New("the parser failed on this host's output (a csaudit bug; please report it)")
+		}
+	}()
+	return f.fill(in, h)
 }

@@ -20,13 +20,20 @@ const (
 	StateInactive         = "inactive"
 	StateFailed           = "failed"
 	StateUnknownNoSystemd = "unknown-no-systemd"
+	StateUnknownChroot    = "unknown-chroot"
 )
 
 // parseAgent reads `systemctl is-active cloudstack-agent 2>&1`. Without
 // systemd as PID 1 systemctl prints a bus error with rc 1, which must not be
-// read as "inactive" (rc 3 on a real host).
+// read as "inactive" (rc 3 on a real host). In a chroot (or with
+// SYSTEMD_OFFLINE=1) it refuses with exit 0, which must not be read as
+// "active": "Running in chroot, ignoring command 'is-active'" (systemd 252;
+// older ones say "ignoring request.").
 func parseAgent(b []byte, rc int) (string, error) {
 	first, _, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
+	if strings.Contains(first, "Running in chroot, ignoring ") {
+		return StateUnknownChroot, nil
+	}
 	switch first {
 	case "active", "inactive", "failed", "activating", "deactivating", "reloading", "maintenance":
 		return first, nil

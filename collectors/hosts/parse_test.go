@@ -84,6 +84,11 @@ func TestParseAgent(t *testing.T) {
 		{"failed\n", 3, "failed"},
 		{"activating\n", 3, "activating"},
 		{"", 127, StateUnknownNoSystemd},
+		// Captured: systemd 252's systemctl in a chroot (PID 1's root differs).
+		{string(readTestdata(t, "systemctl_is_active_chroot.txt")), 0, StateUnknownChroot},
+		// Older systemd words the refusal differently; still exit 0.
+		{"Running in chroot, ignoring request.\n", 0, StateUnknownChroot},
+		{"unknown\n", 3, "not-installed"},
 	} {
 		got, err := parseAgent([]byte(tc.out), tc.rc)
 		if err != nil || got != tc.want {

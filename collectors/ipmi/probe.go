@@ -120,7 +120,8 @@ func parseAuthCaps(b []byte, seq byte) (*capabilities, byte, error) {
 	}
 	n := int(b[off])
 	msg := b[off+1:]
-	if n < 7 || len(msg) < n {
+	// Seven header bytes with the completion code, then the checksum.
+	if n < 8 || len(msg) < n {
 		return nil, 0, errNotAuthCaps
 	}
 	msg = msg[:n]

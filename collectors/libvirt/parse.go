@@ -89,7 +89,7 @@ func parseVirsh(b []byte) ([]collectors.Domain, error) {
 		l = strings.TrimSpace(l)
 		switch {
 		case l == "":
-		case strings.HasPrefix(l, "Domain: '") && strings.HasSuffix(l, "'"):
+		case len(l) > len("Domain: '") && strings.HasPrefix(l, "Domain: '") && strings.HasSuffix(l, "'"):
 			nm := l[len("Domain: '") : len(l)-1]
 			i, ok := idx[nm]
 			if !ok {

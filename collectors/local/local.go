@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -272,6 +273,14 @@ func parseDBProperties(b []byte) *collectors.DBPropsFact {
 	return f
 }
 
+// mulMiB shifts a size up, or returns -1 when it would overflow.
+func mulMiB(n int64, shift uint) int64 {
+	if n > math.MaxInt64>>shift {
+		return -1
+	}
+	return n << shift
+}
+
 var xmx = regexp.MustCompile(`-Xmx([0-9]+)([kKmMgGtT]?)\b`)
 
 func (c *Collector) heap() (int, error) {
@@ -313,9 +322,12 @@ func parseHeap(b []byte) (int, bool) {
 	case "k":
 		n >>= 10
 	case "g":
-		n <<= 10
+		n = mulMiB(n, 10)
 	case "t":
-		n <<= 20
+		n = mulMiB(n, 20)
+	}
+	if n < 0 {
+		return 0, false // beyond any JVM: not a heap size
 	}
 	return int(n), true
 }

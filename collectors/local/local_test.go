@@ -148,6 +148,12 @@ func TestParseHeap(t *testing.T) {
 			t.Errorf("%s: %d %v", in, got, ok)
 		}
 	}
+	// Found by FuzzLocalFiles: a size beyond int64 wrapped to a negative heap.
+	for _, in := range []string{"-Xmx9999999999999t", "-Xmx17592186044416t", "-Xmx9007199254740993g"} {
+		if mb, ok := parseHeap([]byte(in)); ok {
+			t.Errorf("%s: %d MiB accepted", in, mb)
+		}
+	}
 	if _, ok := parseHeap([]byte("# -Xmx4g\n")); ok {
 		t.Error("commented -Xmx used")
 	}

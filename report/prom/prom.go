@@ -98,7 +98,8 @@ func Write(w io.Writer, r *report.Report) error {
 	return err
 }
 
-// q quotes a label value per the exposition format.
+// q quotes a label value per the exposition format, which is UTF-8 only:
+// invalid bytes become U+FFFD, as they do in the JSON report.
 func q(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s) + `"`
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(strings.ToValidUTF8(s, "\uFFFD")) + `"`
 }

@@ -4,8 +4,9 @@
 #   The cloudstack-agent service is inactive or failed on a KVM host. Seed 000 (step 2)
 #   and seed 001 require the agent to be active: it is the only path between the
 #   management server and the hypervisor, and without it resets, starts and HA fail.
-#   High when the host still runs VMs, medium otherwise. A host without systemd
-#   (unknown-no-systemd) is reported as info, not as a failure.
+#   High when the host still runs VMs, medium otherwise. A host where systemctl cannot
+#   tell (unknown-no-systemd without systemd, unknown-chroot when the audit shell is in a
+#   chroot) is reported as info, not as a failure.
 # custom:
 #   id: CSA-HOST-003
 #   severity: high
@@ -42,14 +43,17 @@ deny contains f if {
 	}
 }
 
-severity(state, _) := "info" if state == "unknown-no-systemd"
+# systemctl could not tell: a note, not a failure.
+undetermined(state) if startswith(state, "unknown-")
+
+severity(state, _) := "info" if undetermined(state)
 
 severity(state, vms) := "high" if {
-	state != "unknown-no-systemd"
+	not undetermined(state)
 	vms > 0
 }
 
 severity(state, vms) := "medium" if {
-	state != "unknown-no-systemd"
+	not undetermined(state)
 	vms == 0
 }

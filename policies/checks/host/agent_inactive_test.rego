@@ -21,3 +21,17 @@ test_no_systemd_is_info if {
 	some f in check.deny with input as snap("unknown-no-systemd")
 	f.severity == "info"
 }
+
+test_chroot_is_info if {
+	some f in check.deny with input as snap("unknown-chroot")
+	f.severity == "info"
+	f.evidence.agent_state == "unknown-chroot"
+}
+
+test_inactive_without_vms_is_medium if {
+	some f in check.deny with input as testlib.with_hosts(
+		testlib.snapshot({"host": {"1": testlib.host(1, {})}}),
+		{"uuid-host-1": {"agent": {"state": "inactive"}}},
+	)
+	f.severity == "medium"
+}
