@@ -204,7 +204,8 @@ func (s *Snapshot) Encode() ([]byte, error) {
 }
 
 // WriteFileAtomic writes data to a temporary file beside path and renames it into
-// place, so a reader never sees a half-written file. A .gz name is compressed.
+// place, so a reader never sees a half-written file. A .gz name is compressed
+// unless data already is (gzip's magic number: JSON never starts with it).
 func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
@@ -214,7 +215,7 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	defer os.Remove(tmp.Name())
 	var w io.Writer = tmp
 	var gz *gzip.Writer
-	if strings.HasSuffix(path, ".gz") {
+	if strings.HasSuffix(path, ".gz") && !bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
 		gz = gzip.NewWriter(tmp)
 		w = gz
 	}

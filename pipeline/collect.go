@@ -142,11 +142,7 @@ func Snapshot(ctx context.Context, env Env, src Source, cfg *collectors.Config) 
 	case src.SnapshotFile != "":
 		return collectors.LoadSnapshot(src.SnapshotFile)
 	}
-	sel, err := cfg.Select(src.Collectors)
-	if err != nil {
-		return nil, nil, err
-	}
-	s, err := Collect(ctx, env, cfg, sel)
+	s, err := collect(ctx, env, src, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -155,4 +151,13 @@ func Snapshot(ctx context.Context, env Env, src Source, cfg *collectors.Config) 
 		return nil, nil, err
 	}
 	return s, b, nil
+}
+
+// collect runs a fresh collection with the collectors src selects.
+func collect(ctx context.Context, env Env, src Source, cfg *collectors.Config) (*collectors.Snapshot, error) {
+	sel, err := cfg.Select(src.Collectors)
+	if err != nil {
+		return nil, err
+	}
+	return Collect(ctx, env, cfg, sel)
 }

@@ -47,11 +47,21 @@ func Evaluate(ctx context.Context, env Env, eng *policies.Engine, snap *collecto
 	if err != nil {
 		return nil, err
 	}
+	return evaluate(ctx, env, eng, snap, in, func() ([]byte, error) { return raw, nil }, ws)
+}
+
+// evaluate runs the checks over in, made from snap; raw gives the snapshot's
+// JSON, which a live audit is still encoding while the checks run.
+func evaluate(ctx context.Context, env Env, eng *policies.Engine, snap *collectors.Snapshot, in *policies.Input, raw func() ([]byte, error), ws []report.Waiver) (*report.Report, error) {
 	checks, findings, err := eng.Evaluate(ctx, in)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: %w", err)
 	}
-	r := Base(env, snap, raw)
+	b, err := raw()
+	if err != nil {
+		return nil, fmt.Errorf("encode the snapshot: %w", err)
+	}
+	r := Base(env, snap, b)
 	r.Checks, r.Findings, r.PolicyParams = checks, findings, eng.Params()
 	r.AdvisoryData = eng.Advisories().Summary()
 	// Findings a guarded fix exists for say so (fix_id and a step).
@@ -168,15 +178,27 @@ type Audit struct {
 
 // Result is what Run produced: the report, the snapshot it came from and that
 // snapshot's exact JSON (the evidence), and the engine that evaluated it.
+// After a fresh collection, Compressed is the evidence already gzipped.
 type Result struct {
-	Report   *report.Report
-	Snapshot *collectors.Snapshot
-	Raw      []byte
-	Engine   *policies.Engine
+	Report     *report.Report
+	Snapshot   *collectors.Snapshot
+	Raw        []byte
+	Compressed []byte
+	Engine     *policies.Engine
+}
+
+// Evidence is the snapshot file's content: compressed when it was made
+// beside the evaluation, else the exact JSON (written compressed).
+func (r *Result) Evidence() []byte {
+	if r.Compressed != nil {
+		return r.Compressed
+	}
+	return r.Raw
 }
 
 // Run validates the policies and waivers before anything is collected, gets
-// the snapshot and evaluates it.
+// the snapshot and evaluates it. A fresh collection is evaluated as it is in
+// memory while its JSON is encoded and compressed beside the evaluation.
 func (a Audit) Run(ctx context.Context, env Env, cfg *collectors.Config) (*Result, error) {
 	if err := a.Source.Validate(); err != nil {
 		return nil, err
@@ -189,13 +211,46 @@ func (a Audit) Run(ctx context.Context, env Env, cfg *collectors.Config) (*Resul
 	if err != nil {
 		return nil, err
 	}
-	snap, raw, err := Snapshot(ctx, env, a.Source, cfg)
+	if a.Source.Lab || a.Source.SnapshotFile != "" {
+		snap, raw, err := Snapshot(ctx, env, a.Source, cfg)
+		if err != nil {
+			return nil, err
+		}
+		r, err := Evaluate(ctx, env, eng, snap, raw, ws)
+		if err != nil {
+			return nil, err
+		}
+		return &Result{Report: r, Snapshot: snap, Raw: raw, Engine: eng}, nil
+	}
+	snap, err := collect(ctx, env, a.Source, cfg)
 	if err != nil {
 		return nil, err
 	}
-	r, err := Evaluate(ctx, env, eng, snap, raw, ws)
+	res, err := EvaluateLive(ctx, env, eng, snap, ws)
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Report: r, Snapshot: snap, Raw: raw, Engine: eng}, nil
+	return res, nil
+}
+
+// EvaluateLive evaluates a snapshot just collected, in memory, while its
+// evidence is encoded and compressed beside the evaluation.
+func EvaluateLive(ctx context.Context, env Env, eng *policies.Engine, snap *collectors.Snapshot, ws []report.Waiver) (*Result, error) {
+	ev := StartEvidence(snap)
+	in, err := Input(snap)
+	if err != nil {
+		ev.Wait() // the encoder reads snap: let it finish first
+		return nil, err
+	}
+	var raw, gz []byte
+	r, err := evaluate(ctx, env, eng, snap, in, func() ([]byte, error) {
+		var err error
+		raw, gz, err = ev.Wait()
+		return raw, err
+	}, ws)
+	if err != nil {
+		ev.Wait()
+		return nil, err
+	}
+	return &Result{Report: r, Snapshot: snap, Raw: raw, Compressed: gz, Engine: eng}, nil
 }

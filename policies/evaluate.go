@@ -62,14 +62,15 @@ func ParseInput(b []byte) (*Input, error) {
 	if err := json.Unmarshal(small, &head); err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)
 	}
-	idx, err := buildIndex(doc)
-	if err != nil {
-		return nil, fmt.Errorf("snapshot: %w", err)
-	}
 	v, err := ast.InterfaceToValue(doc)
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)
 	}
+	obj, ok := v.(ast.Object)
+	if !ok {
+		return nil, fmt.Errorf("snapshot: not a JSON object")
+	}
+	idx := indexValue(obj)
 	in := &Input{Value: v, Index: idx, Coverage: head.Coverage, Selected: map[string]bool{}}
 	for n, c := range head.Meta.Collectors {
 		in.Selected[n] = c.Selected

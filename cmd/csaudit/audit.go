@@ -84,8 +84,8 @@ and waivers it was audited with.`,
 			if err != nil {
 				return fatal(err)
 			}
-			r, snap, raw := res.Report, res.Snapshot, res.Raw
-			if err := pipeline.WriteEvidence(env, r, o, raw); err != nil {
+			r, snap := res.Report, res.Snapshot
+			if err := pipeline.WriteEvidence(env, r, o, res.Evidence()); err != nil {
 				return fatal(err)
 			}
 			if history != "" {
