@@ -33,12 +33,12 @@ func Input(s *collectors.Snapshot) (*policies.Input, error) {
 			}
 			rows := make([][2]*ast.Term, 0, len(t))
 			for id, row := range t {
-				v, err := cv.row(row)
+				v, cells, err := cv.row(row)
 				if err != nil {
 					return nil, fmt.Errorf("snapshot db.%s[%q]: %w", name, id, err)
 				}
-				if o, ok := v.(ast.Object); ok {
-					ix.Row(name, id, o)
+				if cells != nil {
+					ix.Row(name, id, cells)
 				}
 				rows = append(rows, [2]*ast.Term{ast.StringTerm(id), ast.NewTerm(v)})
 			}
@@ -80,20 +80,20 @@ type cellConverter struct {
 	short map[string]*ast.Term
 }
 
-func (cv *cellConverter) row(r collectors.Row) (ast.Value, error) {
-	var terms [][2]*ast.Term
-	var err error
+// row is the row's object and its cells; a zero Row is null (no cells).
+func (cv *cellConverter) row(r collectors.Row) (ast.Value, [][2]*ast.Term, error) {
+	if r == (collectors.Row{}) {
+		return ast.NullValue, nil, nil // the zero Row encodes as null
+	}
+	terms := [][2]*ast.Term{}
 	for col, v := range r.All() {
-		var t *ast.Term
-		if t, err = cv.cell(v); err != nil {
-			return nil, fmt.Errorf("%s: %w", col, err)
+		t, err := cv.cell(v)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", col, err)
 		}
 		terms = append(terms, [2]*ast.Term{cv.str(col), t})
 	}
-	if terms == nil && r == (collectors.Row{}) {
-		return ast.NullValue, nil // the zero Row encodes as null
-	}
-	return ast.NewObject(terms...), nil
+	return ast.NewObject(terms...), terms, nil
 }
 
 func (cv *cellConverter) str(s string) *ast.Term {

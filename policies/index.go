@@ -78,55 +78,82 @@ type Indexer struct {
 
 // tableIndex applies every grouping of one table to each row: walking the
 // rows once per grouping cost more in cache misses than the grouping itself.
+// Columns are read through slots: each column a grouping reads has one, and
+// a row's cells are placed in them with one map lookup per cell.
 type tableIndex struct {
-	gs     []grouping
-	levels [][][]*ast.Term // grouping i, level l: its columns ("a|b/c" is two levels)
-	vals   [][]*ast.Term   // grouping i's value columns; nil for the row id
-	outs   []tree
+	gs      []grouping
+	slot    map[string]int
+	levels  [][][]int // grouping i, level l: its columns' slots ("a|b/c" is two levels)
+	vals    [][]int   // grouping i's value columns' slots; nil for the row id
+	outs    []tree
+	removed int
+	cells   []*ast.Term
 }
-
-var removedTerm = ast.StringTerm("removed")
 
 // NewIndexer returns an Indexer with no rows yet.
 func NewIndexer() *Indexer {
 	x := &Indexer{tables: map[string]*tableIndex{}}
-	terms := func(cols string) []*ast.Term {
-		var out []*ast.Term
-		for _, c := range strings.Split(cols, "|") {
-			out = append(out, ast.StringTerm(c))
-		}
-		return out
-	}
 	for _, g := range groupings {
 		ti := x.tables[g.table]
 		if ti == nil {
-			ti = &tableIndex{}
+			ti = &tableIndex{slot: map[string]int{}}
+			ti.removed = ti.slotOf("removed")
 			x.tables[g.table] = ti
 		}
-		var levels [][]*ast.Term
+		var levels [][]int
 		for _, lv := range strings.Split(g.by, "/") {
-			levels = append(levels, terms(lv))
+			levels = append(levels, ti.slots(lv))
 		}
-		var vals []*ast.Term
+		var vals []int
 		if g.val != "id" {
-			vals = terms(g.val)
+			vals = ti.slots(g.val)
 		}
 		ti.gs = append(ti.gs, g)
 		ti.levels = append(ti.levels, levels)
 		ti.vals = append(ti.vals, vals)
 		ti.outs = append(ti.outs, tree{})
 	}
+	for _, ti := range x.tables {
+		ti.cells = make([]*ast.Term, len(ti.slot))
+	}
 	return x
 }
 
-// Row adds one row of a table (the row's key in the snapshot, and its
-// object); rows of tables no grouping reads are ignored at once.
-func (x *Indexer) Row(table, id string, row ast.Object) {
+func (ti *tableIndex) slotOf(col string) int {
+	i, ok := ti.slot[col]
+	if !ok {
+		i = len(ti.slot)
+		ti.slot[col] = i
+	}
+	return i
+}
+
+func (ti *tableIndex) slots(cols string) []int {
+	var out []int
+	for _, c := range strings.Split(cols, "|") {
+		out = append(out, ti.slotOf(c))
+	}
+	return out
+}
+
+// Row adds one row of a table: the row's key in the snapshot and its cells
+// (column name, value), as its object is made of them. Rows of tables no
+// grouping reads are ignored at once.
+func (x *Indexer) Row(table, id string, row [][2]*ast.Term) {
 	ti := x.tables[table]
 	if ti == nil {
 		return
 	}
-	if r := row.Get(removedTerm); r != nil && r.Value.Compare(ast.NullValue) != 0 {
+	cells := ti.cells
+	clear(cells)
+	for _, c := range row {
+		if k, ok := c[0].Value.(ast.String); ok {
+			if i, ok := ti.slot[string(k)]; ok {
+				cells[i] = c[1]
+			}
+		}
+	}
+	if r := cells[ti.removed]; r != nil && r.Value.Compare(ast.NullValue) != 0 {
 		return
 	}
 	parts := make([]string, 0, 4)
@@ -136,7 +163,7 @@ next:
 		for l, cols := range ti.levels[i] {
 			parts = parts[:0]
 			for _, c := range cols {
-				t, ok := text(row.Get(c))
+				t, ok := text(cells[c])
 				if !ok {
 					continue next
 				}
@@ -156,7 +183,7 @@ next:
 			if ti.vals[i] != nil {
 				parts = parts[:0]
 				for _, c := range ti.vals[i] {
-					t, ok := text(row.Get(c))
+					t, ok := text(cells[c])
 					if !ok {
 						continue next
 					}
@@ -206,10 +233,13 @@ func indexValue(root ast.Object) ast.Value {
 			if !ok || x.tables[string(table)] == nil {
 				return
 			}
+			var cells [][2]*ast.Term
 			rows.Foreach(func(k, v *ast.Term) {
 				id, _ := k.Value.(ast.String)
 				if row, ok := v.Value.(ast.Object); ok {
-					x.Row(string(table), string(id), row)
+					cells = cells[:0]
+					row.Foreach(func(c, v *ast.Term) { cells = append(cells, [2]*ast.Term{c, v}) })
+					x.Row(string(table), string(id), cells)
 				}
 			})
 		})
