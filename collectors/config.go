@@ -24,6 +24,9 @@ type Config struct {
 	IPMI      *IPMIConfig         `yaml:"ipmi"`
 	Local     *LocalConfig        `yaml:"local"`
 	Inventory []Target            `yaml:"inventory"`
+	// Zones (names or uuids) restrict a collection to those zones; --zone
+	// adds to them.
+	Zones []string `yaml:"zones"`
 	Policies  PoliciesConfig      `yaml:"policies"`
 	Waivers   string              `yaml:"waivers"`
 	Timeouts  map[string]Duration `yaml:"timeouts"`

@@ -70,6 +70,7 @@ func Run(ctx context.Context, env Env, cfg *collectors.Config, cs []collectors.C
 		Targets:    cfg.Inventory,
 		Tool:       collectors.Tool{Name: "csaudit", Version: env.Version},
 		Now:        env.Now,
+		Zones:      cfg.Zones,
 	}
 	env.log().Info("collecting", "collectors", strings.Join(collectors.SelectedNames(sel), ","))
 	s, err := r.Run(ctx)
@@ -109,6 +110,8 @@ type Source struct {
 	SnapshotFile string
 	// Collectors is the --collectors list for a fresh collection.
 	Collectors string
+	// Zones (--zone, names or uuids) restrict a fresh collection.
+	Zones []string
 }
 
 // Validate rejects flag combinations before anything is loaded. A config may
@@ -121,6 +124,8 @@ func (s Source) Validate() error {
 		return errors.New("--collectors does not apply to --lab")
 	case s.SnapshotFile != "" && s.Collectors != "":
 		return errors.New("--collectors does not apply to --snapshot")
+	case (s.Lab || s.SnapshotFile != "") && len(s.Zones) > 0:
+		return errors.New("--zone applies to a collection, not to --lab or --snapshot")
 	}
 	return nil
 }
@@ -159,5 +164,6 @@ func collect(ctx context.Context, env Env, src Source, cfg *collectors.Config) (
 	if err != nil {
 		return nil, err
 	}
+	cfg.Zones = append(cfg.Zones, src.Zones...)
 	return Collect(ctx, env, cfg, sel)
 }

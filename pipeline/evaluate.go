@@ -83,6 +83,7 @@ func Base(env Env, snap *collectors.Snapshot, raw []byte) *report.Report {
 			SHA256:      collectors.SHA256(raw),
 			CollectedAt: snap.Meta.CollectedAt,
 			DBNow:       snap.Meta.DBNow,
+			Zones:       snap.Meta.Zones,
 		},
 		Target: Target(snap),
 		Lab:    snap.Meta.Lab,

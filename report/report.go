@@ -91,6 +91,9 @@ type Report struct {
 	// AdvisoryData names the advisory data the advisory checks judged the
 	// running versions with.
 	AdvisoryData *AdvisoryData `json:"advisory_data,omitempty"`
+	// Parts are the snapshots of the zone reports `csaudit merge` combined,
+	// each with its own digest; a merged report has no snapshot of its own.
+	Parts []SnapshotRef `json:"parts,omitempty"`
 }
 
 // AdvisoryData identifies advisory data: embedded or a file, the newest
@@ -116,6 +119,9 @@ type SnapshotRef struct {
 	CollectedAt time.Time  `json:"collected_at"`
 	DBNow       *time.Time `json:"db_now" jsonschema:"nullable"`
 	File        string     `json:"file,omitempty"`
+	// Zones are the uuids of the zones the snapshot was restricted to
+	// (--zone); absent for the whole cloud.
+	Zones []string `json:"zones,omitempty"`
 }
 
 // Target summarises the audited cloud.

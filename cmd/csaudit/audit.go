@@ -26,6 +26,7 @@ func (s *sourceFlags) add(cmd *cobra.Command, withSnapshot bool) {
 		cmd.Flags().StringVar(&s.config, "config", "", "config file (YAML)")
 	}
 	cmd.Flags().StringVar(&s.src.Collectors, "collectors", "", "comma list of collectors to run: "+strings.Join(collectors.Names, ","))
+	cmd.Flags().StringArrayVar(&s.src.Zones, "zone", nil, "collect only this zone (name or uuid; repeatable): its database rows and its hosts")
 }
 
 func (a *app) auditCmd() *cobra.Command {
