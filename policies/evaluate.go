@@ -3,9 +3,9 @@ package policies
 import (
 	"bytes"
 	"context"
-	"io"
 	"encoding/json"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 
