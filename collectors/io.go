@@ -248,3 +248,64 @@ func SHA256(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
 }
+
+// Document is a snapshot another reader decoded (policies.DecodeValue, in one
+// streaming pass): every top-level member but db as JSON values (numbers as
+// json.Number), and db as its tables, nil when the snapshot has none.
+type Document struct {
+	Top map[string]any
+	DB  map[string]Table
+}
+
+// FromDocument checks a decoded snapshot as DecodeSnapshot checks its JSON —
+// the envelope, the shape against the schema, every database cell — and
+// returns it as a Snapshot. The reader that decoded it has refused duplicate
+// keys (StructField says where case-only ones count).
+func FromDocument(d Document) (*Snapshot, error) {
+	schema, _ := d.Top["schema"].(string)
+	if _, ok := d.Top["schema"]; !ok {
+		return nil, errors.New(`no "schema" field: not a csaudit snapshot`)
+	}
+	if schema != SchemaVersion {
+		if strings.HasPrefix(schema, "csaudit.report/") {
+			return nil, errors.New("a csaudit report, not a snapshot: give csaudit-snapshot.json.gz (or re-render the report with csaudit report)")
+		}
+		return nil, fmt.Errorf("snapshot version %s is not supported (this csaudit reads %s)", strconv.Quote(cutKey(schema)), SchemaVersion)
+	}
+	inst := map[string]any{}
+	for k, v := range d.Top {
+		inst[k] = v
+	}
+	if d.DB != nil {
+		shallow := map[string]any{}
+		for name := range d.DB {
+			shallow[name] = map[string]any{}
+		}
+		inst["db"] = shallow
+	}
+	if err := validateValues(inst); err != nil {
+		return nil, fmt.Errorf("malformed snapshot: %w", err)
+	}
+	// The parts besides db are small: encoding/json knows their struct tags.
+	b, err := json.Marshal(d.Top)
+	if err != nil {
+		return nil, fmt.Errorf("malformed snapshot: %w", err)
+	}
+	var s Snapshot
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("malformed snapshot: %w", err)
+	}
+	s.DB = d.DB
+	if err := validateCells(s.DB); err != nil {
+		return nil, fmt.Errorf("malformed snapshot: %w", err)
+	}
+	s.fill()
+	return &s, nil
+}
+
+// StructField reports a lower-cased JSON key that names a field of the
+// snapshot's Go types (where keys differing only in case are refused).
+func StructField(lower string) bool {
+	_, ok := structFields()[lower]
+	return ok
+}

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sort"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/csaudit/csaudit/collectors"
+	"github.com/csaudit/csaudit/fixtures"
 	"github.com/csaudit/csaudit/policies"
 	"github.com/csaudit/csaudit/policies/advisory"
 	"github.com/csaudit/csaudit/remediate"
@@ -47,21 +49,22 @@ func Evaluate(ctx context.Context, env Env, eng *policies.Engine, snap *collecto
 	if err != nil {
 		return nil, err
 	}
-	return evaluate(ctx, env, eng, snap, in, func() ([]byte, error) { return raw, nil }, ws)
+	return evaluate(ctx, env, eng, snap, in, func() (string, error) { return collectors.SHA256(raw), nil }, ws)
 }
 
-// evaluate runs the checks over in, made from snap; raw gives the snapshot's
-// JSON, which a live audit is still encoding while the checks run.
-func evaluate(ctx context.Context, env Env, eng *policies.Engine, snap *collectors.Snapshot, in *policies.Input, raw func() ([]byte, error), ws []report.Waiver) (*report.Report, error) {
+// evaluate runs the checks over in, made from snap; digest gives the
+// snapshot JSON's SHA-256, which a live audit is still encoding while the
+// checks run.
+func evaluate(ctx context.Context, env Env, eng *policies.Engine, snap *collectors.Snapshot, in *policies.Input, digest func() (string, error), ws []report.Waiver) (*report.Report, error) {
 	checks, findings, err := eng.Evaluate(ctx, in)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: %w", err)
 	}
-	b, err := raw()
+	sum, err := digest()
 	if err != nil {
 		return nil, fmt.Errorf("encode the snapshot: %w", err)
 	}
-	r := Base(env, snap, b)
+	r := base(env, snap, sum)
 	r.Checks, r.Findings, r.PolicyParams = checks, findings, eng.Params()
 	r.AdvisoryData = eng.Advisories().Summary()
 	// Findings a guarded fix exists for say so (fix_id and a step).
@@ -75,12 +78,16 @@ func evaluate(ctx context.Context, env Env, eng *policies.Engine, snap *collecto
 // evidence's digest, the target and the collector errors. Evaluate adds the
 // checks; readiness adds its own.
 func Base(env Env, snap *collectors.Snapshot, raw []byte) *report.Report {
+	return base(env, snap, collectors.SHA256(raw))
+}
+
+func base(env Env, snap *collectors.Snapshot, digest string) *report.Report {
 	r := &report.Report{
 		Schema:      report.SchemaVersion,
 		Tool:        report.Tool{Name: "csaudit", Version: env.Version},
 		GeneratedAt: env.now().UTC(),
 		Snapshot: report.SnapshotRef{
-			SHA256:      collectors.SHA256(raw),
+			SHA256:      digest,
 			CollectedAt: snap.Meta.CollectedAt,
 			DBNow:       snap.Meta.DBNow,
 			Zones:       snap.Meta.Zones,
@@ -177,9 +184,10 @@ type Audit struct {
 	PolicyDirs []string // beside the config's policies.dirs
 }
 
-// Result is what Run produced: the report, the snapshot it came from and that
-// snapshot's exact JSON (the evidence), and the engine that evaluated it.
-// After a fresh collection, Compressed is the evidence already gzipped.
+// Result is what Run produced: the report, the snapshot it came from, the
+// evidence, and the engine that evaluated it. Raw is the snapshot's exact
+// JSON when it was at hand (a fresh collection, the lab, a plain file);
+// Compressed is the evidence gzipped (a fresh collection, a .gz file).
 type Result struct {
 	Report     *report.Report
 	Snapshot   *collectors.Snapshot
@@ -213,15 +221,27 @@ func (a Audit) Run(ctx context.Context, env Env, cfg *collectors.Config) (*Resul
 		return nil, err
 	}
 	if a.Source.Lab || a.Source.SnapshotFile != "" {
-		snap, raw, err := Snapshot(ctx, env, a.Source, cfg)
+		// Saved evidence is decoded once, as a stream, into what the
+		// checks and the report read.
+		var sv *saved
+		if a.Source.Lab {
+			if sv, err = decodeSaved(fixtures.Lab()); err != nil {
+				return nil, fmt.Errorf("embedded lab: %w", err)
+			}
+		} else if sv, err = loadSaved(a.Source.SnapshotFile); err != nil {
+			return nil, err
+		}
+		r, err := evaluate(ctx, env, eng, sv.snap, sv.in, func() (string, error) { return sv.digest, nil }, ws)
 		if err != nil {
 			return nil, err
 		}
-		r, err := Evaluate(ctx, env, eng, snap, raw, ws)
-		if err != nil {
-			return nil, err
+		res := &Result{Report: r, Snapshot: sv.snap, Engine: eng}
+		if bytes.HasPrefix(sv.file, []byte{0x1f, 0x8b}) {
+			res.Compressed = sv.file
+		} else {
+			res.Raw = sv.file
 		}
-		return &Result{Report: r, Snapshot: snap, Raw: raw, Engine: eng}, nil
+		return res, nil
 	}
 	snap, err := collect(ctx, env, a.Source, cfg)
 	if err != nil {
@@ -244,10 +264,10 @@ func EvaluateLive(ctx context.Context, env Env, eng *policies.Engine, snap *coll
 		return nil, err
 	}
 	var raw, gz []byte
-	r, err := evaluate(ctx, env, eng, snap, in, func() ([]byte, error) {
+	r, err := evaluate(ctx, env, eng, snap, in, func() (string, error) {
 		var err error
 		raw, gz, err = ev.Wait()
-		return raw, err
+		return collectors.SHA256(raw), err
 	}, ws)
 	if err != nil {
 		ev.Wait()
