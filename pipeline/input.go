@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"unicode/utf8"
 
@@ -125,6 +126,10 @@ func (cv *cellConverter) cell(v any) (*ast.Term, error) {
 		return intTerm(strconv.FormatInt(x, 10)), nil
 	case int:
 		return intTerm(strconv.Itoa(x)), nil
+	case float64:
+		if !math.IsNaN(x) && !math.IsInf(x, 0) {
+			return intTerm(floatText(x)), nil
+		}
 	}
 	// Floats and values kept as given: their exact encoding decides.
 	b, err := json.Marshal(v)
@@ -138,6 +143,24 @@ func (cv *cellConverter) cell(v any) (*ast.Term, error) {
 	return ast.NewTerm(val), nil
 }
 
+// floatText writes f as encoding/json does: the shortest form, exponent
+// only below 1e-6 or from 1e21, "e-07" shortened to "e-7".
+func floatText(f float64) string {
+	format := byte('f')
+	if a := math.Abs(f); a != 0 && (a < 1e-6 || a >= 1e21) {
+		format = 'e'
+	}
+	b := strconv.AppendFloat(nil, f, format, -1, 64)
+	if format == 'e' {
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return string(b)
+}
+
+// intTerm is a number term: the interned one for small integers.
 func intTerm(s string) *ast.Term {
 	if t := ast.InternedIntNumberTermFromString(s); t != nil {
 		return t
