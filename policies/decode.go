@@ -319,6 +319,23 @@ func (d *decoder) str() (string, error) {
 	d.buf = d.buf[:0]
 	valid := true
 	for {
+		// The run of plain bytes already buffered is copied in one go.
+		chunk, _ := d.r.Peek(d.r.Buffered())
+		i := 0
+		for ; i < len(chunk); i++ {
+			c := chunk[i]
+			if c == '"' || c == '\\' || c < 0x20 {
+				break
+			}
+			if c >= utf8.RuneSelf {
+				valid = false
+			}
+		}
+		if i > 0 {
+			d.buf = append(d.buf, chunk[:i]...)
+			d.r.Discard(i)
+			d.off += int64(i)
+		}
 		c, err := d.next()
 		if err != nil {
 			return "", err
