@@ -194,13 +194,18 @@ func loadSnapshot(path string, limit int64) (*Snapshot, []byte, error) {
 // Encode renders the snapshot as indented JSON (map keys sorted, so stable).
 func (s *Snapshot) Encode() ([]byte, error) {
 	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", " ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(s); err != nil {
+	if err := s.WriteJSON(&buf); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// WriteJSON writes what Encode returns to w, without a copy of it kept.
+func (s *Snapshot) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", " ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(s)
 }
 
 // WriteFileAtomic writes data to a temporary file beside path and renames it into

@@ -186,8 +186,9 @@ type Audit struct {
 
 // Result is what Run produced: the report, the snapshot it came from, the
 // evidence, and the engine that evaluated it. Raw is the snapshot's exact
-// JSON when it was at hand (a fresh collection, the lab, a plain file);
-// Compressed is the evidence gzipped (a fresh collection, a .gz file).
+// JSON when it was read from a plain file or the lab; Compressed is the
+// evidence gzipped (a fresh collection, whose JSON went straight into the
+// digest and the compressor; a .gz file).
 type Result struct {
 	Report     *report.Report
 	Snapshot   *collectors.Snapshot
@@ -263,15 +264,15 @@ func EvaluateLive(ctx context.Context, env Env, eng *policies.Engine, snap *coll
 		ev.Wait() // the encoder reads snap: let it finish first
 		return nil, err
 	}
-	var raw, gz []byte
+	var gz []byte
 	r, err := evaluate(ctx, env, eng, snap, in, func() (string, error) {
-		var err error
-		raw, gz, err = ev.Wait()
-		return collectors.SHA256(raw), err
+		digest, z, err := ev.Wait()
+		gz = z
+		return digest, err
 	}, ws)
 	if err != nil {
 		ev.Wait()
 		return nil, err
 	}
-	return &Result{Report: r, Snapshot: snap, Raw: raw, Compressed: gz, Engine: eng}, nil
+	return &Result{Report: r, Snapshot: snap, Compressed: gz, Engine: eng}, nil
 }

@@ -3,8 +3,11 @@ package pipeline
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"unicode/utf8"
@@ -183,13 +186,14 @@ func validUTF8(s string) string {
 	return string(b)
 }
 
-// Evidence is a live snapshot's JSON, made beside the evaluation: the bytes
-// the report's digest names, and their gzip form for the file.
+// Evidence is a live snapshot's JSON, made beside the evaluation: its
+// SHA-256 (the report's digest) and its gzip form for the file. The JSON
+// itself is not kept: it goes straight into the hash and the compressor.
 type Evidence struct {
-	done chan struct{}
-	raw  []byte
-	gz   []byte
-	err  error
+	done   chan struct{}
+	digest string
+	gz     []byte
+	err    error
 }
 
 // StartEvidence encodes and compresses s in the background; s must not
@@ -198,24 +202,21 @@ func StartEvidence(s *collectors.Snapshot) *Evidence {
 	ev := &Evidence{done: make(chan struct{})}
 	go func() {
 		defer close(ev.done)
-		if ev.raw, ev.err = s.Encode(); ev.err != nil {
-			return
-		}
 		var buf bytes.Buffer
-		buf.Grow(len(ev.raw) / 8)
 		// Fastest level: the file is written once, read rarely, and the
 		// compression must not outlast the evaluation it runs beside.
 		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-		if _, ev.err = zw.Write(ev.raw); ev.err == nil {
+		h := sha256.New()
+		if ev.err = s.WriteJSON(io.MultiWriter(h, zw)); ev.err == nil {
 			ev.err = zw.Close()
 		}
-		ev.gz = buf.Bytes()
+		ev.digest, ev.gz = hex.EncodeToString(h.Sum(nil)), buf.Bytes()
 	}()
 	return ev
 }
 
-// Wait returns the snapshot's JSON and its gzip form.
-func (ev *Evidence) Wait() (raw, gz []byte, err error) {
+// Wait returns the snapshot JSON's SHA-256 and its gzip form.
+func (ev *Evidence) Wait() (digest string, gz []byte, err error) {
 	<-ev.done
-	return ev.raw, ev.gz, ev.err
+	return ev.digest, ev.gz, ev.err
 }
