@@ -61,8 +61,11 @@ fuzz:
 	  done; \
 	done
 
+# csaudit side by side with parallel-ssh and opa on the generated lab and the
+# SSH simulator: bench/results.json and a table (docs/performance.md).
+# BENCH_QUICK=1: the 100-host / 5,000-VM version. Never part of `make test`.
 bench: peers
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./fixtures/bench $(if $(filter-out 0,$(BENCH_QUICK)),-quick)
 
 clean:
 	rm -rf bin out dist

@@ -16,17 +16,20 @@ import (
 type Config struct {
 	// Name labels the audited cloud in reports ("prod-eu"); without it the
 	// report names the cloud by its zones.
-	Name      string              `yaml:"name"`
-	Database  *DatabaseConfig     `yaml:"database"`
-	API       *APIConfig          `yaml:"api"`
-	SSH       *SSHConfig          `yaml:"ssh"`
-	Libvirt   *LibvirtConfig      `yaml:"libvirt"`
-	IPMI      *IPMIConfig         `yaml:"ipmi"`
-	Local     *LocalConfig        `yaml:"local"`
-	Inventory []Target            `yaml:"inventory"`
-	Policies  PoliciesConfig      `yaml:"policies"`
-	Waivers   string              `yaml:"waivers"`
-	Timeouts  map[string]Duration `yaml:"timeouts"`
+	Name      string          `yaml:"name"`
+	Database  *DatabaseConfig `yaml:"database"`
+	API       *APIConfig      `yaml:"api"`
+	SSH       *SSHConfig      `yaml:"ssh"`
+	Libvirt   *LibvirtConfig  `yaml:"libvirt"`
+	IPMI      *IPMIConfig     `yaml:"ipmi"`
+	Local     *LocalConfig    `yaml:"local"`
+	Inventory []Target        `yaml:"inventory"`
+	// Zones (names or uuids) restrict a collection to those zones; --zone
+	// adds to them.
+	Zones    []string            `yaml:"zones"`
+	Policies PoliciesConfig      `yaml:"policies"`
+	Waivers  string              `yaml:"waivers"`
+	Timeouts map[string]Duration `yaml:"timeouts"`
 	// Advisories replaces the embedded advisory data (advisories.tsv format).
 	Advisories string `yaml:"advisories"`
 

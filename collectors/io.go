@@ -194,17 +194,23 @@ func loadSnapshot(path string, limit int64) (*Snapshot, []byte, error) {
 // Encode renders the snapshot as indented JSON (map keys sorted, so stable).
 func (s *Snapshot) Encode() ([]byte, error) {
 	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", " ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(s); err != nil {
+	if err := s.WriteJSON(&buf); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
 }
 
+// WriteJSON writes what Encode returns to w, without a copy of it kept.
+func (s *Snapshot) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", " ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(s)
+}
+
 // WriteFileAtomic writes data to a temporary file beside path and renames it into
-// place, so a reader never sees a half-written file. A .gz name is compressed.
+// place, so a reader never sees a half-written file. A .gz name is compressed
+// unless data already is (gzip's magic number: JSON never starts with it).
 func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
@@ -235,7 +241,9 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 // for a .gz name its gzip compression (deterministic: no name, no time in the
 // header), so a signed run's manifest can list the digest of the file as written.
 func OnDisk(path string, data []byte) []byte {
-	if !strings.HasSuffix(path, ".gz") {
+	// Data already compressed (gzip's magic number: JSON never starts with
+	// it) is written as it is.
+	if !strings.HasSuffix(path, ".gz") || bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
 		return data
 	}
 	var buf bytes.Buffer
@@ -249,4 +257,65 @@ func OnDisk(path string, data []byte) []byte {
 func SHA256(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
+}
+
+// Document is a snapshot another reader decoded (policies.DecodeValue, in one
+// streaming pass): every top-level member but db as JSON values (numbers as
+// json.Number), and db as its tables, nil when the snapshot has none.
+type Document struct {
+	Top map[string]any
+	DB  map[string]Table
+}
+
+// FromDocument checks a decoded snapshot as DecodeSnapshot checks its JSON —
+// the envelope, the shape against the schema, every database cell — and
+// returns it as a Snapshot. The reader that decoded it has refused duplicate
+// keys (StructField says where case-only ones count).
+func FromDocument(d Document) (*Snapshot, error) {
+	schema, _ := d.Top["schema"].(string)
+	if _, ok := d.Top["schema"]; !ok {
+		return nil, errors.New(`no "schema" field: not a csaudit snapshot`)
+	}
+	if schema != SchemaVersion {
+		if strings.HasPrefix(schema, "csaudit.report/") {
+			return nil, errors.New("a csaudit report, not a snapshot: give csaudit-snapshot.json.gz (or re-render the report with csaudit report)")
+		}
+		return nil, fmt.Errorf("snapshot version %s is not supported (this csaudit reads %s)", strconv.Quote(cutKey(schema)), SchemaVersion)
+	}
+	inst := map[string]any{}
+	for k, v := range d.Top {
+		inst[k] = v
+	}
+	if d.DB != nil {
+		shallow := map[string]any{}
+		for name := range d.DB {
+			shallow[name] = map[string]any{}
+		}
+		inst["db"] = shallow
+	}
+	if err := validateValues(inst); err != nil {
+		return nil, fmt.Errorf("malformed snapshot: %w", err)
+	}
+	// The parts besides db are small: encoding/json knows their struct tags.
+	b, err := json.Marshal(d.Top)
+	if err != nil {
+		return nil, fmt.Errorf("malformed snapshot: %w", err)
+	}
+	var s Snapshot
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("malformed snapshot: %w", err)
+	}
+	s.DB = d.DB
+	if err := validateCells(s.DB); err != nil {
+		return nil, fmt.Errorf("malformed snapshot: %w", err)
+	}
+	s.fill()
+	return &s, nil
+}
+
+// StructField reports a lower-cased JSON key that names a field of the
+// snapshot's Go types (where keys differing only in case are refused).
+func StructField(lower string) bool {
+	_, ok := structFields()[lower]
+	return ok
 }

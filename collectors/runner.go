@@ -87,6 +87,10 @@ type Runner struct {
 	Targets []Target
 	Tool    Tool
 	Now     func() time.Time
+	// Zones, by name or uuid, restrict the run to those zones: the
+	// database's rows (FilterZones), and so the hosts every target
+	// collector visits. They need the database collector.
+	Zones []string
 }
 
 // ParseSelection validates a comma list of collector names.
@@ -130,6 +134,11 @@ func (r *Runner) Run(ctx context.Context) (*Snapshot, error) {
 	for _, stage := range []int{StageInventory, StageTargets} {
 		if err := ctx.Err(); err != nil {
 			return nil, err
+		}
+		if stage == StageTargets && len(r.Zones) > 0 {
+			if err := FilterZones(snap, r.Zones); err != nil {
+				return nil, err
+			}
 		}
 		if stage == StageTargets {
 			inv.DBNow = snap.Meta.DBNow

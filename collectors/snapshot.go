@@ -56,6 +56,9 @@ type Meta struct {
 	Database   *DBIdentity             `json:"database,omitempty"`
 	Collectors map[string]CollectorRun `json:"collectors"`
 	Lab        bool                    `json:"lab,omitempty"`
+	// Zones are the uuids of the zones a --zone run was restricted to
+	// (FilterZones); absent when the whole cloud was read.
+	Zones []string `json:"zones,omitempty"`
 }
 
 // Tool names the program that wrote a document.

@@ -70,6 +70,7 @@ func Run(ctx context.Context, env Env, cfg *collectors.Config, cs []collectors.C
 		Targets:    cfg.Inventory,
 		Tool:       collectors.Tool{Name: "csaudit", Version: env.Version},
 		Now:        env.Now,
+		Zones:      cfg.Zones,
 	}
 	env.log().Info("collecting", "collectors", strings.Join(collectors.SelectedNames(sel), ","))
 	s, err := r.Run(ctx)
@@ -109,6 +110,8 @@ type Source struct {
 	SnapshotFile string
 	// Collectors is the --collectors list for a fresh collection.
 	Collectors string
+	// Zones (--zone, names or uuids) restrict a fresh collection.
+	Zones []string
 }
 
 // Validate rejects flag combinations before anything is loaded. A config may
@@ -121,6 +124,8 @@ func (s Source) Validate() error {
 		return errors.New("--collectors does not apply to --lab")
 	case s.SnapshotFile != "" && s.Collectors != "":
 		return errors.New("--collectors does not apply to --snapshot")
+	case (s.Lab || s.SnapshotFile != "") && len(s.Zones) > 0:
+		return errors.New("--zone applies to a collection, not to --lab or --snapshot")
 	}
 	return nil
 }
@@ -142,11 +147,7 @@ func Snapshot(ctx context.Context, env Env, src Source, cfg *collectors.Config) 
 	case src.SnapshotFile != "":
 		return collectors.LoadSnapshot(src.SnapshotFile)
 	}
-	sel, err := cfg.Select(src.Collectors)
-	if err != nil {
-		return nil, nil, err
-	}
-	s, err := Collect(ctx, env, cfg, sel)
+	s, err := collect(ctx, env, src, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -155,4 +156,14 @@ func Snapshot(ctx context.Context, env Env, src Source, cfg *collectors.Config) 
 		return nil, nil, err
 	}
 	return s, b, nil
+}
+
+// collect runs a fresh collection with the collectors src selects.
+func collect(ctx context.Context, env Env, src Source, cfg *collectors.Config) (*collectors.Snapshot, error) {
+	sel, err := cfg.Select(src.Collectors)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Zones = append(cfg.Zones, src.Zones...)
+	return Collect(ctx, env, cfg, sel)
 }

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sort"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/csaudit/csaudit/collectors"
+	"github.com/csaudit/csaudit/fixtures"
 	"github.com/csaudit/csaudit/policies"
 	"github.com/csaudit/csaudit/policies/advisory"
 	"github.com/csaudit/csaudit/remediate"
@@ -47,11 +49,22 @@ func Evaluate(ctx context.Context, env Env, eng *policies.Engine, snap *collecto
 	if err != nil {
 		return nil, err
 	}
+	return evaluate(ctx, env, eng, snap, in, func() (string, error) { return collectors.SHA256(raw), nil }, ws)
+}
+
+// evaluate runs the checks over in, made from snap; digest gives the
+// snapshot JSON's SHA-256, which a live audit is still encoding while the
+// checks run.
+func evaluate(ctx context.Context, env Env, eng *policies.Engine, snap *collectors.Snapshot, in *policies.Input, digest func() (string, error), ws []report.Waiver) (*report.Report, error) {
 	checks, findings, err := eng.Evaluate(ctx, in)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: %w", err)
 	}
-	r := Base(env, snap, raw)
+	sum, err := digest()
+	if err != nil {
+		return nil, fmt.Errorf("encode the snapshot: %w", err)
+	}
+	r := base(env, snap, sum)
 	r.Checks, r.Findings, r.PolicyParams = checks, findings, eng.Params()
 	r.AdvisoryData = eng.Advisories().Summary()
 	// Findings a guarded fix exists for say so (fix_id and a step).
@@ -65,14 +78,19 @@ func Evaluate(ctx context.Context, env Env, eng *policies.Engine, snap *collecto
 // evidence's digest, the target and the collector errors. Evaluate adds the
 // checks; readiness adds its own.
 func Base(env Env, snap *collectors.Snapshot, raw []byte) *report.Report {
+	return base(env, snap, collectors.SHA256(raw))
+}
+
+func base(env Env, snap *collectors.Snapshot, digest string) *report.Report {
 	r := &report.Report{
 		Schema:      report.SchemaVersion,
 		Tool:        report.Tool{Name: "csaudit", Version: env.Version},
 		GeneratedAt: env.now().UTC(),
 		Snapshot: report.SnapshotRef{
-			SHA256:      collectors.SHA256(raw),
+			SHA256:      digest,
 			CollectedAt: snap.Meta.CollectedAt,
 			DBNow:       snap.Meta.DBNow,
+			Zones:       snap.Meta.Zones,
 		},
 		Target: Target(snap),
 		Lab:    snap.Meta.Lab,
@@ -166,20 +184,34 @@ type Audit struct {
 	PolicyDirs []string // beside the config's policies.dirs
 }
 
-// Result is what Run produced: the report, the snapshot it came from and that
-// snapshot's exact JSON (the evidence), and the engine that evaluated it.
+// Result is what Run produced: the report, the snapshot it came from, the
+// evidence, and the engine that evaluated it. Raw is the snapshot's exact
+// JSON when it was read from a plain file or the lab; Compressed is the
+// evidence gzipped (a fresh collection, whose JSON went straight into the
+// digest and the compressor; a .gz file).
 type Result struct {
-	Report   *report.Report
-	Snapshot *collectors.Snapshot
-	Raw      []byte
-	Engine   *policies.Engine
+	Report     *report.Report
+	Snapshot   *collectors.Snapshot
+	Raw        []byte
+	Compressed []byte
+	Engine     *policies.Engine
 	// WaiverFile is the waiver file's content (nil without one), for a
 	// signed run to record and copy.
 	WaiverFile []byte
 }
 
+// Evidence is the snapshot file's content: compressed when it was made
+// beside the evaluation, else the exact JSON (written compressed).
+func (r *Result) Evidence() []byte {
+	if r.Compressed != nil {
+		return r.Compressed
+	}
+	return r.Raw
+}
+
 // Run validates the policies and waivers before anything is collected, gets
-// the snapshot and evaluates it.
+// the snapshot and evaluates it. A fresh collection is evaluated as it is in
+// memory while its JSON is encoded and compressed beside the evaluation.
 func (a Audit) Run(ctx context.Context, env Env, cfg *collectors.Config) (*Result, error) {
 	if err := a.Source.Validate(); err != nil {
 		return nil, err
@@ -192,13 +224,59 @@ func (a Audit) Run(ctx context.Context, env Env, cfg *collectors.Config) (*Resul
 	if err != nil {
 		return nil, err
 	}
-	snap, raw, err := Snapshot(ctx, env, a.Source, cfg)
+	if a.Source.Lab || a.Source.SnapshotFile != "" {
+		// Saved evidence is decoded once, as a stream, into what the
+		// checks and the report read.
+		var sv *saved
+		if a.Source.Lab {
+			if sv, err = decodeSaved(fixtures.Lab()); err != nil {
+				return nil, fmt.Errorf("embedded lab: %w", err)
+			}
+		} else if sv, err = loadSaved(a.Source.SnapshotFile); err != nil {
+			return nil, err
+		}
+		r, err := evaluate(ctx, env, eng, sv.snap, sv.in, func() (string, error) { return sv.digest, nil }, ws)
+		if err != nil {
+			return nil, err
+		}
+		res := &Result{Report: r, Snapshot: sv.snap, Engine: eng, WaiverFile: wraw}
+		if bytes.HasPrefix(sv.file, []byte{0x1f, 0x8b}) {
+			res.Compressed = sv.file
+		} else {
+			res.Raw = sv.file
+		}
+		return res, nil
+	}
+	snap, err := collect(ctx, env, a.Source, cfg)
 	if err != nil {
 		return nil, err
 	}
-	r, err := Evaluate(ctx, env, eng, snap, raw, ws)
+	res, err := EvaluateLive(ctx, env, eng, snap, ws)
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Report: r, Snapshot: snap, Raw: raw, Engine: eng, WaiverFile: wraw}, nil
+	res.WaiverFile = wraw
+	return res, nil
+}
+
+// EvaluateLive evaluates a snapshot just collected, in memory, while its
+// evidence is encoded and compressed beside the evaluation.
+func EvaluateLive(ctx context.Context, env Env, eng *policies.Engine, snap *collectors.Snapshot, ws []report.Waiver) (*Result, error) {
+	ev := StartEvidence(snap)
+	in, err := Input(snap)
+	if err != nil {
+		ev.Wait() // the encoder reads snap: let it finish first
+		return nil, err
+	}
+	var gz []byte
+	r, err := evaluate(ctx, env, eng, snap, in, func() (string, error) {
+		digest, z, err := ev.Wait()
+		gz = z
+		return digest, err
+	}, ws)
+	if err != nil {
+		ev.Wait()
+		return nil, err
+	}
+	return &Result{Report: r, Snapshot: snap, Compressed: gz, Engine: eng}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 
@@ -33,49 +34,47 @@ type Coverage struct {
 
 // ParseInput converts snapshot JSON.
 func ParseInput(b []byte) (*Input, error) {
-	// Decoded once to Go values (numbers kept as written), read for the
-	// parts Go needs, indexed, then converted: what ast.ValueFromReader
-	// does, with the rest in between instead of more passes over the JSON.
-	var doc any
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if err := dec.Decode(&doc); err != nil {
+	return ReadInput(bytes.NewReader(b), DecodeOptions{})
+}
+
+// ReadInput decodes a snapshot from r in one streaming pass (DecodeValue),
+// building data.csaudit.index as the rows go by, and reads the parts Go
+// needs to decide statuses (coverage, which collectors were selected).
+func ReadInput(r io.Reader, o DecodeOptions) (*Input, error) {
+	o.Index = NewIndexer()
+	v, err := DecodeValue(r, o)
+	if err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)
 	}
-	root, ok := doc.(map[string]any)
+	root, ok := v.(ast.Object)
 	if !ok {
 		return nil, fmt.Errorf("snapshot: not a JSON object")
 	}
-	var head struct {
-		Meta struct {
-			Collectors map[string]struct {
-				Selected bool `json:"selected"`
-			} `json:"collectors"`
-		} `json:"meta"`
-		Coverage map[string]Coverage `json:"coverage"`
+	return inputOf(root, o.Index.Index(root))
+}
+
+// inputOf completes an Input from the snapshot's value and index.
+func inputOf(root ast.Object, idx ast.Value) (*Input, error) {
+	in := &Input{Value: root, Index: idx, Coverage: map[string]Coverage{}, Selected: map[string]bool{}}
+	// Only meta's collectors and coverage, which are small, are read into Go.
+	if cov := field(root, "coverage"); cov != nil && cov.Compare(ast.NullValue) != 0 {
+		if err := ast.As(cov, &in.Coverage); err != nil {
+			return nil, fmt.Errorf("snapshot: coverage: %w", err)
+		}
+		if in.Coverage == nil {
+			in.Coverage = map[string]Coverage{}
+		}
 	}
-	// Only meta and coverage, which are small, go through encoding/json again.
-	small, err := json.Marshal(map[string]any{"meta": root["meta"], "coverage": root["coverage"]})
-	if err != nil {
-		return nil, fmt.Errorf("snapshot: %w", err)
-	}
-	if err := json.Unmarshal(small, &head); err != nil {
-		return nil, fmt.Errorf("snapshot: %w", err)
-	}
-	idx, err := buildIndex(doc)
-	if err != nil {
-		return nil, fmt.Errorf("snapshot: %w", err)
-	}
-	v, err := ast.InterfaceToValue(doc)
-	if err != nil {
-		return nil, fmt.Errorf("snapshot: %w", err)
-	}
-	in := &Input{Value: v, Index: idx, Coverage: head.Coverage, Selected: map[string]bool{}}
-	for n, c := range head.Meta.Collectors {
-		in.Selected[n] = c.Selected
-	}
-	if in.Coverage == nil {
-		in.Coverage = map[string]Coverage{}
+	if cols := field(field(root, "meta"), "collectors"); cols != nil && cols.Compare(ast.NullValue) != 0 {
+		var sel map[string]struct {
+			Selected bool `json:"selected"`
+		}
+		if err := ast.As(cols, &sel); err != nil {
+			return nil, fmt.Errorf("snapshot: meta.collectors: %w", err)
+		}
+		for n, c := range sel {
+			in.Selected[n] = c.Selected
+		}
 	}
 	return in, nil
 }

@@ -69,44 +69,201 @@ var migrationReasons = map[string]bool{"migration": true, "postcopy": true, "pos
 
 var trueTerm = ast.BooleanTerm(true)
 
-// buildIndex derives data.csaudit.index from the decoded snapshot (the Go
-// values ast.InterfaceToValue converts next): native map lookups make it a
-// small fraction of the conversion, where reading the ast.Value cost seconds.
-func buildIndex(doc any) (ast.Value, error) {
-	root, ok := doc.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("snapshot is not an object")
-	}
-	db, _ := root["db"].(map[string]any)
-	// One pass per table applies all its groupings: walking 100,000 rows
-	// once per grouping cost more in cache misses than the grouping itself.
-	byTable := map[string][]grouping{}
+// Indexer builds data.csaudit.index while the snapshot's rows are read: the
+// decoder of a saved snapshot and the in-memory conversion of a live one each
+// hand it every row as they make it, so the groupings cost no pass of their
+// own over 100,000 rows.
+type Indexer struct {
+	tables map[string]*tableIndex
+}
+
+// tableIndex applies every grouping of one table to each row: walking the
+// rows once per grouping cost more in cache misses than the grouping itself.
+// Columns are read through slots: each column a grouping reads has one, and
+// a row's cells are placed in them with one map lookup per cell.
+type tableIndex struct {
+	gs      []grouping
+	slot    map[string]int
+	levels  [][][]int // grouping i, level l: its columns' slots ("a|b/c" is two levels)
+	vals    [][]int   // grouping i's value columns' slots; nil for the row id
+	outs    []tree
+	removed int
+	cells   []*ast.Term
+}
+
+// NewIndexer returns an Indexer with no rows yet.
+func NewIndexer() *Indexer {
+	x := &Indexer{tables: map[string]*tableIndex{}}
 	for _, g := range groupings {
-		byTable[g.table] = append(byTable[g.table], g)
+		ti := x.tables[g.table]
+		if ti == nil {
+			ti = &tableIndex{slot: map[string]int{}}
+			ti.removed = ti.slotOf("removed")
+			x.tables[g.table] = ti
+		}
+		var levels [][]int
+		for _, lv := range strings.Split(g.by, "/") {
+			levels = append(levels, ti.slots(lv))
+		}
+		var vals []int
+		if g.val != "id" {
+			vals = ti.slots(g.val)
+		}
+		ti.gs = append(ti.gs, g)
+		ti.levels = append(ti.levels, levels)
+		ti.vals = append(ti.vals, vals)
+		ti.outs = append(ti.outs, tree{})
 	}
+	for _, ti := range x.tables {
+		ti.cells = make([]*ast.Term, len(ti.slot))
+	}
+	return x
+}
+
+func (ti *tableIndex) slotOf(col string) int {
+	i, ok := ti.slot[col]
+	if !ok {
+		i = len(ti.slot)
+		ti.slot[col] = i
+	}
+	return i
+}
+
+func (ti *tableIndex) slots(cols string) []int {
+	var out []int
+	for _, c := range strings.Split(cols, "|") {
+		out = append(out, ti.slotOf(c))
+	}
+	return out
+}
+
+// Row adds one row of a table: the row's key in the snapshot and its cells
+// (column name, value), as its object is made of them. Rows of tables no
+// grouping reads are ignored at once.
+func (x *Indexer) Row(table, id string, row [][2]*ast.Term) {
+	ti := x.tables[table]
+	if ti == nil {
+		return
+	}
+	cells := ti.cells
+	clear(cells)
+	for _, c := range row {
+		if k, ok := c[0].Value.(ast.String); ok {
+			if i, ok := ti.slot[string(k)]; ok {
+				cells[i] = c[1]
+			}
+		}
+	}
+	if r := cells[ti.removed]; r != nil && r.Value.Compare(ast.NullValue) != 0 {
+		return
+	}
+	parts := make([]string, 0, 4)
+next:
+	for i := range ti.gs {
+		node := ti.outs[i]
+		for l, cols := range ti.levels[i] {
+			parts = parts[:0]
+			for _, c := range cols {
+				t, ok := text(cells[c])
+				if !ok {
+					continue next
+				}
+				parts = append(parts, t)
+			}
+			key := strings.Join(parts, "|")
+			if l < len(ti.levels[i])-1 {
+				child, _ := node[key].(tree)
+				if child == nil {
+					child = tree{}
+					node[key] = child
+				}
+				node = child
+				continue
+			}
+			member := id
+			if ti.vals[i] != nil {
+				parts = parts[:0]
+				for _, c := range ti.vals[i] {
+					t, ok := text(cells[c])
+					if !ok {
+						continue next
+					}
+					parts = append(parts, t)
+				}
+				member = strings.Join(parts, "|")
+			}
+			set, _ := node[key].(map[string]struct{})
+			if set == nil {
+				set = map[string]struct{}{}
+				node[key] = set
+			}
+			set[member] = struct{}{}
+		}
+	}
+}
+
+// Index is data.csaudit.index once every row was added; root is the whole
+// snapshot, whose host facts give the domains by host.
+func (x *Indexer) Index(root ast.Object) ast.Value {
 	group := map[string]map[string]map[string]ast.Object{}
-	for table, gs := range byTable {
-		outs := make([]tree, len(gs))
-		for i := range outs {
-			outs[i] = tree{}
-		}
-		if rows, ok := db[table].(map[string]any); ok {
-			groupTable(rows, gs, outs)
-		}
+	for table, ti := range x.tables {
 		group[table] = map[string]map[string]ast.Object{}
-		for i, g := range gs {
+		for i, g := range ti.gs {
 			if group[table][g.by] == nil {
 				group[table][g.by] = map[string]ast.Object{}
 			}
-			group[table][g.by][g.val] = outs[i].object()
+			group[table][g.by][g.val] = ti.outs[i].object()
 		}
 	}
-	running, migrating := activeDomains(root, db)
+	running, migrating := activeDomains(root)
 	return ast.NewObject(
 		[2]*ast.Term{ast.StringTerm("group"), ast.NewTerm(nest3(group))},
 		[2]*ast.Term{ast.StringTerm("running_domains_by_host"), ast.NewTerm(nest2(running))},
 		[2]*ast.Term{ast.StringTerm("migrating_domains_by_host"), ast.NewTerm(nest2(migrating))},
-	), nil
+	)
+}
+
+// indexValue builds the index of a whole snapshot value (tests, and inputs
+// made from a document at once).
+func indexValue(root ast.Object) ast.Value {
+	x := NewIndexer()
+	if db, ok := field(root, "db").(ast.Object); ok {
+		db.Foreach(func(tk, tv *ast.Term) {
+			table, _ := tk.Value.(ast.String)
+			rows, ok := tv.Value.(ast.Object)
+			if !ok || x.tables[string(table)] == nil {
+				return
+			}
+			var cells [][2]*ast.Term
+			rows.Foreach(func(k, v *ast.Term) {
+				id, _ := k.Value.(ast.String)
+				if row, ok := v.Value.(ast.Object); ok {
+					cells = cells[:0]
+					row.Foreach(func(c, v *ast.Term) { cells = append(cells, [2]*ast.Term{c, v}) })
+					x.Row(string(table), string(id), cells)
+				}
+			})
+		})
+	}
+	return x.Index(root)
+}
+
+// field is obj's value at key, nil when obj is not an object or lacks it.
+func field(obj ast.Value, key string) ast.Value {
+	o, ok := obj.(ast.Object)
+	if !ok {
+		return nil
+	}
+	if t := o.Get(ast.StringTerm(key)); t != nil {
+		return t.Value
+	}
+	return nil
+}
+
+// str is v's text when v is a string.
+func str(v ast.Value) (string, bool) {
+	s, ok := v.(ast.String)
+	return string(s), ok
 }
 
 // tree is a grouping being built: a level's key maps to the next level, the
@@ -128,103 +285,55 @@ func (t tree) object() ast.Object {
 	return ast.NewObject(terms...)
 }
 
-func groupTable(rows map[string]any, gs []grouping, outs []tree) {
-	// levels[i][l] are the columns of level l of grouping i ("a|b/c" is two
-	// levels).
-	levels := make([][][]string, len(gs))
-	vals := make([][]string, len(gs))
-	for i, g := range gs {
-		for _, lv := range strings.Split(g.by, "/") {
-			levels[i] = append(levels[i], strings.Split(lv, "|"))
-		}
-		if g.val != "id" {
-			vals[i] = strings.Split(g.val, "|")
-		}
-	}
-	parts := make([]string, 0, 4)
-	for id, v := range rows {
-		row, ok := v.(map[string]any)
-		if !ok || row["removed"] != nil {
-			continue
-		}
-	next:
-		for i := range gs {
-			node := outs[i]
-			for l, cols := range levels[i] {
-				parts = parts[:0]
-				for _, c := range cols {
-					t, ok := text(row[c])
-					if !ok {
-						continue next
-					}
-					parts = append(parts, t)
-				}
-				key := strings.Join(parts, "|")
-				if l < len(levels[i])-1 {
-					child, _ := node[key].(tree)
-					if child == nil {
-						child = tree{}
-						node[key] = child
-					}
-					node = child
-					continue
-				}
-				member := id
-				if vals[i] != nil {
-					parts = parts[:0]
-					for _, c := range vals[i] {
-						t, ok := text(row[c])
-						if !ok {
-							continue next
-						}
-						parts = append(parts, t)
-					}
-					member = strings.Join(parts, "|")
-				}
-				set, _ := node[key].(map[string]struct{})
-				if set == nil {
-					set = map[string]struct{}{}
-					node[key] = set
-				}
-				set[member] = struct{}{}
-			}
-		}
-	}
-}
-
 // activeDomains groups the libvirt domains in an active state reported for
 // each live hypervisor host (lib.routing_hosts) by host id, as "uuid|name"
 // keys (lib.domain_key): those running, and those in a migration.
-func activeDomains(root, db map[string]any) (running, migrating map[string]map[string]struct{}) {
+func activeDomains(root ast.Object) (running, migrating map[string]map[string]struct{}) {
 	running, migrating = map[string]map[string]struct{}{}, map[string]map[string]struct{}{}
-	facts, _ := root["hosts"].(map[string]any)
-	hosts, _ := db["host"].(map[string]any)
-	for hid, v := range hosts {
-		h, ok := v.(map[string]any)
-		if !ok || h["removed"] != nil || h["type"] != "Routing" {
-			continue
-		}
-		uuid, _ := h["uuid"].(string)
-		hf, _ := facts[uuid].(map[string]any)
-		doms, _ := hf["domains"].(map[string]any)
-		list, _ := doms["domains"].([]any)
-		for _, d := range list {
-			dom, _ := d.(map[string]any)
-			state, _ := dom["state"].(string)
-			name, ok := dom["name"].(string)
-			if !ok || !activeDomainStates[state] {
-				continue
-			}
-			uuid, _ := dom["uuid"].(string)
-			reason, _ := dom["reason"].(string)
-			k := strings.ToLower(uuid) + "|" + name
-			if (state == "paused" || state == "running") && migrationReasons[reason] {
-				add(migrating, hid, k)
-			} else {
-				add(running, hid, k)
-			}
-		}
+	facts, _ := field(root, "hosts").(ast.Object)
+	hosts, _ := field(field(root, "db"), "host").(ast.Object)
+	if hosts == nil {
+		return
 	}
+	hosts.Foreach(func(k, v *ast.Term) {
+		hid, _ := str(k.Value)
+		h := v.Value
+		if r := field(h, "removed"); r != nil && r.Compare(ast.NullValue) != 0 {
+			return
+		}
+		if t, _ := str(field(h, "type")); t != "Routing" {
+			return
+		}
+		if _, ok := h.(ast.Object); !ok {
+			return
+		}
+		uuid, _ := str(field(h, "uuid"))
+		var hf ast.Value
+		if facts != nil {
+			if t := facts.Get(ast.StringTerm(uuid)); t != nil {
+				hf = t.Value
+			}
+		}
+		list, _ := field(field(hf, "domains"), "domains").(*ast.Array)
+		if list == nil {
+			return
+		}
+		list.Foreach(func(d *ast.Term) {
+			state, _ := str(field(d.Value, "state"))
+			name, ok := str(field(d.Value, "name"))
+			if !ok || !activeDomainStates[state] {
+				return
+			}
+			uuid, _ := str(field(d.Value, "uuid"))
+			reason, _ := str(field(d.Value, "reason"))
+			key := strings.ToLower(uuid) + "|" + name
+			if (state == "paused" || state == "running") && migrationReasons[reason] {
+				add(migrating, hid, key)
+			} else {
+				add(running, hid, key)
+			}
+		})
+	})
 	return
 }
 
@@ -237,23 +346,27 @@ func add(m map[string]map[string]struct{}, k, member string) {
 
 // text is lib.key: the sprintf("%v") text of a string, number or boolean;
 // false for null, absent and composite values.
-func text(v any) (string, bool) {
-	switch v := v.(type) {
-	case string:
-		return v, true
-	case json.Number:
+func text(t *ast.Term) (string, bool) {
+	if t == nil {
+		return "", false
+	}
+	switch v := t.Value.(type) {
+	case ast.String:
+		return string(v), true
+	case ast.Number:
 		if plainInt(string(v)) {
 			return string(v), true // already what sprintf("%v") prints
 		}
-		if i, err := v.Int64(); err == nil {
+		n := json.Number(v)
+		if i, err := n.Int64(); err == nil {
 			return strconv.FormatInt(i, 10), true
 		}
-		if f, err := v.Float64(); err == nil {
+		if f, err := n.Float64(); err == nil {
 			return fmt.Sprint(f), true
 		}
-		return v.String(), true
-	case bool:
-		return strconv.FormatBool(v), true
+		return n.String(), true
+	case ast.Boolean:
+		return strconv.FormatBool(bool(v)), true
 	}
 	return "", false
 }

@@ -95,6 +95,9 @@ type Report struct {
 	// (docs/controls.md); recomputed from checks and findings on every
 	// Finalize and load, so it always agrees with them.
 	Controls []ControlScore `json:"controls"`
+	// Parts are the snapshots of the zone reports `csaudit merge` combined,
+	// each with its own digest; a merged report has no snapshot of its own.
+	Parts []SnapshotRef `json:"parts,omitempty"`
 }
 
 // AdvisoryData identifies advisory data: embedded or a file, the newest
@@ -120,6 +123,9 @@ type SnapshotRef struct {
 	CollectedAt time.Time  `json:"collected_at"`
 	DBNow       *time.Time `json:"db_now" jsonschema:"nullable"`
 	File        string     `json:"file,omitempty"`
+	// Zones are the uuids of the zones the snapshot was restricted to
+	// (--zone); absent for the whole cloud.
+	Zones []string `json:"zones,omitempty"`
 }
 
 // Target summarises the audited cloud.

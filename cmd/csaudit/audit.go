@@ -28,6 +28,7 @@ func (s *sourceFlags) add(cmd *cobra.Command, withSnapshot bool) {
 		cmd.Flags().StringVar(&s.config, "config", "", "config file (YAML)")
 	}
 	cmd.Flags().StringVar(&s.src.Collectors, "collectors", "", "comma list of collectors to run: "+strings.Join(collectors.Names, ","))
+	cmd.Flags().StringArrayVar(&s.src.Zones, "zone", nil, "collect only this zone (name or uuid; repeatable): its database rows and its hosts")
 }
 
 func (a *app) auditCmd() *cobra.Command {
@@ -98,7 +99,7 @@ and waivers it was audited with.`,
 			if err != nil {
 				return fatal(err)
 			}
-			r, snap, raw := res.Report, res.Snapshot, res.Raw
+			r, snap := res.Report, res.Snapshot
 			if history != "" {
 				if err := pipeline.ApplyHistory(history, r); err != nil {
 					return fatal(err)
@@ -107,7 +108,7 @@ and waivers it was audited with.`,
 			if signer != nil {
 				o.Seal = pipeline.Seal(env, r, res.Engine, pipeline.Signing{Signer: signer, Waivers: res.WaiverFile})
 			}
-			if err := pipeline.WriteEvidence(env, r, o, raw); err != nil {
+			if err := pipeline.WriteEvidence(env, r, o, res.Evidence()); err != nil {
 				return fatal(err)
 			}
 			if history != "" {

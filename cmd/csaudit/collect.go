@@ -31,6 +31,7 @@ func (a *app) collectCmd() *cobra.Command {
 			if err != nil {
 				return usageErr("%v", err)
 			}
+			cfg.Zones = append(cfg.Zones, src.src.Zones...)
 			s, err := pipeline.Collect(cmd.Context(), a.env(), cfg, sel)
 			if err != nil {
 				return fatal(err)

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
 
@@ -221,6 +222,7 @@ func TestAuditAgainstRealPeers(t *testing.T) {
 		}
 	}
 	canary.CheckDir(t, out)
+	sameReportFromSavedSnapshot(t, out)
 	canary.Check(t, "stdout", []byte(r.stdout))
 	canary.Check(t, "stderr", []byte(r.stderr))
 
@@ -430,6 +432,30 @@ func TestAuditGeneratedLab(t *testing.T) {
 	}
 	if rep.Target.Hosts < 12 || rep.Target.VMs < 50 || rep.Target.SystemVMs < 2 { // vms: live user VMs only
 		t.Errorf("target %+v", rep.Target)
+	}
+	sameReportFromSavedSnapshot(t, out)
+}
+
+// sameReportFromSavedSnapshot: a live audit evaluated the snapshot in
+// memory; the file it saved beside the report must re-evaluate to the very
+// same report, digest included (the clock is fixed).
+func sameReportFromSavedSnapshot(t *testing.T, out string) {
+	t.Helper()
+	again := filepath.Join(t.TempDir(), "again")
+	r := csaudit(t, "audit", "--snapshot", filepath.Join(out, pipeline.SnapshotFile), "--format", "json", "--out", again)
+	if r.err != nil && r.code() != 0 {
+		t.Fatalf("audit --snapshot: %v\n%s", r.err, r.stderr)
+	}
+	live, err := os.ReadFile(filepath.Join(out, "csaudit-report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved, err := os.ReadFile(filepath.Join(again, "csaudit-report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(saved), string(live)); diff != "" {
+		t.Errorf("the saved snapshot re-evaluates to another report (-saved +live):\n%s", diff)
 	}
 }
 

@@ -148,7 +148,7 @@ Exit status: 0 no unwaived finding at or above --fail-on, 1 there is one (or, wi
 			a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 		}
 	}
-	root.AddCommand(a.auditCmd(), a.verifyCmd(), a.historyCmd(), a.explainCmd(), a.collectCmd(), a.reportCmd(), a.checksCmd(), a.diffCmd(), a.sshCmd(), a.configCmd(), a.fixCmd(), a.readinessCmd(), a.advisoriesCmd(), a.versionCmd(), a.manCmd())
+	root.AddCommand(a.auditCmd(), a.verifyCmd(), a.historyCmd(), a.explainCmd(), a.collectCmd(), a.reportCmd(), a.checksCmd(), a.diffCmd(), a.sshCmd(), a.configCmd(), a.fixCmd(), a.readinessCmd(), a.advisoriesCmd(), a.mergeCmd(), a.versionCmd(), a.manCmd())
 	return root
 }
 

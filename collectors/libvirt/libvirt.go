@@ -158,8 +158,9 @@ func (c *Collector) collectHost(ctx context.Context, t collectors.Target, inv *c
 	return result{fact: &collectors.DomainsFact{FactMeta: collectors.FactMeta{CollectedAt: time.Now().UTC()}, Source: source, Domains: doms}, socketErr: rpcErr}
 }
 
-// viaSocket lists domains with two RPCs whatever their number: the domain
-// list (names, uuids) and the state stats of all domains.
+// viaSocket lists domains with two RPCs whatever their number, sent
+// together (one round trip): the domain list (names, uuids) and the state
+// stats of all domains.
 func (c *Collector) viaSocket(ctx context.Context, conn *sshpool.Conn) ([]collectors.Domain, error) {
 	uc, err := conn.Client.Dial("unix", c.socket)
 	if err != nil {
@@ -177,7 +178,9 @@ func (c *Collector) viaSocket(ctx context.Context, conn *sshpool.Conn) ([]collec
 			uc.Close()
 			return
 		}
-		defer l.Disconnect()
+		// Closing the forwarded channel ends the session: a ConnectClose
+		// first would cost a round trip for nothing on a read-only socket.
+		defer uc.Close()
 		doms, err := listDomains(l)
 		ch <- out{doms, err}
 	}()
@@ -196,12 +199,24 @@ func (c *Collector) viaSocket(ctx context.Context, conn *sshpool.Conn) ([]collec
 }
 
 func listDomains(l *golibvirt.Libvirt) ([]collectors.Domain, error) {
-	all, _, err := l.ConnectListAllDomains(1, golibvirt.ConnectListDomainsActive|golibvirt.ConnectListDomainsInactive)
-	if err != nil {
-		return nil, fmt.Errorf("list domains: %w", err)
+	// go-libvirt matches replies to calls by serial: both calls are in
+	// flight at once.
+	type listed struct {
+		all []golibvirt.Domain
+		err error
 	}
+	lc := make(chan listed, 1)
+	go func() {
+		all, _, err := l.ConnectListAllDomains(1, golibvirt.ConnectListDomainsActive|golibvirt.ConnectListDomainsInactive)
+		lc <- listed{all, err}
+	}()
 	stats, err := l.ConnectGetAllDomainStats(nil, uint32(golibvirt.DomainStatsState),
 		uint32(golibvirt.ConnectGetAllDomainsStatsActive|golibvirt.ConnectGetAllDomainsStatsInactive))
+	ls := <-lc
+	all := ls.all
+	if ls.err != nil {
+		return nil, fmt.Errorf("list domains: %w", ls.err)
+	}
 	type sr struct{ state, reason int64 }
 	byUUID := map[golibvirt.UUID]sr{}
 	if err != nil {

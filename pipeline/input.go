@@ -1,0 +1,222 @@
+package pipeline
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/csaudit/csaudit/collectors"
+	"github.com/csaudit/csaudit/policies"
+)
+
+// Input converts a snapshot held in memory into what the policies evaluate,
+// without its JSON: the value is the one ParseInput makes of the snapshot's
+// encoding (TestInputMatchesEncoding), built cell by cell from the tables'
+// columns, with the groupings made in the same pass. Only the parts outside
+// db — meta, settings, host facts, coverage: a few percent of a large
+// cloud's bytes — go through encoding/json, which knows their struct tags.
+func Input(s *collectors.Snapshot) (*policies.Input, error) {
+	ix := policies.NewIndexer()
+	var dbTerm *ast.Term
+	if s.DB != nil {
+		cv := cellConverter{short: map[string]*ast.Term{}}
+		tables := make([][2]*ast.Term, 0, len(s.DB))
+		for name, t := range s.DB {
+			if t == nil {
+				tables = append(tables, [2]*ast.Term{ast.StringTerm(name), ast.NullTerm()})
+				continue
+			}
+			rows := make([][2]*ast.Term, 0, len(t))
+			for id, row := range t {
+				v, cells, err := cv.row(row)
+				if err != nil {
+					return nil, fmt.Errorf("snapshot db.%s[%q]: %w", name, id, err)
+				}
+				if cells != nil {
+					ix.Row(name, id, cells)
+				}
+				rows = append(rows, [2]*ast.Term{ast.StringTerm(id), ast.NewTerm(v)})
+			}
+			tables = append(tables, [2]*ast.Term{ast.StringTerm(name), ast.NewTerm(ast.NewObject(rows...))})
+		}
+		dbTerm = ast.NewTerm(ast.NewObject(tables...))
+	}
+	rest := *s
+	rest.DB = nil
+	b, err := json.Marshal(&rest)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	v, err := ast.ValueFromReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	root := v.(ast.Object)
+	if dbTerm != nil {
+		root.Insert(ast.StringTerm("db"), dbTerm)
+	}
+	in := &policies.Input{Value: root, Index: ix.Index(root), Coverage: map[string]policies.Coverage{}, Selected: map[string]bool{}}
+	for fact, c := range s.Coverage {
+		if c == nil {
+			in.Coverage[fact] = policies.Coverage{}
+			continue
+		}
+		in.Coverage[fact] = policies.Coverage{Collector: c.Collector, Selected: c.Selected, Collected: c.Collected, Failed: c.Failed}
+	}
+	for n, c := range s.Meta.Collectors {
+		in.Selected[n] = c.Selected
+	}
+	return in, nil
+}
+
+// cellConverter turns table cells into Rego terms. Short strings (states,
+// types, flags) repeat across 100,000 rows: they share one term each.
+type cellConverter struct {
+	short map[string]*ast.Term
+}
+
+// row is the row's object and its cells; a zero Row is null (no cells).
+func (cv *cellConverter) row(r collectors.Row) (ast.Value, [][2]*ast.Term, error) {
+	if r == (collectors.Row{}) {
+		return ast.NullValue, nil, nil // the zero Row encodes as null
+	}
+	terms := [][2]*ast.Term{}
+	for col, v := range r.All() {
+		t, err := cv.cell(v)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", col, err)
+		}
+		terms = append(terms, [2]*ast.Term{cv.str(col), t})
+	}
+	return ast.NewObject(terms...), terms, nil
+}
+
+func (cv *cellConverter) str(s string) *ast.Term {
+	if !utf8.ValidString(s) {
+		s = validUTF8(s)
+	}
+	if len(s) > 16 {
+		return ast.StringTerm(s)
+	}
+	t, ok := cv.short[s]
+	if !ok {
+		t = ast.StringTerm(s)
+		cv.short[s] = t
+	}
+	return t
+}
+
+// cell is one value as its JSON encoding would decode: numbers as written,
+// strings with invalid UTF-8 replaced as encoding/json replaces it.
+func (cv *cellConverter) cell(v any) (*ast.Term, error) {
+	switch x := v.(type) {
+	case nil:
+		return ast.NullTerm(), nil
+	case string:
+		return cv.str(x), nil
+	case bool:
+		return ast.BooleanTerm(x), nil
+	case int64:
+		return intTerm(strconv.FormatInt(x, 10)), nil
+	case int:
+		return intTerm(strconv.Itoa(x)), nil
+	case float64:
+		if !math.IsNaN(x) && !math.IsInf(x, 0) {
+			return intTerm(floatText(x)), nil
+		}
+	}
+	// Floats and values kept as given: their exact encoding decides.
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	val, err := ast.ValueFromReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	return ast.NewTerm(val), nil
+}
+
+// floatText writes f as encoding/json does: the shortest form, exponent
+// only below 1e-6 or from 1e21, "e-07" shortened to "e-7".
+func floatText(f float64) string {
+	format := byte('f')
+	if a := math.Abs(f); a != 0 && (a < 1e-6 || a >= 1e21) {
+		format = 'e'
+	}
+	b := strconv.AppendFloat(nil, f, format, -1, 64)
+	if format == 'e' {
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return string(b)
+}
+
+// intTerm is a number term: the interned one for small integers.
+func intTerm(s string) *ast.Term {
+	if t := ast.InternedIntNumberTermFromString(s); t != nil {
+		return t
+	}
+	return ast.NumberTerm(json.Number(s))
+}
+
+// validUTF8 replaces each invalid byte with U+FFFD, as encoding/json writes it.
+func validUTF8(s string) string {
+	var b []byte
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, "\uFFFD"...)
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return string(b)
+}
+
+// Evidence is a live snapshot's JSON, made beside the evaluation: its
+// SHA-256 (the report's digest) and its gzip form for the file. The JSON
+// itself is not kept: it goes straight into the hash and the compressor.
+type Evidence struct {
+	done   chan struct{}
+	digest string
+	gz     []byte
+	err    error
+}
+
+// StartEvidence encodes and compresses s in the background; s must not
+// change until Wait returns.
+func StartEvidence(s *collectors.Snapshot) *Evidence {
+	ev := &Evidence{done: make(chan struct{})}
+	go func() {
+		defer close(ev.done)
+		var buf bytes.Buffer
+		// Fastest level: the file is written once, read rarely, and the
+		// compression must not outlast the evaluation it runs beside.
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+		h := sha256.New()
+		if ev.err = s.WriteJSON(io.MultiWriter(h, zw)); ev.err == nil {
+			ev.err = zw.Close()
+		}
+		ev.digest, ev.gz = hex.EncodeToString(h.Sum(nil)), buf.Bytes()
+	}()
+	return ev
+}
+
+// Wait returns the snapshot JSON's SHA-256 and its gzip form.
+func (ev *Evidence) Wait() (digest string, gz []byte, err error) {
+	<-ev.done
+	return ev.digest, ev.gz, ev.err
+}
