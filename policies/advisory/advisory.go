@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -289,7 +290,7 @@ func table(name string, b []byte, header []string) ([]row, error) {
 	if len(lines) == 0 || strings.TrimSpace(lines[0]) == "" {
 		return nil, fmt.Errorf("%s: empty", name)
 	}
-	if got := strings.Split(lines[0], "\t"); strings.Join(got, ",") != strings.Join(header, ",") {
+	if got := strings.Split(lines[0], "\t"); !slices.Equal(got, header) {
 		return nil, fmt.Errorf("%s: line 1: header must be the tab-separated columns %s", name, strings.Join(header, ", "))
 	}
 	var out []row
@@ -362,7 +363,10 @@ func severity(s string) (string, report.Severity, error) {
 	if l == "not stated" {
 		return l, report.Medium, nil
 	}
-	word := strings.Fields(l + " ")[0]
+	word := ""
+	if f := strings.Fields(l); len(f) > 0 {
+		word = f[0]
+	}
 	switch word {
 	case "critical":
 		return word, report.Critical, nil

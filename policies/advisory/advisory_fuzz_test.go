@@ -15,6 +15,10 @@ func FuzzAdvisories(f *testing.F) {
 	f.Add(advisoriesTSV)
 	f.Add([]byte(strings.Join(advisoryHeader, "\t") + "\n"))
 	f.Add([]byte(strings.Join(advisoryHeader, "\t") + "\nCVE-1\t2024-01-01\thigh\t>=4.5.0,<4.16.1.1;>=4.17.0.0,<4.17.0.1\t4.16.1.1,4.17.0.1\tc\ts\tm\td\tsrc\n"))
+	// Found by make fuzz: an empty severity panicked (index 0 of no words),
+	// reached through a comma-separated header that passed for the tab one.
+	f.Add([]byte(strings.Join(advisoryHeader, "\t") + "\nCVE-2\t2024-01-01\t \t<4.16.0.0\t4.16.0.0\tc\ts\tm\td\tsrc\n"))
+	f.Add([]byte(strings.Join(advisoryHeader, ",") + "\nCVE-3\t2024-01-01\tlow\t<4.16.0.0\t4.16.0.0\tc\ts\tm\td\tsrc\n"))
 	versions := []Version{{4, 16, 1, 0}, {4, 17, 0, 0}, {4, 22, 0, 0}, {4, 5, 0, 0}, {0, 0, 0, 0}}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		d, err := parse("fuzz.tsv", b, knownBugsTSV)
