@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -110,7 +111,14 @@ func ExplainSnapshot(ctx context.Context, env Env, cfg *collectors.Config, dirs 
 	if err != nil {
 		return nil, err
 	}
-	return explain(res.Report, id, res.Snapshot, res.Raw, "")
+	raw := res.Raw
+	if raw == nil {
+		// A .gz snapshot is kept compressed for --out: explain reads its JSON.
+		if raw, err = collectors.ReadLimited(bytes.NewReader(res.Compressed), collectors.MaxSnapshotBytes); err != nil {
+			return nil, fmt.Errorf("snapshot %s: %w", path, err)
+		}
+	}
+	return explain(res.Report, id, res.Snapshot, raw, "")
 }
 
 func explain(r *report.Report, id string, snap *collectors.Snapshot, raw []byte, note string) (*Explanation, error) {

@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/csaudit/csaudit/report"
@@ -213,11 +214,15 @@ const maxFileBytes = 4 << 20
 // Load parses a replacement advisories file (same columns as advisories.tsv);
 // the embedded known bugs stay.
 func Load(path string) (*Data, error) {
-	f, err := os.Open(path)
+	// Not blocking on a FIFO, and refusing anything but a regular file.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, fmt.Errorf("advisories %s: %w", path, errors.Unwrap(err))
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("advisories %s: not a regular file", path)
+	}
 	var buf bytes.Buffer
 	if _, err := buf.ReadFrom(io.LimitReader(f, maxFileBytes+1)); err != nil {
 		return nil, fmt.Errorf("advisories %s: %w", path, err)

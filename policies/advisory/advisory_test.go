@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -259,5 +260,15 @@ func TestOperators(t *testing.T) {
 		if !e.Affects(mustVersion(t, c.in)) || e.Affects(mustVersion(t, c.out)) {
 			t.Errorf("%s: %s in = %v, %s in = %v", c.cond, c.in, e.Affects(mustVersion(t, c.in)), c.out, e.Affects(mustVersion(t, c.out)))
 		}
+	}
+}
+
+func TestLoadRefusesAFIFO(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(p, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(p); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("FIFO: %v", err)
 	}
 }
