@@ -31,6 +31,12 @@ type DecodeOptions struct {
 // MaxDepth bounds nesting: a snapshot is a handful of levels deep.
 const MaxDepth = 64
 
+// MaxString bounds one string: a snapshot's longest are certificates and
+// messages of a few kilobytes, and a string is buffered whole (with the
+// buffer's growth and the final copy, several times its length) before the
+// size cap can count it.
+const MaxString = 16 << 20
+
 // ErrTooLarge is returned when a document's decoded value passes MaxDecoded.
 var ErrTooLarge = errors.New("too large once decoded")
 
@@ -335,6 +341,9 @@ func (d *decoder) str() (string, error) {
 			d.buf = append(d.buf, chunk[:i]...)
 			d.r.Discard(i)
 			d.off += int64(i)
+			if len(d.buf) > MaxString {
+				return "", fmt.Errorf("%w: a string longer than %d MiB", ErrTooLarge, MaxString>>20)
+			}
 		}
 		c, err := d.next()
 		if err != nil {
@@ -360,6 +369,9 @@ func (d *decoder) str() (string, error) {
 		}
 		if d.o.MaxDecoded > 0 && int64(len(d.buf)) > d.o.MaxDecoded {
 			return "", ErrTooLarge
+		}
+		if len(d.buf) > MaxString {
+			return "", fmt.Errorf("%w: a string longer than %d MiB", ErrTooLarge, MaxString>>20)
 		}
 	}
 }

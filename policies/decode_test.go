@@ -100,3 +100,16 @@ func TestDecodeValueRefuses(t *testing.T) {
 		t.Errorf("case-different map keys: %v", err)
 	}
 }
+
+// One huge string (a gzip bomb of a single value) is refused once it passes
+// MaxString, before the buffer's growth and copies cost several times it.
+func TestDecodeRefusesHugeString(t *testing.T) {
+	doc := `{"a":"` + strings.Repeat("x", MaxString+1) + `"}`
+	if _, err := DecodeValue(strings.NewReader(doc), DecodeOptions{}); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("got %v, want ErrTooLarge", err)
+	}
+	ok := `{"a":"` + strings.Repeat("x", 1<<20) + `"}`
+	if _, err := DecodeValue(strings.NewReader(ok), DecodeOptions{}); err != nil {
+		t.Errorf("a 1 MiB string: %v", err)
+	}
+}
