@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"iter"
 	"maps"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -43,6 +45,10 @@ type Rows struct {
 	sorted []int // column indexes ordered by name: the JSON key order
 	n      int
 	text   strings.Builder // string cells are copied here, in large chunks
+	// checked and encErr cache Encodable: a store is checked once, after
+	// writing has finished.
+	checked sync.Once
+	encErr  error
 }
 
 type column struct {
@@ -685,4 +691,44 @@ func (b bits) unset(i int) {
 	if i>>6 < len(b) {
 		b[i>>6] &^= 1 << (i & 63)
 	}
+}
+
+// Encodable reports the first cell of the store JSON cannot hold (a NaN or
+// infinite float, a value encoding/json refuses), naming its column: rows
+// converted lazily (pipeline.Input) must not fail half-way through an
+// evaluation. Only float and mixed columns are looked at.
+func (r Row) Encodable() error {
+	rs := r.rs
+	if rs == nil {
+		return nil
+	}
+	rs.checked.Do(func() {
+		for _, c := range rs.cols {
+			var err error
+			switch c.kind {
+			case KindFloat:
+				for i, f := range c.floats {
+					if (math.IsNaN(f) || math.IsInf(f, 0)) && !c.null.get(i) && !c.absent.get(i) {
+						err = fmt.Errorf("column %s: %v is not a JSON number", strconv.Quote(c.name), f)
+						break
+					}
+				}
+			case kindAny:
+				for i, v := range c.anys {
+					if c.null.get(i) || c.absent.get(i) {
+						continue
+					}
+					if _, err = appendJSONAny(nil, v); err != nil {
+						err = fmt.Errorf("column %s: %w", strconv.Quote(c.name), err)
+						break
+					}
+				}
+			}
+			if err != nil {
+				rs.encErr = err
+				return
+			}
+		}
+	})
+	return rs.encErr
 }

@@ -19,36 +19,69 @@ import (
 )
 
 // Input converts a snapshot held in memory into what the policies evaluate,
-// without its JSON: the value is the one ParseInput makes of the snapshot's
-// encoding (TestInputMatchesEncoding), built cell by cell from the tables'
-// columns, with the groupings made in the same pass. Only the parts outside
-// db — meta, settings, host facts, coverage: a few percent of a large
-// cloud's bytes — go through encoding/json, which knows their struct tags.
+// without its JSON. Database tables stay in their columnar store: each is a
+// lazy Rego object (ast.LazyObject) from row key to the row, and a row becomes
+// a Rego object only when a check reads it — through its JSON, exactly the
+// value the snapshot's encoding gives it (TestInputMatchesEncoding). Checks
+// reach the large tables through data.csaudit.index and by key, so most of a
+// 100,000-VM cloud's rows are never converted; a policy that iterates a
+// table converts all of it, once. The groupings are made in the same pass,
+// from the few columns they read. Only the parts outside db — meta,
+// settings, host facts, coverage: a few percent of a large cloud's bytes —
+// go through encoding/json, which knows their struct tags.
+//
+// The value is not safe for concurrent evaluations: a lazy object records
+// the rows it converted.
 func Input(s *collectors.Snapshot) (*policies.Input, error) {
 	ix := policies.NewIndexer()
-	var dbTerm *ast.Term
+	var db map[string]any
 	if s.DB != nil {
 		cv := cellConverter{short: map[string]*ast.Term{}}
-		tables := make([][2]*ast.Term, 0, len(s.DB))
+		db = make(map[string]any, len(s.DB))
 		for name, t := range s.DB {
 			if t == nil {
-				tables = append(tables, [2]*ast.Term{ast.StringTerm(name), ast.NullTerm()})
+				db[name] = nil
 				continue
 			}
-			rows := make([][2]*ast.Term, 0, len(t))
-			for id, row := range t {
-				v, cells, err := cv.row(row)
-				if err != nil {
-					return nil, fmt.Errorf("snapshot db.%s[%q]: %w", name, id, err)
-				}
-				if cells != nil {
-					ix.Row(name, id, cells)
-				}
-				rows = append(rows, [2]*ast.Term{ast.StringTerm(id), ast.NewTerm(v)})
+			cols := ix.Columns(name)
+			keys := make([]*ast.Term, len(cols))
+			for i, c := range cols {
+				keys[i] = cv.str(c)
 			}
-			tables = append(tables, [2]*ast.Term{ast.StringTerm(name), ast.NewTerm(ast.NewObject(rows...))})
+			native := make(map[string]any, len(t))
+			var cells [][2]*ast.Term
+			for id, row := range t {
+				if !utf8.ValidString(id) {
+					// The row's key as its encoding would decode.
+					id = validUTF8(id)
+				}
+				if row == (collectors.Row{}) {
+					native[id] = nil // the zero Row encodes as null
+					continue
+				}
+				if err := row.Encodable(); err != nil {
+					return nil, fmt.Errorf("snapshot db.%s: %w", name, err)
+				}
+				native[id] = row
+				if cols == nil {
+					continue
+				}
+				cells = cells[:0]
+				for i, c := range cols {
+					v, ok := row.Lookup(c)
+					if !ok {
+						continue
+					}
+					term, err := cv.cell(v)
+					if err != nil {
+						return nil, fmt.Errorf("snapshot db.%s[%q]: %s: %w", name, id, c, err)
+					}
+					cells = append(cells, [2]*ast.Term{keys[i], term})
+				}
+				ix.Row(name, id, cells)
+			}
+			db[name] = native
 		}
-		dbTerm = ast.NewTerm(ast.NewObject(tables...))
 	}
 	rest := *s
 	rest.DB = nil
@@ -60,10 +93,17 @@ func Input(s *collectors.Snapshot) (*policies.Input, error) {
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)
 	}
-	root := v.(ast.Object)
-	if dbTerm != nil {
-		root.Insert(ast.StringTerm("db"), dbTerm)
+	// The root, db and each table are lazy objects: an object's hash
+	// covers its values, so a table inside a plain object would be
+	// converted whole the moment it was inserted.
+	native := map[string]any{}
+	v.(ast.Object).Foreach(func(k, v *ast.Term) {
+		native[string(k.Value.(ast.String))] = v.Value
+	})
+	if s.DB != nil {
+		native["db"] = db
 	}
+	root := ast.LazyObject(native)
 	in := &policies.Input{Value: root, Index: ix.Index(root), Coverage: map[string]policies.Coverage{}, Selected: map[string]bool{}}
 	for fact, c := range s.Coverage {
 		if c == nil {

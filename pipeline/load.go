@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
@@ -34,10 +35,11 @@ type saved struct {
 }
 
 // loadSaved reads a snapshot file once, as a stream: decompressed, hashed
-// and decoded straight into the Rego value and its index in one pass
-// (policies.ReadInput), then checked as collectors.DecodeSnapshot checks a
-// snapshot and turned into the Snapshot the report and fixes read — db rows
-// into columnar tables, nothing else kept. Errors name the file.
+// and decoded — rows straight into the columnar tables of the Snapshot the
+// report and fixes read, the rest checked as collectors.DecodeSnapshot checks
+// a snapshot — and evaluated from that Snapshot as a live audit is (Input).
+// A .gz file is kept as it is, to be copied into --out; a plain file is not
+// held in memory: it is compressed beside the decoding. Errors name the file.
 func loadSaved(path string) (*saved, error) {
 	fail := func(err error) (*saved, error) { return nil, fmt.Errorf("snapshot %s: %w", path, err) }
 	f, err := collectors.OpenRegular(path)
@@ -45,9 +47,16 @@ func loadSaved(path string) (*saved, error) {
 		return fail(errors.Unwrap(err))
 	}
 	defer f.Close()
-	// The file itself is kept (compressed, it is small) to be copied into
-	// --out; it is capped like its decompressed form.
-	file, err := io.ReadAll(io.LimitReader(f, collectors.MaxSnapshotBytes+1))
+	br := bufio.NewReaderSize(f, 256<<10)
+	if head, _ := br.Peek(2); !bytes.Equal(head, gzipMagic) {
+		sv, err := decodePlain(br)
+		if err != nil {
+			return fail(err)
+		}
+		return sv, nil
+	}
+	// The compressed file is small; it is capped like its decompressed form.
+	file, err := io.ReadAll(io.LimitReader(br, collectors.MaxSnapshotBytes+1))
 	if err != nil {
 		return fail(err)
 	}
@@ -61,23 +70,69 @@ func loadSaved(path string) (*saved, error) {
 	return sv, nil
 }
 
-// decodeSaved decodes a snapshot file's bytes (gzip or plain); errors leave
-// the file's name to the caller.
+var gzipMagic = []byte{0x1f, 0x8b}
+
+// decodePlain decodes a plain JSON snapshot from r while a second goroutine
+// compresses the same bytes for --out.
+func decodePlain(r io.Reader) (*saved, error) {
+	pr, pw := io.Pipe()
+	var gz bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
+		_, err := io.Copy(zw, pr)
+		if err == nil {
+			err = zw.Close()
+		}
+		pr.CloseWithError(err) // unblocks the decoder should compression fail
+		done <- err
+	}()
+	cr := &capped{r: r, left: collectors.MaxSnapshotBytes}
+	sv, err := decodeFrom(io.TeeReader(cr, pw), cr, false)
+	pw.Close()
+	zerr := <-done
+	switch {
+	case errors.Is(err, errCapped):
+		return nil, errors.New("larger than the 1 GiB limit")
+	case err != nil:
+		return nil, err
+	case zerr != nil:
+		return nil, fmt.Errorf("compress: %w", zerr)
+	}
+	sv.file = gz.Bytes()
+	return sv, nil
+}
+
+// decodeSaved decodes a snapshot file's bytes (gzip or plain), kept whole as
+// the evidence to copy; errors leave the file's name to the caller.
 func decodeSaved(file []byte) (*saved, error) {
-	fail := func(err error) (*saved, error) { return nil, err }
-	var err error
 	var src io.Reader = bytes.NewReader(file)
-	gz := bytes.HasPrefix(file, []byte{0x1f, 0x8b})
-	var zr *gzip.Reader
+	gz := bytes.HasPrefix(file, gzipMagic)
 	if gz {
-		if zr, err = gzip.NewReader(src); err != nil {
-			return fail(fmt.Errorf("truncated or corrupt gzip: %w", err))
+		zr, err := gzip.NewReader(src)
+		if err != nil {
+			return nil, fmt.Errorf("truncated or corrupt gzip: %w", err)
 		}
 		src = zr
 	}
 	cr := &capped{r: src, left: collectors.MaxSnapshotBytes}
+	sv, err := decodeFrom(cr, cr, gz)
+	if err != nil {
+		return nil, err
+	}
+	sv.file = file
+	return sv, nil
+}
+
+// decodeFrom decodes the snapshot JSON read from src (which reads through
+// cr, the capped decompressed stream) and hashes it.
+func decodeFrom(src io.Reader, cr *capped, gz bool) (*saved, error) {
+	fail := func(err error) (*saved, error) { return nil, err }
 	h := sha256.New()
-	in, err := policies.ReadInput(io.TeeReader(cr, h), policies.DecodeOptions{MaxDecoded: maxDecoded, FoldedField: collectors.StructField})
+	// Rows go straight into columnar stores, one per table, as they are
+	// decoded; the decoded value keeps the rest.
+	sunk := rowSink{}
+	v, err := policies.DecodeValue(io.TeeReader(src, h), policies.DecodeOptions{MaxDecoded: maxDecoded, FoldedField: collectors.StructField, Row: sunk.add})
 	switch {
 	case cr.err != nil && gz && !errors.Is(cr.err, errCapped):
 		return fail(fmt.Errorf("truncated or corrupt gzip: %w", cr.err))
@@ -95,7 +150,11 @@ func decodeSaved(file []byte) (*saved, error) {
 			return fail(fmt.Errorf("truncated or corrupt gzip: %w", errors.Join(err, cr.err)))
 		}
 	}
-	doc, err := document(in.Value.(ast.Object))
+	root, ok := v.(ast.Object)
+	if !ok {
+		return fail(errors.New("not a JSON snapshot: not a JSON object"))
+	}
+	doc, err := document(root, sunk)
 	if err != nil {
 		return fail(fmt.Errorf("malformed snapshot: %w", err))
 	}
@@ -103,7 +162,36 @@ func decodeSaved(file []byte) (*saved, error) {
 	if err != nil {
 		return fail(err)
 	}
-	return &saved{snap: snap, in: in, file: file, digest: hex.EncodeToString(h.Sum(nil))}, nil
+	// Evaluation reads the Snapshot's own tables (Input), as a live audit
+	// does: the saved file and the snapshot it was written from evaluate the
+	// same.
+	in, err := Input(snap)
+	if err != nil {
+		return fail(fmt.Errorf("malformed snapshot: %w", err))
+	}
+	return &saved{snap: snap, in: in, digest: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// rowSink keeps each table's object rows in one columnar store.
+type rowSink map[string]*sinkTable
+
+type sinkTable struct {
+	rs   *collectors.Rows
+	rows collectors.Table
+}
+
+func (s rowSink) add(table, id string, cells [][2]*ast.Term) error {
+	t := s[table]
+	if t == nil {
+		t = &sinkTable{rs: collectors.NewRows(), rows: collectors.Table{}}
+		s[table] = t
+	}
+	m := make(map[string]any, len(cells))
+	for _, c := range cells {
+		m[string(c[0].Value.(ast.String))] = cellValue(c[1].Value)
+	}
+	t.rows[id] = t.rs.AddMap(m)
+	return nil
 }
 
 // capped passes at most left bytes and remembers the source's error.
@@ -136,10 +224,10 @@ func (c *capped) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// document splits the snapshot's value for collectors.FromDocument: db into
-// columnar tables (numbers as float64, as encoding/json decodes them into a
-// row), the rest as JSON values.
-func document(root ast.Object) (collectors.Document, error) {
+// document splits the snapshot's value for collectors.FromDocument: db
+// into columnar tables — the object rows the decoder handed to sunk, the null
+// rows left in the value — and the rest as JSON values.
+func document(root ast.Object, sunk rowSink) (collectors.Document, error) {
 	doc := collectors.Document{Top: map[string]any{}}
 	var err error
 	root.Foreach(func(k, v *ast.Term) {
@@ -176,27 +264,20 @@ func document(root ast.Object) (collectors.Document, error) {
 				}
 				return
 			}
-			rs := collectors.NewRows()
 			t := collectors.Table{}
+			if st := sunk[name]; st != nil {
+				t = st.rows
+			}
 			rows.Foreach(func(rk, rv *ast.Term) {
 				if err != nil {
 					return
 				}
 				id := string(rk.Value.(ast.String))
-				if rv.Value.Compare(ast.NullValue) == 0 {
-					t[id] = collectors.Row{}
-					return
-				}
-				cells, ok := rv.Value.(ast.Object)
-				if !ok {
+				if rv.Value.Compare(ast.NullValue) != 0 {
 					err = fmt.Errorf("db.%s[%s]: want an object", name, strconv.Quote(id))
 					return
 				}
-				m := make(map[string]any, cells.Len())
-				cells.Foreach(func(ck, cv *ast.Term) {
-					m[string(ck.Value.(ast.String))] = cellValue(cv.Value)
-				})
-				t[id] = rs.AddMap(m)
+				t[id] = collectors.Row{}
 			})
 			doc.DB[name] = t
 		})
@@ -204,7 +285,8 @@ func document(root ast.Object) (collectors.Document, error) {
 	return doc, err
 }
 
-// cellValue is a database cell as encoding/json decodes it into a row;
+// cellValue is a database cell as the database collector would hold it:
+// integers as int64 (their text kept exactly), other numbers as float64;
 // composite values (refused by the cell check) keep their JSON form.
 func cellValue(v ast.Value) any {
 	switch x := v.(type) {
@@ -215,6 +297,9 @@ func cellValue(v ast.Value) any {
 	case ast.Boolean:
 		return bool(x)
 	case ast.Number:
+		if i, err := strconv.ParseInt(string(x), 10, 64); err == nil && strconv.FormatInt(i, 10) == string(x) {
+			return i
+		}
 		f, err := strconv.ParseFloat(string(x), 64)
 		if err != nil {
 			return string(x)

@@ -26,6 +26,12 @@ type DecodeOptions struct {
 	FoldedField func(lower string) bool
 	// Index, when set, is given every database row as it is decoded.
 	Index *Indexer
+	// Row, when set, is given every database row that is an object as it is
+	// decoded (after Index), and the row is left out of the value: its
+	// table's object holds only the rows that are not objects (null, or
+	// malformed for the caller to refuse). A reader that keeps rows in a
+	// store of its own does not hold them twice.
+	Row func(table, id string, cells [][2]*ast.Term) error
 }
 
 // MaxDepth bounds nesting: a snapshot is a handful of levels deep.
@@ -220,11 +226,33 @@ func (d *decoder) object(depth int, path []string) (ast.Value, error) {
 		}
 	}
 	// A database row: db.<table>.<id>.
-	if d.o.Index != nil && len(path) == 3 && path[0] == "db" {
-		d.o.Index.Row(path[1], path[2], terms)
+	if len(path) == 3 && path[0] == "db" {
+		if d.o.Index != nil {
+			d.o.Index.Row(path[1], path[2], terms)
+		}
+		if d.o.Row != nil {
+			if err := d.o.Row(path[1], path[2], terms); err != nil {
+				return nil, err
+			}
+			return taken, nil
+		}
+	}
+	// A table whose object rows went to Row: keys were checked with them.
+	if d.o.Row != nil && len(path) == 2 && path[0] == "db" {
+		kept := terms[:0]
+		for _, t := range terms {
+			if t[1].Value != taken {
+				kept = append(kept, t)
+			}
+		}
+		terms = kept
 	}
 	return ast.NewObject(terms...), nil
 }
+
+// taken stands for a row handed to DecodeOptions.Row until its table drops
+// it; compared by identity.
+var taken ast.Value = ast.NewArray()
 
 // addKey records key among the object's keys so far and says why it is
 // refused, if it is.

@@ -137,6 +137,20 @@ func (ti *tableIndex) slots(cols string) []int {
 	return out
 }
 
+// Columns lists the columns the groupings of table read (with "removed"),
+// nil when none reads the table: a row handed to Row needs no other cells.
+func (x *Indexer) Columns(table string) []string {
+	ti := x.tables[table]
+	if ti == nil {
+		return nil
+	}
+	cols := make([]string, len(ti.slot))
+	for c, i := range ti.slot {
+		cols[i] = c
+	}
+	return cols
+}
+
 // Row adds one row of a table: the row's key in the snapshot and its cells
 // (column name, value), as its object is made of them. Rows of tables no
 // grouping reads are ignored at once.
@@ -206,20 +220,23 @@ next:
 // snapshot, whose host facts give the domains by host.
 func (x *Indexer) Index(root ast.Object) ast.Value {
 	group := map[string]map[string]map[string]ast.Object{}
+	// A row's id is a member of most of its table's groupings: one term
+	// each, shared (1.8 million members at 100,000 VMs).
+	m := memo{}
 	for table, ti := range x.tables {
 		group[table] = map[string]map[string]ast.Object{}
 		for i, g := range ti.gs {
 			if group[table][g.by] == nil {
 				group[table][g.by] = map[string]ast.Object{}
 			}
-			group[table][g.by][g.val] = ti.outs[i].object()
+			group[table][g.by][g.val] = ti.outs[i].object(m)
 		}
 	}
 	running, migrating := activeDomains(root)
 	return ast.NewObject(
 		[2]*ast.Term{ast.StringTerm("group"), ast.NewTerm(nest3(group))},
-		[2]*ast.Term{ast.StringTerm("running_domains_by_host"), ast.NewTerm(nest2(running))},
-		[2]*ast.Term{ast.StringTerm("migrating_domains_by_host"), ast.NewTerm(nest2(migrating))},
+		[2]*ast.Term{ast.StringTerm("running_domains_by_host"), ast.NewTerm(nest2(running, m))},
+		[2]*ast.Term{ast.StringTerm("migrating_domains_by_host"), ast.NewTerm(nest2(migrating, m))},
 	)
 }
 
@@ -270,15 +287,27 @@ func str(v ast.Value) (string, bool) {
 // last level to a set of members.
 type tree map[string]any
 
-func (t tree) object() ast.Object {
+// memo shares one string term per text.
+type memo map[string]*ast.Term
+
+func (m memo) term(s string) *ast.Term {
+	t, ok := m[s]
+	if !ok {
+		t = ast.StringTerm(s)
+		m[s] = t
+	}
+	return t
+}
+
+func (t tree) object(m memo) ast.Object {
 	terms := make([][2]*ast.Term, 0, len(t))
 	for k, v := range t {
 		var o ast.Object
 		switch v := v.(type) {
 		case tree:
-			o = v.object()
+			o = v.object(m)
 		case map[string]struct{}:
-			o = set(v)
+			o = set(v, m)
 		}
 		terms = append(terms, [2]*ast.Term{ast.StringTerm(k), ast.NewTerm(o)})
 	}
@@ -371,18 +400,18 @@ func text(t *ast.Term) (string, bool) {
 	return "", false
 }
 
-func set(members map[string]struct{}) ast.Object {
+func set(members map[string]struct{}, m memo) ast.Object {
 	terms := make([][2]*ast.Term, 0, len(members))
-	for m := range members {
-		terms = append(terms, [2]*ast.Term{ast.StringTerm(m), trueTerm})
+	for s := range members {
+		terms = append(terms, [2]*ast.Term{m.term(s), trueTerm})
 	}
 	return ast.NewObject(terms...)
 }
 
-func nest2(m map[string]map[string]struct{}) ast.Object {
-	terms := make([][2]*ast.Term, 0, len(m))
-	for k, v := range m {
-		terms = append(terms, [2]*ast.Term{ast.StringTerm(k), ast.NewTerm(set(v))})
+func nest2(groups map[string]map[string]struct{}, m memo) ast.Object {
+	terms := make([][2]*ast.Term, 0, len(groups))
+	for k, v := range groups {
+		terms = append(terms, [2]*ast.Term{ast.StringTerm(k), ast.NewTerm(set(v, m))})
 	}
 	return ast.NewObject(terms...)
 }
