@@ -732,3 +732,13 @@ func (r Row) Encodable() error {
 	})
 	return rs.encErr
 }
+
+// AddCells appends a row holding the columns keys[i] with values vals[i], as
+// given (a decoder's row, without a map per row).
+func (rs *Rows) AddCells(keys []string, vals []any) Row {
+	r := rs.Add()
+	for i, k := range keys {
+		rs.cols[rs.column(k, KindAuto)].set(rs, int(r.i), vals[i])
+	}
+	return r
+}

@@ -180,17 +180,13 @@ type sinkTable struct {
 	rows collectors.Table
 }
 
-func (s rowSink) add(table, id string, cells [][2]*ast.Term) error {
+func (s rowSink) add(table, id string, keys []string, vals []any) error {
 	t := s[table]
 	if t == nil {
 		t = &sinkTable{rs: collectors.NewRows(), rows: collectors.Table{}}
 		s[table] = t
 	}
-	m := make(map[string]any, len(cells))
-	for _, c := range cells {
-		m[string(c[0].Value.(ast.String))] = cellValue(c[1].Value)
-	}
-	t.rows[id] = t.rs.AddMap(m)
+	t.rows[id] = t.rs.AddCells(keys, vals)
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -26,12 +27,15 @@ type DecodeOptions struct {
 	FoldedField func(lower string) bool
 	// Index, when set, is given every database row as it is decoded.
 	Index *Indexer
-	// Row, when set, is given every database row that is an object as it is
-	// decoded (after Index), and the row is left out of the value: its
-	// table's object holds only the rows that are not objects (null, or
-	// malformed for the caller to refuse). A reader that keeps rows in a
-	// store of its own does not hold them twice.
-	Row func(table, id string, cells [][2]*ast.Term) error
+	// Row, when set (and Index is not), is given every database row that is
+	// an object as it is decoded, as Go values: strings, int64 for integers
+	// that fit, float64 for other numbers, bools, nil, and the JSON form
+	// (encoding/json's) of composite values. The row is left out of the
+	// value: its table's object holds only the rows that are not objects
+	// (null, or malformed for the caller to refuse). A reader that keeps rows
+	// in a store of its own does not hold them twice, nor pays for their
+	// Rego terms. keys and vals are reused for the next row.
+	Row func(table, id string, keys []string, vals []any) error
 }
 
 // MaxDepth bounds nesting: a snapshot is a handful of levels deep.
@@ -73,6 +77,10 @@ type decoder struct {
 	off   int64
 	buf   []byte
 	short map[string]*ast.Term // short strings repeat (states, column names)
+	// shortStrs, rowKeys and rowVals serve DecodeOptions.Row.
+	shortStrs [4096]string
+	rowKeys   []string
+	rowVals   []any
 }
 
 func (d *decoder) wrap(err error) error {
@@ -178,6 +186,9 @@ func (d *decoder) object(depth int, path []string) (ast.Value, error) {
 	if depth > MaxDepth {
 		return nil, fmt.Errorf("nested deeper than %d levels at %s", MaxDepth, where(path))
 	}
+	if d.o.Row != nil && d.o.Index == nil && len(path) == 3 && path[0] == "db" {
+		return d.row(depth, path)
+	}
 	var terms [][2]*ast.Term
 	var seen map[string]struct{}
 	var folded map[string]struct{}
@@ -194,7 +205,7 @@ func (d *decoder) object(depth int, path []string) (ast.Value, error) {
 			if err != nil {
 				return nil, err
 			}
-			if why := d.addKey(key, terms, &seen, &folded); why != "" {
+			if why := d.addKey(key, terms, &seen, &folded, !dbMap(path)); why != "" {
 				return nil, fmt.Errorf("%s: key %s %s", where(path), strconv.Quote(cutKey(key)), why)
 			}
 			if c, err = d.skipSpace(); err != nil {
@@ -226,16 +237,8 @@ func (d *decoder) object(depth int, path []string) (ast.Value, error) {
 		}
 	}
 	// A database row: db.<table>.<id>.
-	if len(path) == 3 && path[0] == "db" {
-		if d.o.Index != nil {
-			d.o.Index.Row(path[1], path[2], terms)
-		}
-		if d.o.Row != nil {
-			if err := d.o.Row(path[1], path[2], terms); err != nil {
-				return nil, err
-			}
-			return taken, nil
-		}
+	if d.o.Index != nil && len(path) == 3 && path[0] == "db" {
+		d.o.Index.Row(path[1], path[2], terms)
 	}
 	// A table whose object rows went to Row: keys were checked with them.
 	if d.o.Row != nil && len(path) == 2 && path[0] == "db" {
@@ -256,10 +259,10 @@ var taken ast.Value = ast.NewArray()
 
 // addKey records key among the object's keys so far and says why it is
 // refused, if it is.
-func (d *decoder) addKey(key string, terms [][2]*ast.Term, seen, folded *map[string]struct{}) string {
+func (d *decoder) addKey(key string, terms [][2]*ast.Term, seen, folded *map[string]struct{}, fold bool) string {
 	field := false
 	low := ""
-	if d.o.FoldedField != nil {
+	if d.o.FoldedField != nil && fold {
 		low = strings.ToLower(key)
 		field = d.o.FoldedField(low)
 	}
@@ -280,7 +283,7 @@ func (d *decoder) addKey(key string, terms [][2]*ast.Term, seen, folded *map[str
 		for _, t := range terms {
 			k := string(t[0].Value.(ast.String))
 			(*seen)[k] = struct{}{}
-			if d.o.FoldedField != nil {
+			if d.o.FoldedField != nil && fold {
 				(*folded)[strings.ToLower(k)] = struct{}{}
 			}
 		}
@@ -292,10 +295,146 @@ func (d *decoder) addKey(key string, terms [][2]*ast.Term, seen, folded *map[str
 		return "appears twice (ignoring case)"
 	}
 	(*seen)[key] = struct{}{}
-	if d.o.FoldedField != nil {
+	if d.o.FoldedField != nil && fold {
 		(*folded)[low] = struct{}{}
 	}
 	return ""
+}
+
+// dbMap reports an object whose keys are data, not struct fields: db's
+// tables, a table's row ids, a row's columns. Go reads them into maps, so
+// keys equal but for case are two entries, never one field read twice.
+func dbMap(path []string) bool {
+	return len(path) >= 1 && path[0] == "db"
+}
+
+// row decodes a database row for DecodeOptions.Row: keys checked as any
+// object's (never twice), values as Go values, no Rego terms.
+func (d *decoder) row(depth int, path []string) (ast.Value, error) {
+	keys, vals := d.rowKeys[:0], d.rowVals[:0]
+	var seen map[string]struct{}
+	c, err := d.skipSpace()
+	if err != nil {
+		return nil, err
+	}
+	if c != '}' {
+		for {
+			if c != '"' {
+				return nil, syntaxf("invalid character %q looking for an object key", c)
+			}
+			key, err := d.shortStr()
+			if err != nil {
+				return nil, err
+			}
+			dup := false
+			if seen == nil && len(keys) < 16 {
+				dup = slices.Contains(keys, key)
+			} else {
+				if seen == nil {
+					seen = make(map[string]struct{}, 64)
+					for _, k := range keys {
+						seen[k] = struct{}{}
+					}
+				}
+				_, dup = seen[key]
+				seen[key] = struct{}{}
+			}
+			if dup {
+				return nil, fmt.Errorf("%s: key %s appears twice", where(path), strconv.Quote(cutKey(key)))
+			}
+			if c, err = d.skipSpace(); err != nil {
+				return nil, err
+			}
+			if c != ':' {
+				return nil, syntaxf("invalid character %q after an object key", c)
+			}
+			if c, err = d.skipSpace(); err != nil {
+				return nil, err
+			}
+			v, err := d.cell(c, depth, append(path, key))
+			if err != nil {
+				return nil, err
+			}
+			keys, vals = append(keys, key), append(vals, v)
+			if err := d.charge(len(key) + 96); err != nil {
+				return nil, err
+			}
+			if c, err = d.skipSpace(); err != nil {
+				return nil, err
+			}
+			if c == '}' {
+				break
+			}
+			if c != ',' {
+				return nil, syntaxf("invalid character %q after an object value", c)
+			}
+			if c, err = d.skipSpace(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	d.rowKeys, d.rowVals = keys, vals
+	if err := d.o.Row(path[1], path[2], keys, vals); err != nil {
+		return nil, err
+	}
+	clear(vals)
+	return taken, nil
+}
+
+// cell is one row value as a Go value (first byte c).
+func (d *decoder) cell(c byte, depth int, path []string) (any, error) {
+	switch {
+	case c == '"':
+		s, err := d.shortStr()
+		if err != nil {
+			return nil, err
+		}
+		return s, d.charge(len(s) + 32)
+	case c == '-' || (c >= '0' && c <= '9'):
+		v, err := d.number(c)
+		if err != nil {
+			return nil, err
+		}
+		s := string(v.(ast.Number))
+		if i, err := strconv.ParseInt(s, 10, 64); err == nil && strconv.FormatInt(i, 10) == s {
+			return i, nil
+		}
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			return f, nil
+		}
+		return s, nil // out of float64's range: kept as its text
+	case c == 't':
+		return true, d.literal("rue")
+	case c == 'f':
+		return false, d.literal("alse")
+	case c == 'n':
+		return nil, d.literal("ull")
+	}
+	// Composite: the snapshot's checks refuse it with its place named.
+	v, err := d.valueAt(c, depth, path)
+	if err != nil {
+		return nil, err
+	}
+	return ast.JSON(v)
+}
+
+// shortStr is str with short strings (column names, states, types) shared
+// through a small direct-mapped cache: repeated texts cost no allocation,
+// and a column of distinct names costs no map growing with it.
+func (d *decoder) shortStr() (string, error) {
+	s, err := d.strBytes()
+	if err != nil || len(s) > 16 {
+		return string(s), err
+	}
+	h := uint32(2166136261)
+	for _, c := range s {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	slot := &d.shortStrs[h%uint32(len(d.shortStrs))]
+	if *slot != string(s) {
+		*slot = string(s)
+	}
+	return *slot, nil
 }
 
 func (d *decoder) array(depth int, path []string) (ast.Value, error) {
@@ -350,6 +489,12 @@ func (d *decoder) strTerm(s string) *ast.Term {
 // str reads a string after its opening quote, as encoding/json decodes it:
 // escapes resolved, invalid UTF-8 and lone surrogates become U+FFFD.
 func (d *decoder) str() (string, error) {
+	b, err := d.strBytes()
+	return string(b), err
+}
+
+// strBytes is str's text in the decoder's buffer, valid until the next read.
+func (d *decoder) strBytes() ([]byte, error) {
 	d.buf = d.buf[:0]
 	valid := true
 	for {
@@ -370,25 +515,25 @@ func (d *decoder) str() (string, error) {
 			d.r.Discard(i)
 			d.off += int64(i)
 			if len(d.buf) > MaxString {
-				return "", fmt.Errorf("%w: a string longer than %d MiB", ErrTooLarge, MaxString>>20)
+				return nil, fmt.Errorf("%w: a string longer than %d MiB", ErrTooLarge, MaxString>>20)
 			}
 		}
 		c, err := d.next()
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		switch {
 		case c == '"':
 			if valid && utf8.Valid(d.buf) {
-				return string(d.buf), nil
+				return d.buf, nil
 			}
-			return validEach(d.buf), nil
+			return []byte(validEach(d.buf)), nil
 		case c == '\\':
 			if err := d.escape(); err != nil {
-				return "", err
+				return nil, err
 			}
 		case c < 0x20:
-			return "", syntaxf("invalid character %q in a string", c)
+			return nil, syntaxf("invalid character %q in a string", c)
 		default:
 			if c >= utf8.RuneSelf {
 				valid = false // checked once at the end
@@ -396,10 +541,10 @@ func (d *decoder) str() (string, error) {
 			d.buf = append(d.buf, c)
 		}
 		if d.o.MaxDecoded > 0 && int64(len(d.buf)) > d.o.MaxDecoded {
-			return "", ErrTooLarge
+			return nil, ErrTooLarge
 		}
 		if len(d.buf) > MaxString {
-			return "", fmt.Errorf("%w: a string longer than %d MiB", ErrTooLarge, MaxString>>20)
+			return nil, fmt.Errorf("%w: a string longer than %d MiB", ErrTooLarge, MaxString>>20)
 		}
 	}
 }
