@@ -10,8 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -202,10 +204,96 @@ func (s *Snapshot) Encode() ([]byte, error) {
 
 // WriteJSON writes what Encode returns to w, without a copy of it kept.
 func (s *Snapshot) WriteJSON(w io.Writer) error {
+	// The database is streamed table by table and row by row, indented as
+	// the encoder would indent it: the encoder would hold the whole
+	// document twice (encoded, then indented) — hundreds of megabytes for a
+	// large cloud. Everything else goes through the encoder.
+	rest := *s
+	rest.DB = nil
+	var head bytes.Buffer
+	if err := indentEncoder(&head).Encode(&rest); err != nil {
+		return err
+	}
+	at := bytes.Index(head.Bytes(), dbNull)
+	if at < 0 {
+		return errors.New("snapshot: encoding has no db field")
+	}
+	bw := bufio.NewWriterSize(w, 256<<10)
+	bw.Write(head.Bytes()[:at+len(dbNull)-len("null")])
+	if err := writeDB(bw, s.DB); err != nil {
+		return err
+	}
+	bw.Write(head.Bytes()[at+len(dbNull):])
+	return bw.Flush()
+}
+
+// dbNull is the db field of a snapshot without one, at the top level.
+var dbNull = []byte("\n \"db\": null")
+
+func indentEncoder(w io.Writer) *json.Encoder {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", " ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(s)
+	return enc
+}
+
+// writeDB writes db as the snapshot's encoder does at depth 1: keys sorted,
+// one space of indent per level, empty objects as {}.
+func writeDB(w *bufio.Writer, db map[string]Table) error {
+	if db == nil {
+		w.WriteString("null")
+		return nil
+	}
+	if len(db) == 0 {
+		w.WriteString("{}")
+		return nil
+	}
+	w.WriteString("{\n")
+	var row, ind []byte
+	for n, name := range slices.Sorted(maps.Keys(db)) {
+		w.WriteString("  ")
+		w.Write(appendJSONString(nil, name))
+		w.WriteString(": ")
+		t := db[name]
+		switch {
+		case t == nil:
+			w.WriteString("null")
+		case len(t) == 0:
+			w.WriteString("{}")
+		default:
+			w.WriteString("{\n")
+			for i, id := range slices.Sorted(maps.Keys(t)) {
+				w.WriteString("   ")
+				w.Write(appendJSONString(row[:0], id))
+				w.WriteString(": ")
+				var err error
+				if row, err = t[id].appendJSON(row[:0]); err != nil {
+					return fmt.Errorf("snapshot db.%s[%s]: %w", name, strconv.Quote(id), err)
+				}
+				if string(row) == "{}" || string(row) == "null" {
+					w.Write(row)
+				} else {
+					b := bytes.NewBuffer(ind[:0])
+					if err := json.Indent(b, row, "   ", " "); err != nil {
+						return fmt.Errorf("snapshot db.%s[%s]: %w", name, strconv.Quote(id), err)
+					}
+					ind = b.Bytes()
+					w.Write(ind)
+				}
+				if i < len(t)-1 {
+					w.WriteByte(',')
+				}
+				w.WriteByte('\n')
+			}
+			w.WriteString("  }")
+		}
+		if n < len(db)-1 {
+			w.WriteByte(',')
+		}
+		w.WriteByte('\n')
+	}
+	w.WriteString(" }")
+	return nil
 }
 
 // WriteFileAtomic writes data to a temporary file beside path and renames it into

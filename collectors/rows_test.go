@@ -301,3 +301,43 @@ func FuzzStringJSON(f *testing.F) {
 		}
 	})
 }
+
+// TestWriteJSONMatchesEncoder: the streamed snapshot is byte for byte what
+// encoding/json's indenting encoder writes for it (the digest of every saved
+// snapshot depends on it), whatever the tables hold.
+func TestWriteJSONMatchesEncoder(t *testing.T) {
+	rs := NewRows()
+	odd := Table{
+		"1":        rs.AddMap(map[string]any{"id": int64(1), "name": "a<b>&c\u2028d\xffe", "nested": []any{map[string]any{}, []any{}, "x"}, "f": 1.5e-7}),
+		"2":        {},
+		"<\u2029>": rs.AddMap(map[string]any{"empty": map[string]any{}, "n": nil}),
+		"4":        NewRows().AddMap(map[string]any{}),
+	}
+	edge := map[string]any{}
+	for i, v := range edgeValues {
+		if _, err := json.Marshal(v); err == nil {
+			edge[fmt.Sprintf("c%02d", i)] = v
+		}
+	}
+	odd["5"] = rs.AddMap(edge)
+	for name, db := range map[string]map[string]Table{
+		"nil":   nil,
+		"empty": {},
+		"odd":   {"t": odd, "nil": nil, "none": {}, "a\"b": Table{"x": RowOf(map[string]any{"v": true})}},
+	} {
+		s := NewSnapshot(Tool{Name: "csaudit", Version: "t"}, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+		s.DB = db
+		v := "v"
+		s.Settings["k"] = Setting{Value: &v}
+		var want, got bytes.Buffer
+		if err := indentEncoder(&want).Encode(s); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.WriteJSON(&got); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("%s: streamed JSON differs:\n got  %q\n want %q", name, got.String(), want.String())
+		}
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/open-policy-agent/opa/v1/ast"
+
 	"github.com/csaudit/csaudit/collectors"
 	"github.com/csaudit/csaudit/fixtures"
 	"github.com/csaudit/csaudit/policies"
@@ -105,5 +107,83 @@ func TestLoadSavedRefuses(t *testing.T) {
 	}
 	if grew := after.TotalAlloc - before.TotalAlloc; grew > 2*uint64(maxDecoded) {
 		t.Errorf("refusing the bomb allocated %d MiB in all, more than twice the %d MiB cap", grew>>20, maxDecoded>>20)
+	}
+}
+
+// TestLoadSavedPlainFile: a plain snapshot file is read as a stream, not
+// held: its evidence is the same JSON gzipped beside the decoding, and it
+// evaluates as its gzip form and as DecodeSnapshot's reading of it do.
+func TestLoadSavedPlainFile(t *testing.T) {
+	raw := fixtures.Lab()
+	dir := t.TempDir()
+	plain, gz := filepath.Join(dir, "s.json"), filepath.Join(dir, "s.json.gz")
+	if err := os.WriteFile(plain, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(gz, gzipped(t, string(raw)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a, err := loadSaved(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := loadSaved(gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.digest != collectors.SHA256(raw) || b.digest != a.digest {
+		t.Errorf("digests %s %s", a.digest, b.digest)
+	}
+	back, err := collectors.ReadLimited(bytes.NewReader(a.file), collectors.MaxSnapshotBytes)
+	if err != nil || !bytes.Equal(back, raw) {
+		t.Errorf("the plain file's evidence is not its JSON gzipped (%v)", err)
+	}
+	if a.in.Value.Compare(b.in.Value) != 0 || a.in.Index.Compare(b.in.Index) != 0 {
+		t.Error("plain and gzip files evaluate different inputs")
+	}
+}
+
+// TestLoadSavedRows: rows decoded straight into the columnar store keep what
+// the Rego value of their JSON holds — integers past 2^53 exactly, floats,
+// invalid UTF-8 replaced — and are refused as a row object is refused.
+func TestLoadSavedRows(t *testing.T) {
+	doc := func(rows string) string {
+		return `{"schema":"csaudit.snapshot/v1","meta":{"collected_at":"2026-01-01T00:00:00Z","tool":{"name":"x","version":"y"},"collectors":{}},"db":{"vm_instance":` + rows + `},"settings":{},"hosts":{},"oobm":{},"coverage":{},"collector_errors":[]}`
+	}
+	good := doc(`{"1":{"id":9007199254740993,"state":"Running","ratio":1.5,"name":"aBADb","removed":null},"2":null,"3":{"id":3,"ratio":2,"Name":"x","name":"y"}}`)
+	good = strings.Replace(good, "BAD", "\xff", 1)
+	sv, err := decodeSaved([]byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := policies.ParseInput([]byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := sv.in.Value.(interface {
+		Get(*ast.Term) *ast.Term
+	}).Get(ast.StringTerm("db")).Value.(ast.Object).Get(ast.StringTerm("vm_instance"))
+	wantT := want.Value.(ast.Object).Get(ast.StringTerm("db")).Value.(ast.Object).Get(ast.StringTerm("vm_instance"))
+	for _, id := range []string{"1", "2", "3"} {
+		g := got.Value.(ast.Object).Get(ast.StringTerm(id))
+		w := wantT.Value.(ast.Object).Get(ast.StringTerm(id))
+		if g == nil || w == nil || g.Value.Compare(w.Value) != 0 {
+			t.Errorf("row %s: got %v, want %v", id, g, w)
+		}
+	}
+	if sv.snap.DB["vm_instance"]["1"].Get("id") != int64(9007199254740993) {
+		t.Errorf("id kept as %#v", sv.snap.DB["vm_instance"]["1"].Get("id"))
+	}
+	for name, tc := range map[string]struct{ rows, want string }{
+		"column twice":    {`{"1":{"id":1,"state":"Running","id":2}}`, `db.vm_instance.1: key "id" appears twice`},
+		"row twice":       {`{"1":{"id":1},"1":null}`, `key "1" appears twice`},
+		"row not object":  {`{"1":"Running"}`, `want an object`},
+		"nested cell":     {`{"1":{"id":1,"state":{"a":1}}}`, `state`},
+		"unclosed string": {`{"1":{"id":1,"state":"Run`, `not a JSON snapshot`},
+		"bad number cell": {`{"1":{"id":01}}`, `invalid`},
+	} {
+		if _, err := decodeSaved([]byte(doc(tc.rows))); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err %v, want %q", name, err, tc.want)
+		}
 	}
 }

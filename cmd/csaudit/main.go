@@ -40,7 +40,9 @@ func main() {
 		<-sigs
 		os.Exit(signalStatus(s))
 	}()
+	stopProfile := startProfile()
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stopProfile()
 	signal.Stop(sigs)
 	if s, ok := got.Load().(os.Signal); ok {
 		if err != nil && !errors.Is(err, context.Canceled) {
