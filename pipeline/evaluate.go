@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -60,6 +61,7 @@ func evaluate(ctx context.Context, env Env, eng *policies.Engine, snap *collecto
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: %w", err)
 	}
+	release(snap)
 	sum, err := digest()
 	if err != nil {
 		return nil, fmt.Errorf("encode the snapshot: %w", err)
@@ -72,6 +74,24 @@ func evaluate(ctx context.Context, env Env, eng *policies.Engine, snap *collecto
 	r.ApplyWaivers(ws, r.GeneratedAt)
 	r.Finalize()
 	return r, nil
+}
+
+// release collects the evaluation's garbage — the Rego input and its index,
+// most of a large audit's memory — before the reports are rendered, so the
+// two never add up: OPA keeps pooled evaluation state (sync.Pool) that still
+// points at the input until a second collection, and with Go's default GC
+// pace the next collection would come only once the reports had doubled the
+// heap. Small snapshots are left to the collector.
+func release(snap *collectors.Snapshot) {
+	rows := 0
+	for _, t := range snap.DB {
+		rows += len(t)
+	}
+	if rows < 20000 {
+		return
+	}
+	runtime.GC()
+	runtime.GC()
 }
 
 // Base is the report of a snapshot before any verdict: the tool, the
@@ -235,7 +255,9 @@ func (a Audit) Run(ctx context.Context, env Env, cfg *collectors.Config) (*Resul
 		} else if sv, err = loadSaved(a.Source.SnapshotFile); err != nil {
 			return nil, err
 		}
-		r, err := evaluate(ctx, env, eng, sv.snap, sv.in, func() (string, error) { return sv.digest, nil }, ws)
+		in := sv.in
+		sv.in = nil // evaluate lets go of it once evaluated
+		r, err := evaluate(ctx, env, eng, sv.snap, in, func() (string, error) { return sv.digest, nil }, ws)
 		if err != nil {
 			return nil, err
 		}

@@ -217,7 +217,8 @@ next:
 }
 
 // Index is data.csaudit.index once every row was added; root is the whole
-// snapshot, whose host facts give the domains by host.
+// snapshot, whose host facts give the domains by host. It empties the
+// Indexer: call it once.
 func (x *Indexer) Index(root ast.Object) ast.Value {
 	group := map[string]map[string]map[string]ast.Object{}
 	// A row's id is a member of most of its table's groupings: one term
@@ -299,6 +300,9 @@ func (m memo) term(s string) *ast.Term {
 	return t
 }
 
+// object converts the tree, emptying it as it goes: each Go set can be
+// collected once its Rego object exists, so the two forms of the index are
+// never both whole in memory.
 func (t tree) object(m memo) ast.Object {
 	terms := make([][2]*ast.Term, 0, len(t))
 	for k, v := range t {
@@ -309,6 +313,7 @@ func (t tree) object(m memo) ast.Object {
 		case map[string]struct{}:
 			o = set(v, m)
 		}
+		delete(t, k)
 		terms = append(terms, [2]*ast.Term{ast.StringTerm(k), ast.NewTerm(o)})
 	}
 	return ast.NewObject(terms...)
