@@ -44,12 +44,9 @@ func Input(s *collectors.Snapshot) (*policies.Input, error) {
 				continue
 			}
 			cols := ix.Columns(name)
-			keys := make([]*ast.Term, len(cols))
-			for i, c := range cols {
-				keys[i] = cv.str(c)
-			}
+			removed := ix.RemovedColumn(name)
+			texts, has := make([]string, len(cols)), make([]bool, len(cols))
 			native := make(map[string]any, len(t))
-			var cells [][2]*ast.Term
 			for id, row := range t {
 				if !utf8.ValidString(id) {
 					// The row's key as its encoding would decode.
@@ -66,19 +63,18 @@ func Input(s *collectors.Snapshot) (*policies.Input, error) {
 				if cols == nil {
 					continue
 				}
-				cells = cells[:0]
+				gone := false
 				for i, c := range cols {
 					v, ok := row.Lookup(c)
-					if !ok {
-						continue
+					if i == removed {
+						gone = ok && v != nil
 					}
-					term, err := cv.cell(v)
-					if err != nil {
+					var err error
+					if texts[i], has[i], err = cv.keyText(v); err != nil {
 						return nil, fmt.Errorf("snapshot db.%s[%q]: %s: %w", name, id, c, err)
 					}
-					cells = append(cells, [2]*ast.Term{keys[i], term})
 				}
-				ix.Row(name, id, cells)
+				ix.RowText(name, id, texts, has, gone)
 			}
 			db[name] = native
 		}
@@ -124,22 +120,6 @@ type cellConverter struct {
 	short map[string]*ast.Term
 }
 
-// row is the row's object and its cells; a zero Row is null (no cells).
-func (cv *cellConverter) row(r collectors.Row) (ast.Value, [][2]*ast.Term, error) {
-	if r == (collectors.Row{}) {
-		return ast.NullValue, nil, nil // the zero Row encodes as null
-	}
-	terms := [][2]*ast.Term{}
-	for col, v := range r.All() {
-		t, err := cv.cell(v)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", col, err)
-		}
-		terms = append(terms, [2]*ast.Term{cv.str(col), t})
-	}
-	return ast.NewObject(terms...), terms, nil
-}
-
 func (cv *cellConverter) str(s string) *ast.Term {
 	if !utf8.ValidString(s) {
 		s = validUTF8(s)
@@ -153,6 +133,30 @@ func (cv *cellConverter) str(s string) *ast.Term {
 		cv.short[s] = t
 	}
 	return t
+}
+
+// keyText is lib.key of a cell (policies.KeyText of its Rego value), made
+// from the Go value without the term for the common types.
+func (cv *cellConverter) keyText(v any) (string, bool, error) {
+	switch x := v.(type) {
+	case nil:
+		return "", false, nil
+	case string:
+		if !utf8.ValidString(x) {
+			x = validUTF8(x)
+		}
+		return x, true, nil
+	case int64:
+		return strconv.FormatInt(x, 10), true, nil
+	case bool:
+		return strconv.FormatBool(x), true, nil
+	}
+	t, err := cv.cell(v)
+	if err != nil {
+		return "", false, err
+	}
+	s, ok := policies.KeyText(t.Value)
+	return s, ok, nil
 }
 
 // cell is one value as its JSON encoding would decode: numbers as written,

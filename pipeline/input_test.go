@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -56,6 +57,14 @@ func TestInputMatchesEncoding(t *testing.T) {
 	vms["9"] = collectors.Row{}
 	typed.DB["vm_instance"] = vms
 	typed.DB["host"] = collectors.Table{"7": collectors.RowOf(map[string]any{"id": int64(7), "uuid": "h7", "type": "Routing", "removed": nil})}
+	// Index keys from every kind of cell: floats (whole, fractional, past
+	// int64, exponent), booleans, odd strings, mixed columns, a removed row.
+	vols := collectors.Table{}
+	for i, v := range []any{2.0, 1.5, 1e21, 1e-7, true, "p\xffq", int64(-3), nil, uint64(1 << 63), []any{1}} {
+		vols[strconv.Itoa(i)] = collectors.RowOf(map[string]any{"id": int64(i), "state": v, "pool_id": v, "instance_id": float64(i) / 2, "removed": nil})
+	}
+	vols["gone"] = collectors.RowOf(map[string]any{"id": int64(99), "state": "Ready", "removed": "2026-01-01T00:00:00Z"})
+	typed.DB["volumes"] = vols
 	typed.Hosts["h7"] = &collectors.HostFacts{HostID: "7", Domains: &collectors.DomainsFact{Domains: []collectors.Domain{{Name: "i-2-1-VM", UUID: "U1", State: "running"}}}}
 	typed.Coverage["db.vm_instance"] = &collectors.Coverage{Collector: "database", Selected: true, Collected: []string{"vm_instance"}}
 	typed.Meta.Collectors["database"] = collectors.CollectorRun{Selected: true, OK: true}

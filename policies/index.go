@@ -89,6 +89,9 @@ type tableIndex struct {
 	outs    []tree
 	removed int
 	cells   []*ast.Term
+	texts   []string
+	has     []bool
+	parts   []string
 }
 
 // NewIndexer returns an Indexer with no rows yet.
@@ -116,6 +119,8 @@ func NewIndexer() *Indexer {
 	}
 	for _, ti := range x.tables {
 		ti.cells = make([]*ast.Term, len(ti.slot))
+		ti.texts = make([]string, len(ti.slot))
+		ti.has = make([]bool, len(ti.slot))
 	}
 	return x
 }
@@ -171,20 +176,50 @@ func (x *Indexer) Row(table, id string, row [][2]*ast.Term) {
 	if r := cells[ti.removed]; r != nil && r.Value.Compare(ast.NullValue) != 0 {
 		return
 	}
-	parts := make([]string, 0, 4)
+	for i, c := range cells {
+		ti.texts[i], ti.has[i] = text(c)
+	}
+	ti.add(id)
+}
+
+// RowText adds one row given, for each column Columns(table) lists, its text
+// as lib.key renders it (KeyText) and whether it has one; removed says the
+// row's removed column is present and not null (the row is then left out).
+// texts and has are read, not kept.
+func (x *Indexer) RowText(table, id string, texts []string, has []bool, removed bool) {
+	ti := x.tables[table]
+	if ti == nil || removed {
+		return
+	}
+	copy(ti.texts, texts)
+	copy(ti.has, has)
+	ti.add(id)
+}
+
+// RemovedColumn is the position of "removed" in Columns(table).
+func (x *Indexer) RemovedColumn(table string) int {
+	if ti := x.tables[table]; ti != nil {
+		return ti.removed
+	}
+	return -1
+}
+
+// add applies every grouping to the row whose column texts are in
+// ti.texts/ti.has.
+func (ti *tableIndex) add(id string) {
+	parts := ti.parts[:0]
 next:
 	for i := range ti.gs {
 		node := ti.outs[i]
 		for l, cols := range ti.levels[i] {
 			parts = parts[:0]
 			for _, c := range cols {
-				t, ok := text(cells[c])
-				if !ok {
+				if !ti.has[c] {
 					continue next
 				}
-				parts = append(parts, t)
+				parts = append(parts, ti.texts[c])
 			}
-			key := strings.Join(parts, "|")
+			key := join(parts)
 			if l < len(ti.levels[i])-1 {
 				child, _ := node[key].(tree)
 				if child == nil {
@@ -198,13 +233,12 @@ next:
 			if ti.vals[i] != nil {
 				parts = parts[:0]
 				for _, c := range ti.vals[i] {
-					t, ok := text(cells[c])
-					if !ok {
+					if !ti.has[c] {
 						continue next
 					}
-					parts = append(parts, t)
+					parts = append(parts, ti.texts[c])
 				}
-				member = strings.Join(parts, "|")
+				member = join(parts)
 			}
 			set, _ := node[key].(map[string]struct{})
 			if set == nil {
@@ -214,6 +248,15 @@ next:
 			set[member] = struct{}{}
 		}
 	}
+	ti.parts = parts
+}
+
+// join is strings.Join(parts, "|") without an allocation for one part.
+func join(parts []string) string {
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return strings.Join(parts, "|")
 }
 
 // Index is data.csaudit.index once every row was added; root is the whole
@@ -384,7 +427,13 @@ func text(t *ast.Term) (string, bool) {
 	if t == nil {
 		return "", false
 	}
-	switch v := t.Value.(type) {
+	return KeyText(t.Value)
+}
+
+// KeyText is lib.key of a value: the sprintf("%v") text of a string, number
+// or boolean; false for null and composite values.
+func KeyText(v ast.Value) (string, bool) {
+	switch v := v.(type) {
 	case ast.String:
 		return string(v), true
 	case ast.Number:
