@@ -52,6 +52,19 @@ type Part struct {
 	Database *DBIdentity
 }
 
+// EarlyInventory is a stage 1 collector that can hand stage 2 its inventory
+// before it has finished: early is called at most once, from the
+// collector's goroutine, with a part holding InventoryTables (those read so
+// far; none is changed afterwards), the database clock and its offset. The
+// part Collect returns still holds everything.
+type EarlyInventory interface {
+	CollectEarly(ctx context.Context, inv *Inventory, early func(*Part)) (*Part, error)
+}
+
+// InventoryTables are the tables stage 2 reads from the inventory (the
+// targets, the BMCs) and --zone filters them by.
+var InventoryTables = []string{"data_center", "host", "oobm"}
+
 // Target is a hypervisor host to visit in stage 2.
 type Target struct {
 	ID         string `yaml:"id" json:"id"`
@@ -131,28 +144,67 @@ func (r *Runner) Run(ctx context.Context) (*Snapshot, error) {
 		}
 	}
 	inv := &Inventory{Selected: maps.Clone(r.Selected)}
-	for _, stage := range []int{StageInventory, StageTargets} {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		if stage == StageTargets && len(r.Zones) > 0 {
-			if err := FilterZones(snap, r.Zones); err != nil {
-				return nil, err
-			}
-		}
-		if stage == StageTargets {
-			inv.DBNow = snap.Meta.DBNow
-			inv.Database = snap.Meta.Database
-			inv.DB = snap.DB
-			inv.Settings = snap.Settings
-			if r.Selected[NameDatabase] && snap.DB["host"] != nil {
-				inv.Hosts = TargetsFromDB(snap.DB)
-			} else {
-				inv.Hosts = slices.Clone(r.Targets)
-			}
-		}
-		r.runStage(ctx, stage, byName, inv, snap)
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
+	// With the database collector and a stage 2 collector selected, stage 2
+	// starts as soon as the database collector has read the tables its
+	// targets come from (EarlyInventory), while it reads on: the hosts'
+	// round trips and the database's rows overlap. The snapshot is the one
+	// the stages would make one after the other: stage 1's parts are merged
+	// first, in name order, then stage 2's.
+	var early chan *Part
+	var earlyFn func(*Part)
+	if _, ok := byName[NameDatabase].(EarlyInventory); ok && r.Selected[NameDatabase] && r.anySelected(byName, StageTargets) {
+		early = make(chan *Part, 1)
+		var once sync.Once
+		earlyFn = func(p *Part) { once.Do(func() { early <- p }) }
+	}
+	wait1 := r.startStage(ctx, StageInventory, byName, inv, earlyFn)
+	var got1 []result
+	var wait2 func() []result
+	if early != nil {
+		done1 := make(chan []result, 1)
+		go func() { done1 <- wait1() }()
+		select {
+		case p := <-early:
+			if inv2 := r.earlyInventory(p); inv2 != nil {
+				wait2 = r.startStage(ctx, StageTargets, byName, inv2, nil)
+			}
+			got1 = <-done1
+		case got1 = <-done1:
+		}
+	} else {
+		got1 = wait1()
+	}
+	r.mergeStage(StageInventory, got1, snap)
+	fail := func(err error) (*Snapshot, error) {
+		if wait2 != nil {
+			wait2() // started early: its collectors see the cancelled context
+		}
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return fail(err)
+	}
+	if len(r.Zones) > 0 {
+		if err := FilterZones(snap, r.Zones); err != nil {
+			return fail(err)
+		}
+	}
+	if wait2 == nil {
+		inv.DBNow = snap.Meta.DBNow
+		inv.Database = snap.Meta.Database
+		inv.DB = snap.DB
+		inv.Settings = snap.Settings
+		if r.Selected[NameDatabase] && snap.DB["host"] != nil {
+			inv.Hosts = TargetsFromDB(snap.DB)
+		} else {
+			inv.Hosts = slices.Clone(r.Targets)
+		}
+		wait2 = r.startStage(ctx, StageTargets, byName, inv, nil)
+	}
+	r.mergeStage(StageTargets, wait2(), snap)
 	sort.SliceStable(snap.CollectorErrors, func(i, j int) bool {
 		a, b := snap.CollectorErrors[i], snap.CollectorErrors[j]
 		if a.Collector != b.Collector {
@@ -170,7 +222,40 @@ type result struct {
 	dur  time.Duration
 }
 
-func (r *Runner) runStage(ctx context.Context, stage int, byName map[string]Collector, inv *Inventory, snap *Snapshot) {
+// anySelected reports a selected collector of the stage.
+func (r *Runner) anySelected(byName map[string]Collector, stage int) bool {
+	for n, c := range byName {
+		if c.Stage() == stage && r.Selected[n] {
+			return true
+		}
+	}
+	return false
+}
+
+// earlyInventory is stage 2's inventory from the tables an EarlyInventory
+// collector handed over (copies: --zone filters the snapshot's own tables
+// later), or nil when they cannot name the targets (then stage 2 waits for
+// stage 1, as without it).
+func (r *Runner) earlyInventory(p *Part) *Inventory {
+	if p == nil || p.DB["host"] == nil {
+		return nil
+	}
+	tmp := &Snapshot{DB: map[string]Table{}}
+	for _, name := range InventoryTables {
+		if t, ok := p.DB[name]; ok {
+			tmp.DB[name] = maps.Clone(t)
+		}
+	}
+	if len(r.Zones) > 0 && FilterZones(tmp, r.Zones) != nil {
+		return nil // the error is reported once stage 1 has finished
+	}
+	return &Inventory{Selected: maps.Clone(r.Selected), DBNow: p.DBNow, Database: p.Database, DB: tmp.DB, Hosts: TargetsFromDB(tmp.DB)}
+}
+
+// startStage starts the stage's selected collectors; wait returns their
+// results in name order. early, when set, is handed to an EarlyInventory
+// collector.
+func (r *Runner) startStage(ctx context.Context, stage int, byName map[string]Collector, inv *Inventory, early func(*Part)) (wait func() []result) {
 	var wg sync.WaitGroup
 	results := make(chan result, len(byName))
 	for _, n := range Names {
@@ -181,17 +266,23 @@ func (r *Runner) runStage(ctx context.Context, stage int, byName map[string]Coll
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results <- r.runOne(ctx, c, inv)
+			results <- r.runOne(ctx, c, inv, early)
 		}()
 	}
-	wg.Wait()
-	close(results)
-	var got []result
-	for res := range results {
-		got = append(got, res)
+	return func() []result {
+		wg.Wait()
+		close(results)
+		var got []result
+		for res := range results {
+			got = append(got, res)
+		}
+		// Merged in name order so the snapshot does not depend on goroutine timing.
+		sort.Slice(got, func(i, j int) bool { return got[i].name < got[j].name })
+		return got
 	}
-	// Merge in name order so the snapshot does not depend on goroutine timing.
-	sort.Slice(got, func(i, j int) bool { return got[i].name < got[j].name })
+}
+
+func (r *Runner) mergeStage(stage int, got []result, snap *Snapshot) {
 	for _, res := range got {
 		run := CollectorRun{Selected: true, Stage: stage, DurationMS: float64(res.dur.Microseconds()) / 1000, OK: res.err == nil}
 		if res.err != nil {
@@ -203,7 +294,7 @@ func (r *Runner) runStage(ctx context.Context, stage int, byName map[string]Coll
 	}
 }
 
-func (r *Runner) runOne(ctx context.Context, c Collector, inv *Inventory) (res result) {
+func (r *Runner) runOne(ctx context.Context, c Collector, inv *Inventory, early func(*Part)) (res result) {
 	res.name = c.Name()
 	timeout := r.Timeout[c.Name()]
 	if timeout <= 0 {
@@ -219,7 +310,11 @@ func (r *Runner) runOne(ctx context.Context, c Collector, inv *Inventory) (res r
 			res.part, res.err = nil, fmt.Errorf("collector panicked: %v", p)
 		}
 	}()
-	res.part, res.err = c.Collect(cctx, inv)
+	if e, ok := c.(EarlyInventory); ok && early != nil {
+		res.part, res.err = e.CollectEarly(cctx, inv, early)
+	} else {
+		res.part, res.err = c.Collect(cctx, inv)
+	}
 	if res.err == nil && cctx.Err() != nil {
 		res.err = fmt.Errorf("timed out after %s", timeout)
 	}

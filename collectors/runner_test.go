@@ -256,3 +256,82 @@ func TestReadLimited(t *testing.T) {
 		t.Fatalf("gzip round trip: %v", err)
 	}
 }
+
+// earlyFake is a database collector that hands its inventory over early.
+type earlyFake struct {
+	fake
+	early func(ctx context.Context, early func(*Part)) (*Part, error)
+}
+
+func (f *earlyFake) CollectEarly(ctx context.Context, _ *Inventory, early func(*Part)) (*Part, error) {
+	return f.early(ctx, early)
+}
+
+// TestRunnerStartsStage2Early: with an EarlyInventory database collector,
+// the hosts are visited while it reads on (stage 2 has finished before
+// stage 1 does), --zone still applies to what stage 2 sees, and the
+// snapshot is the one the stages make one after the other.
+func TestRunnerStartsStage2Early(t *testing.T) {
+	part := func() *Part {
+		p := dbPart()
+		p.DB["data_center"] = Table{"1": RowOf(map[string]any{"uuid": "z1", "name": "zone1", "removed": nil})}
+		p.DB["host"]["1"] = RowOf(map[string]any{"uuid": "u1", "name": "kvm-1", "type": "Routing", "private_ip_address": "10.0.0.1", "hypervisor_type": "KVM", "cluster_id": 3, "data_center_id": 1, "removed": nil})
+		p.DB["host"]["4"] = RowOf(map[string]any{"uuid": "u4", "name": "kvm-4", "type": "Routing", "private_ip_address": "10.0.0.4", "hypervisor_type": "KVM", "data_center_id": 2, "removed": nil})
+		p.DB["vm_instance"] = Table{"9": RowOf(map[string]any{"id": int64(9), "data_center_id": 1})}
+		return p
+	}
+	run := func(withEarly bool, zones []string) (*Snapshot, []Target, bool) {
+		var saw []Target
+		stage2Done := make(chan struct{})
+		var overlapped atomic.Bool
+		db := &earlyFake{fake: fake{NameDatabase, StageInventory, func(context.Context, *Inventory) (*Part, error) { return part(), nil }}}
+		db.early = func(ctx context.Context, early func(*Part)) (*Part, error) {
+			p := part()
+			early(&Part{DB: map[string]Table{"data_center": p.DB["data_center"], "host": p.DB["host"]}, DBNow: p.DBNow})
+			select { // the rest of the database "is read" until the hosts are done
+			case <-stage2Done:
+				overlapped.Store(true)
+			case <-time.After(2 * time.Second):
+			}
+			return p, nil
+		}
+		var cs []Collector = []Collector{&db.fake}
+		if withEarly {
+			cs = []Collector{db}
+		}
+		cs = append(cs, &fake{NameHosts, StageTargets, func(_ context.Context, inv *Inventory) (*Part, error) {
+			saw = inv.Hosts
+			defer close(stage2Done)
+			return &Part{Hosts: map[string]*HostFacts{"u1": {Name: "kvm-1"}}}, nil
+		}})
+		r := &Runner{Collectors: cs, Selected: map[string]bool{NameDatabase: true, NameHosts: true}, Tool: Tool{Name: "csaudit", Version: "t"},
+			Now: func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }, Zones: zones}
+		s, err := r.Run(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for n, c := range s.Meta.Collectors {
+			c.DurationMS = 0
+			s.Meta.Collectors[n] = c
+		}
+		return s, saw, overlapped.Load()
+	}
+	for _, zones := range [][]string{nil, {"zone1"}} {
+		seq, seqSaw, _ := run(false, zones)
+		ovl, ovlSaw, overlapped := run(true, zones)
+		if !overlapped {
+			t.Errorf("zones %v: stage 2 did not run while the database collector read on", zones)
+		}
+		a, _ := seq.Encode()
+		b, _ := ovl.Encode()
+		if string(a) != string(b) {
+			t.Errorf("zones %v: snapshots differ:\n%s\n%s", zones, a, b)
+		}
+		if len(seqSaw) != len(ovlSaw) || len(ovlSaw) == 0 {
+			t.Errorf("zones %v: targets %v early, %v after", zones, ovlSaw, seqSaw)
+		}
+		if zones != nil && len(ovlSaw) != 1 {
+			t.Errorf("--zone not applied to the early inventory: %v", ovlSaw)
+		}
+	}
+}

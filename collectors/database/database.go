@@ -70,14 +70,21 @@ var ErrUpgradeInProgress = errors.New("CloudStack database upgrade in progress")
 // consistent snapshot, commits, then records the server's identity. A
 // failing table is recorded in coverage and collector_errors; a failure to
 // connect or an upgrade in progress fails the whole collector.
-func (c *Collector) Collect(ctx context.Context, _ *collectors.Inventory) (*collectors.Part, error) {
+func (c *Collector) Collect(ctx context.Context, inv *collectors.Inventory) (*collectors.Part, error) {
+	return c.CollectEarly(ctx, inv, nil)
+}
+
+// CollectEarly is Collect that calls early once the tables stage 2 needs
+// (collectors.InventoryTables, read first) are in, with those tables, the
+// database clock and its offset against ours, and reads on.
+func (c *Collector) CollectEarly(ctx context.Context, _ *collectors.Inventory, early func(*collectors.Part)) (*collectors.Part, error) {
 	part := &collectors.Part{DB: map[string]collectors.Table{}, Coverage: map[string]*collectors.Coverage{}}
 	mc, err := dbprops.ConnConfig(c.cfg, c.getenv)
 	if err != nil {
 		failAll(part, err.Error())
 		return part, err
 	}
-	r := &reader{part: part, where: describe(mc), schema: mc.DBName, clock: c.clock}
+	r := &reader{part: part, where: describe(mc), schema: mc.DBName, clock: c.clock, early: early}
 	err = r.run(ctx, mc)
 	if err != nil {
 		failAll(part, err.Error())
@@ -97,6 +104,8 @@ type reader struct {
 	// The server clock against ours (readClock); offErr says why it is unknown.
 	offset, offUnc *float64
 	offErr         string
+	// early, when set, is given the inventory tables once they are read.
+	early func(*collectors.Part)
 }
 
 type colInfo struct {
@@ -280,6 +289,7 @@ func (r *reader) readSnapshot(ctx context.Context) error {
 		if sp.scope != "" {
 			details[sp.table] = tab
 		}
+		r.handOver(sp.table)
 	}
 	conf, err := r.readConfiguration(ctx)
 	cov := &collectors.Coverage{Collector: collectors.NameDatabase, Selected: true, Collected: []string{}}
@@ -307,6 +317,28 @@ func (r *reader) readSnapshot(ctx context.Context) error {
 		return fmt.Errorf("database %s: COMMIT: %w", r.where, err)
 	}
 	return nil
+}
+
+// handOver calls early once the last inventory table is read (should one
+// fail, stage 2 waits for the whole collection, as without early). The
+// tables are handed as they are: nothing changes them once read.
+func (r *reader) handOver(table string) {
+	if r.early == nil {
+		return
+	}
+	inv := collectors.InventoryTables
+	if table != inv[len(inv)-1] {
+		return
+	}
+	p := &collectors.Part{DB: map[string]collectors.Table{}, DBNow: r.part.DBNow,
+		Database: &collectors.DBIdentity{Schema: r.schema, ClockOffsetMS: r.offset, ClockUncertaintyMS: r.offUnc}}
+	for _, name := range inv {
+		if t, ok := r.part.DB[name]; ok {
+			p.DB[name] = t
+		}
+	}
+	r.early(p)
+	r.early = nil
 }
 
 // inTransaction reports whether the consistent snapshot is still open after

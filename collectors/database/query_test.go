@@ -91,3 +91,28 @@ func TestCollectedTablesEncodeAsMaps(t *testing.T) {
 		}
 	}
 }
+
+// TestInventoryTablesReadFirst: the tables stage 2 starts from are read
+// before the large ones, the last of them last, so early hands them over.
+func TestInventoryTablesReadFirst(t *testing.T) {
+	pos := map[string]int{}
+	for i, sp := range specs {
+		pos[sp.table] = i
+	}
+	inv := collectors.InventoryTables
+	last := inv[len(inv)-1]
+	for _, name := range inv {
+		i, ok := pos[name]
+		if !ok {
+			t.Fatalf("inventory table %s is not read", name)
+		}
+		if i > pos[last] {
+			t.Errorf("%s is read after %s, which hands the inventory over", name, last)
+		}
+	}
+	for _, big := range []string{"vm_instance", "volumes", "user_vm", "nics"} {
+		if pos[big] < pos[last] {
+			t.Errorf("%s is read before the inventory is handed over", big)
+		}
+	}
+}

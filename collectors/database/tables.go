@@ -45,7 +45,9 @@ type flag struct {
 // day, through the removed index.
 const recent = "(t.removed IS NULL OR t.removed > UTC_TIMESTAMP() - INTERVAL 1 DAY)"
 
-// specs is the allowlist, in collection order. Never add: job_cmd_info,
+// specs is the allowlist, in collection order: the inventory tables
+// (collectors.InventoryTables, oobm last of them) come first, so the hosts
+// are visited while the rest is read. Never add: job_cmd_info,
 // job_result, user_data, vnc_password, user_info, secret_key, password, url
 // columns that may embed credentials (TestAllowlistHasNoSecrets).
 var specs = []spec{
@@ -65,6 +67,8 @@ var specs = []spec{
 		scan: "details of every live host", needs: []string{"host"}},
 	{table: "host_tags", cols: []string{"id", "host_id", "tag", "is_tag_a_rule", "is_implicit"}, bools: []string{"is_tag_a_rule", "is_implicit"},
 		scan: "tags of every host"},
+	{table: "oobm", cols: []string{"id", "host_id", "enabled", "power_state", "driver", "address", "port", "username", "update_count", "update_time", "mgmt_server_id"},
+		bools: []string{"enabled"}, scan: "one row per host"},
 	{table: "op_host_capacity", cols: []string{"id", "host_id", "data_center_id", "pod_id", "cluster_id", "used_capacity", "reserved_capacity", "total_capacity", "capacity_type", "capacity_state", "update_time"},
 		scan: "a few rows per host and pool"},
 	{table: "vm_instance", subset: "live VMs and VMs removed in the last day (an Expunging VM whose removed is set stays visible)", cols: []string{"id", "uuid", "name", "instance_name", "display_name", "state", "type", "host_id", "last_host_id", "power_state", "power_host",
@@ -140,8 +144,6 @@ var specs = []spec{
 		scan: "items are deleted when processed"},
 	{table: "op_ha_work", subset: "HA work not Done or Cancelled", cols: []string{"id", "instance_id", "type", "vm_type", "state", "mgmt_server_id", "host_id", "created", "tried", "taken", "step", "time_to_try", "updated", "reason"},
 		where: "t.step NOT IN ('Done','Cancelled')", scan: "HA work is purged after time.between.cleanup"},
-	{table: "oobm", cols: []string{"id", "host_id", "enabled", "power_state", "driver", "address", "port", "username", "update_count", "update_time", "mgmt_server_id"},
-		bools: []string{"enabled"}, scan: "one row per host"},
 	{table: "ha_config", cols: []string{"id", "resource_id", "resource_type", "enabled", "ha_state", "provider", "update_count", "update_time", "mgmt_server_id"},
 		bools: []string{"enabled"}, scan: "one row per host"},
 	{table: "networks", subset: "live networks", cols: []string{"id", "uuid", "name", "traffic_type", "broadcast_domain_type", "guest_type", "state", "data_center_id", "physical_network_id",
