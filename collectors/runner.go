@@ -104,6 +104,11 @@ type Runner struct {
 	// database's rows (FilterZones), and so the hosts every target
 	// collector visits. They need the database collector.
 	Zones []string
+	// Inventoried, when set, is called once stage 1's parts are merged and
+	// the zones applied, while stage 2 may still run: the snapshot's tables
+	// do not change afterwards (stage 2 adds host facts, never tables), so
+	// work on them can start.
+	Inventoried func(db map[string]Table)
 }
 
 // ParseSelection validates a comma list of collector names.
@@ -191,6 +196,9 @@ func (r *Runner) Run(ctx context.Context) (*Snapshot, error) {
 		if err := FilterZones(snap, r.Zones); err != nil {
 			return fail(err)
 		}
+	}
+	if r.Inventoried != nil {
+		r.Inventoried(snap.DB)
 	}
 	if wait2 == nil {
 		inv.DBNow = snap.Meta.DBNow

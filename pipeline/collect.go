@@ -56,21 +56,30 @@ func Collectors(cfg *collectors.Config, b Build) ([]collectors.Collector, func()
 // returns the snapshot. Collector failures are inside the snapshot; an error
 // means nothing could be collected.
 func Collect(ctx context.Context, env Env, cfg *collectors.Config, sel map[string]bool) (*collectors.Snapshot, error) {
+	return collectWith(ctx, env, cfg, sel, nil)
+}
+
+func collectWith(ctx context.Context, env Env, cfg *collectors.Config, sel map[string]bool, inventoried func(map[string]collectors.Table)) (*collectors.Snapshot, error) {
 	cs, closeAll := Collectors(cfg, Build{Progress: env.Progress})
 	defer closeAll()
-	return Run(ctx, env, cfg, cs, sel)
+	return run(ctx, env, cfg, cs, sel, inventoried)
 }
 
 // Run runs already built collectors; Collect builds and closes them itself.
 func Run(ctx context.Context, env Env, cfg *collectors.Config, cs []collectors.Collector, sel map[string]bool) (*collectors.Snapshot, error) {
+	return run(ctx, env, cfg, cs, sel, nil)
+}
+
+func run(ctx context.Context, env Env, cfg *collectors.Config, cs []collectors.Collector, sel map[string]bool, inventoried func(map[string]collectors.Table)) (*collectors.Snapshot, error) {
 	r := &collectors.Runner{
-		Collectors: cs,
-		Selected:   sel,
-		Timeout:    cfg.CollectorTimeouts(),
-		Targets:    cfg.Inventory,
-		Tool:       collectors.Tool{Name: "csaudit", Version: env.Version},
-		Now:        env.Now,
-		Zones:      cfg.Zones,
+		Inventoried: inventoried,
+		Collectors:  cs,
+		Selected:    sel,
+		Timeout:     cfg.CollectorTimeouts(),
+		Targets:     cfg.Inventory,
+		Tool:        collectors.Tool{Name: "csaudit", Version: env.Version},
+		Now:         env.Now,
+		Zones:       cfg.Zones,
 	}
 	env.log().Info("collecting", "collectors", strings.Join(collectors.SelectedNames(sel), ","))
 	s, err := r.Run(ctx)
@@ -160,10 +169,25 @@ func Snapshot(ctx context.Context, env Env, src Source, cfg *collectors.Config) 
 
 // collect runs a fresh collection with the collectors src selects.
 func collect(ctx context.Context, env Env, src Source, cfg *collectors.Config) (*collectors.Snapshot, error) {
+	snap, _, err := collectTables(ctx, env, src, cfg)
+	return snap, err
+}
+
+// collectTables is collect that also starts turning the database's tables
+// into the evaluation's input while the hosts are still being visited.
+func collectTables(ctx context.Context, env Env, src Source, cfg *collectors.Config) (*collectors.Snapshot, *tablesInput, error) {
 	sel, err := cfg.Select(src.Collectors)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cfg.Zones = append(cfg.Zones, src.Zones...)
-	return Collect(ctx, env, cfg, sel)
+	var ti *tablesInput
+	snap, err := collectWith(ctx, env, cfg, sel, func(db map[string]collectors.Table) { ti = startTables(db) })
+	if err != nil {
+		if ti != nil {
+			<-ti.done
+		}
+		return nil, nil, err
+	}
+	return snap, ti, nil
 }

@@ -269,11 +269,11 @@ func (a Audit) Run(ctx context.Context, env Env, cfg *collectors.Config) (*Resul
 		}
 		return res, nil
 	}
-	snap, err := collect(ctx, env, a.Source, cfg)
+	snap, tables, err := collectTables(ctx, env, a.Source, cfg)
 	if err != nil {
 		return nil, err
 	}
-	res, err := EvaluateLive(ctx, env, eng, snap, ws)
+	res, err := evaluateLive(ctx, env, eng, snap, tables, ws)
 	if err != nil {
 		return nil, err
 	}
@@ -284,8 +284,20 @@ func (a Audit) Run(ctx context.Context, env Env, cfg *collectors.Config) (*Resul
 // EvaluateLive evaluates a snapshot just collected, in memory, while its
 // evidence is encoded and compressed beside the evaluation.
 func EvaluateLive(ctx context.Context, env Env, eng *policies.Engine, snap *collectors.Snapshot, ws []report.Waiver) (*Result, error) {
+	return evaluateLive(ctx, env, eng, snap, nil, ws)
+}
+
+// evaluateLive is EvaluateLive with the tables' part of the input possibly
+// made during the collection already (nil: made here).
+func evaluateLive(ctx context.Context, env Env, eng *policies.Engine, snap *collectors.Snapshot, tables *tablesInput, ws []report.Waiver) (*Result, error) {
 	ev := StartEvidence(snap)
-	in, err := Input(snap)
+	var in *policies.Input
+	var err error
+	if tables != nil {
+		in, err = tables.input(snap)
+	} else {
+		in, err = Input(snap)
+	}
 	if err != nil {
 		ev.Wait() // the encoder reads snap: let it finish first
 		return nil, err

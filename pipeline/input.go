@@ -33,52 +33,96 @@ import (
 // The value is not safe for concurrent evaluations: a lazy object records
 // the rows it converted.
 func Input(s *collectors.Snapshot) (*policies.Input, error) {
+	db, ix, err := tablesValue(s.DB)
+	if err != nil {
+		return nil, err
+	}
+	return inputFrom(s, db, ix)
+}
+
+// tablesInput is tablesValue made in the background: a live audit starts it
+// once the database's tables are in (collectors.Runner.Inventoried), while
+// the hosts are still being visited.
+type tablesInput struct {
+	done chan struct{}
+	db   map[string]any
+	ix   *policies.Indexer
+	err  error
+}
+
+func startTables(db map[string]collectors.Table) *tablesInput {
+	t := &tablesInput{done: make(chan struct{})}
+	go func() {
+		defer close(t.done)
+		t.db, t.ix, t.err = tablesValue(db)
+	}()
+	return t
+}
+
+// input waits for the tables and completes the input from the snapshot.
+func (t *tablesInput) input(s *collectors.Snapshot) (*policies.Input, error) {
+	<-t.done
+	if t.err != nil {
+		return nil, t.err
+	}
+	return inputFrom(s, t.db, t.ix)
+}
+
+// tablesValue is the lazy db object's native map (nil without a db) and an
+// Indexer holding every row.
+func tablesValue(tables map[string]collectors.Table) (map[string]any, *policies.Indexer, error) {
 	ix := policies.NewIndexer()
-	var db map[string]any
-	if s.DB != nil {
-		cv := cellConverter{short: map[string]*ast.Term{}}
-		db = make(map[string]any, len(s.DB))
-		for name, t := range s.DB {
-			if t == nil {
-				db[name] = nil
+	if tables == nil {
+		return nil, ix, nil
+	}
+	cv := cellConverter{short: map[string]*ast.Term{}}
+	db := make(map[string]any, len(tables))
+	for name, t := range tables {
+		if t == nil {
+			db[name] = nil
+			continue
+		}
+		cols := ix.Columns(name)
+		removed := ix.RemovedColumn(name)
+		texts, has := make([]string, len(cols)), make([]bool, len(cols))
+		native := make(map[string]any, len(t))
+		for id, row := range t {
+			if !utf8.ValidString(id) {
+				// The row's key as its encoding would decode.
+				id = validUTF8(id)
+			}
+			if row == (collectors.Row{}) {
+				native[id] = nil // the zero Row encodes as null
 				continue
 			}
-			cols := ix.Columns(name)
-			removed := ix.RemovedColumn(name)
-			texts, has := make([]string, len(cols)), make([]bool, len(cols))
-			native := make(map[string]any, len(t))
-			for id, row := range t {
-				if !utf8.ValidString(id) {
-					// The row's key as its encoding would decode.
-					id = validUTF8(id)
-				}
-				if row == (collectors.Row{}) {
-					native[id] = nil // the zero Row encodes as null
-					continue
-				}
-				if err := row.Encodable(); err != nil {
-					return nil, fmt.Errorf("snapshot db.%s: %w", name, err)
-				}
-				native[id] = row
-				if cols == nil {
-					continue
-				}
-				gone := false
-				for i, c := range cols {
-					v, ok := row.Lookup(c)
-					if i == removed {
-						gone = ok && v != nil
-					}
-					var err error
-					if texts[i], has[i], err = cv.keyText(v); err != nil {
-						return nil, fmt.Errorf("snapshot db.%s[%q]: %s: %w", name, id, c, err)
-					}
-				}
-				ix.RowText(name, id, texts, has, gone)
+			if err := row.Encodable(); err != nil {
+				return nil, nil, fmt.Errorf("snapshot db.%s: %w", name, err)
 			}
-			db[name] = native
+			native[id] = row
+			if cols == nil {
+				continue
+			}
+			gone := false
+			for i, c := range cols {
+				v, ok := row.Lookup(c)
+				if i == removed {
+					gone = ok && v != nil
+				}
+				var err error
+				if texts[i], has[i], err = cv.keyText(v); err != nil {
+					return nil, nil, fmt.Errorf("snapshot db.%s[%q]: %s: %w", name, id, c, err)
+				}
+			}
+			ix.RowText(name, id, texts, has, gone)
 		}
+		db[name] = native
 	}
+	return db, ix, nil
+}
+
+// inputFrom completes the input: the parts outside db through encoding/json,
+// the root lazy, the index with the host facts' domains.
+func inputFrom(s *collectors.Snapshot, db map[string]any, ix *policies.Indexer) (*policies.Input, error) {
 	rest := *s
 	rest.DB = nil
 	b, err := json.Marshal(&rest)
