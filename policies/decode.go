@@ -192,49 +192,19 @@ func (d *decoder) object(depth int, path []string) (ast.Value, error) {
 	var terms [][2]*ast.Term
 	var seen map[string]struct{}
 	var folded map[string]struct{}
-	c, err := d.skipSpace()
+	err := d.members(d.str, func(key string) error {
+		if why := d.addKey(key, terms, &seen, &folded, !dbMap(path)); why != "" {
+			return fmt.Errorf("%s: key %s %s", where(path), strconv.Quote(cutKey(key)), why)
+		}
+		v, err := d.value(depth, append(path, key))
+		if err != nil {
+			return err
+		}
+		terms = append(terms, [2]*ast.Term{d.strTerm(key), ast.NewTerm(v)})
+		return d.charge(len(key) + 96)
+	})
 	if err != nil {
 		return nil, err
-	}
-	if c != '}' {
-		for {
-			if c != '"' {
-				return nil, syntaxf("invalid character %q looking for an object key", c)
-			}
-			key, err := d.str()
-			if err != nil {
-				return nil, err
-			}
-			if why := d.addKey(key, terms, &seen, &folded, !dbMap(path)); why != "" {
-				return nil, fmt.Errorf("%s: key %s %s", where(path), strconv.Quote(cutKey(key)), why)
-			}
-			if c, err = d.skipSpace(); err != nil {
-				return nil, err
-			}
-			if c != ':' {
-				return nil, syntaxf("invalid character %q after an object key", c)
-			}
-			v, err := d.value(depth, append(path, key))
-			if err != nil {
-				return nil, err
-			}
-			terms = append(terms, [2]*ast.Term{d.strTerm(key), ast.NewTerm(v)})
-			if err := d.charge(len(key) + 96); err != nil {
-				return nil, err
-			}
-			if c, err = d.skipSpace(); err != nil {
-				return nil, err
-			}
-			if c == '}' {
-				break
-			}
-			if c != ',' {
-				return nil, syntaxf("invalid character %q after an object value", c)
-			}
-			if c, err = d.skipSpace(); err != nil {
-				return nil, err
-			}
-		}
 	}
 	// A database row: db.<table>.<id>.
 	if d.o.Index != nil && len(path) == 3 && path[0] == "db" {
@@ -301,6 +271,46 @@ func (d *decoder) addKey(key string, terms [][2]*ast.Term, seen, folded *map[str
 	return ""
 }
 
+// members reads an object's members after its '{': key reads each key
+// (after its quote); member is given it once its ':' is read and reads the
+// value.
+func (d *decoder) members(key func() (string, error), member func(key string) error) error {
+	c, err := d.skipSpace()
+	if err != nil || c == '}' {
+		return err
+	}
+	for {
+		if c != '"' {
+			return syntaxf("invalid character %q looking for an object key", c)
+		}
+		k, err := key()
+		if err != nil {
+			return err
+		}
+		if c, err = d.skipSpace(); err != nil {
+			return err
+		}
+		if c != ':' {
+			return syntaxf("invalid character %q after an object key", c)
+		}
+		if err := member(k); err != nil {
+			return err
+		}
+		if c, err = d.skipSpace(); err != nil {
+			return err
+		}
+		if c == '}' {
+			return nil
+		}
+		if c != ',' {
+			return syntaxf("invalid character %q after an object value", c)
+		}
+		if c, err = d.skipSpace(); err != nil {
+			return err
+		}
+	}
+}
+
 // dbMap reports an object whose keys are data, not struct fields: db's
 // tables, a table's row ids, a row's columns. Go reads them into maps, so
 // keys equal but for case are two entries, never one field read twice.
@@ -313,65 +323,36 @@ func dbMap(path []string) bool {
 func (d *decoder) row(depth int, path []string) (ast.Value, error) {
 	keys, vals := d.rowKeys[:0], d.rowVals[:0]
 	var seen map[string]struct{}
-	c, err := d.skipSpace()
+	err := d.members(d.shortStr, func(key string) error {
+		dup := false
+		if seen == nil && len(keys) < 16 {
+			dup = slices.Contains(keys, key)
+		} else {
+			if seen == nil {
+				seen = make(map[string]struct{}, 64)
+				for _, k := range keys {
+					seen[k] = struct{}{}
+				}
+			}
+			_, dup = seen[key]
+			seen[key] = struct{}{}
+		}
+		if dup {
+			return fmt.Errorf("%s: key %s appears twice", where(path), strconv.Quote(cutKey(key)))
+		}
+		c, err := d.skipSpace()
+		if err != nil {
+			return err
+		}
+		v, err := d.cell(c, depth, append(path, key))
+		if err != nil {
+			return err
+		}
+		keys, vals = append(keys, key), append(vals, v)
+		return d.charge(len(key) + 96)
+	})
 	if err != nil {
 		return nil, err
-	}
-	if c != '}' {
-		for {
-			if c != '"' {
-				return nil, syntaxf("invalid character %q looking for an object key", c)
-			}
-			key, err := d.shortStr()
-			if err != nil {
-				return nil, err
-			}
-			dup := false
-			if seen == nil && len(keys) < 16 {
-				dup = slices.Contains(keys, key)
-			} else {
-				if seen == nil {
-					seen = make(map[string]struct{}, 64)
-					for _, k := range keys {
-						seen[k] = struct{}{}
-					}
-				}
-				_, dup = seen[key]
-				seen[key] = struct{}{}
-			}
-			if dup {
-				return nil, fmt.Errorf("%s: key %s appears twice", where(path), strconv.Quote(cutKey(key)))
-			}
-			if c, err = d.skipSpace(); err != nil {
-				return nil, err
-			}
-			if c != ':' {
-				return nil, syntaxf("invalid character %q after an object key", c)
-			}
-			if c, err = d.skipSpace(); err != nil {
-				return nil, err
-			}
-			v, err := d.cell(c, depth, append(path, key))
-			if err != nil {
-				return nil, err
-			}
-			keys, vals = append(keys, key), append(vals, v)
-			if err := d.charge(len(key) + 96); err != nil {
-				return nil, err
-			}
-			if c, err = d.skipSpace(); err != nil {
-				return nil, err
-			}
-			if c == '}' {
-				break
-			}
-			if c != ',' {
-				return nil, syntaxf("invalid character %q after an object value", c)
-			}
-			if c, err = d.skipSpace(); err != nil {
-				return nil, err
-			}
-		}
 	}
 	d.rowKeys, d.rowVals = keys, vals
 	if err := d.o.Row(path[1], path[2], keys, vals); err != nil {
