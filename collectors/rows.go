@@ -45,6 +45,9 @@ type Rows struct {
 	sorted []int // column indexes ordered by name: the JSON key order
 	n      int
 	text   strings.Builder // string cells are copied here, in large chunks
+	// gaps counts cells stored only to reach a later value of their column
+	// (rows before it lacking the column): see Sparse.
+	gaps int
 	// checked and encErr cache Encodable: a store is checked once, after
 	// writing has finished.
 	checked sync.Once
@@ -111,9 +114,17 @@ func (rs *Rows) Add() Row {
 func (rs *Rows) AddMap(m map[string]any) Row {
 	r := rs.Add()
 	for k, v := range m {
-		rs.cols[rs.column(k, KindAuto)].set(rs, int(r.i), v)
+		rs.addCell(r, k, v)
 	}
 	return r
+}
+
+func (rs *Rows) addCell(r Row, k string, v any) {
+	c := rs.cols[rs.column(k, KindAuto)]
+	if gap := int(r.i) - c.n; gap > 0 {
+		rs.gaps += gap
+	}
+	c.set(rs, int(r.i), v)
 }
 
 // RowOf returns a row holding m's columns and values (for hand-built tables).
@@ -370,6 +381,9 @@ func (t *Table) UnmarshalJSON(b []byte) error {
 			continue
 		}
 		out[key] = rs.AddMap(m)
+		if err := rs.Sparse(); err != nil {
+			return err
+		}
 	}
 	if _, err := dec.Token(); err != nil {
 		return err
@@ -733,12 +747,34 @@ func (r Row) Encodable() error {
 	return rs.encErr
 }
 
+// A column first set at row n stores a cell for each of the n rows before
+// it: a file whose rows each bring a new column, or set one column only on
+// its last row, would cost memory quadratic in its rows. Tables read from a
+// file are bounded: CloudStack's widest allowlisted table has a few dozen
+// columns, and every row of a table csaudit writes has all of them.
+const (
+	MaxColumns = 512
+	maxGaps    = 1 << 16
+)
+
+// Sparse says why a store built from a file is refused: too many distinct
+// columns, or too many cells stored only to reach a later row's value.
+func (rs *Rows) Sparse() error {
+	switch {
+	case len(rs.cols) > MaxColumns:
+		return fmt.Errorf("more than %d distinct columns", MaxColumns)
+	case rs.gaps > maxGaps:
+		return fmt.Errorf("rows lack columns other rows have (%d cells missing): not a table csaudit wrote", rs.gaps)
+	}
+	return nil
+}
+
 // AddCells appends a row holding the columns keys[i] with values vals[i], as
 // given (a decoder's row, without a map per row).
 func (rs *Rows) AddCells(keys []string, vals []any) Row {
 	r := rs.Add()
 	for i, k := range keys {
-		rs.cols[rs.column(k, KindAuto)].set(rs, int(r.i), vals[i])
+		rs.addCell(r, k, vals[i])
 	}
 	return r
 }

@@ -187,6 +187,9 @@ func (s rowSink) add(table, id string, keys []string, vals []any) error {
 		s[table] = t
 	}
 	t.rows[id] = t.rs.AddCells(keys, vals)
+	if err := t.rs.Sparse(); err != nil {
+		return fmt.Errorf("db.%s: %w", table, err)
+	}
 	return nil
 }
 

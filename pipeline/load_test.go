@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -184,6 +185,50 @@ func TestLoadSavedRows(t *testing.T) {
 	} {
 		if _, err := decodeSaved([]byte(doc(tc.rows))); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err %v, want %q", name, err, tc.want)
+		}
+	}
+}
+
+// TestLoadSavedRefusesSparseTables: a column set only on the last of many
+// rows (or rows that each bring a new one) would cost memory quadratic in the
+// rows in a column store, and a table has a bounded number of columns; both
+// readers refuse such tables.
+func TestLoadSavedRefusesSparseTables(t *testing.T) {
+	doc := func(rows string) []byte {
+		return []byte(`{"schema":"csaudit.snapshot/v1","meta":{"collected_at":"2026-01-01T00:00:00Z","tool":{"name":"x","version":"y"},"collectors":{}},"db":{"vm_instance":{` + rows + `}},"settings":{},"hosts":{},"oobm":{},"coverage":{},"collector_errors":[]}`)
+	}
+	var wide, late strings.Builder
+	wide.WriteString(`"1":{`)
+	for i := 0; i < 600; i++ {
+		if i > 0 {
+			wide.WriteByte(',')
+		}
+		fmt.Fprintf(&wide, `"c%d":1`, i)
+	}
+	wide.WriteString(`}`)
+	for i := 0; i < 70000; i++ {
+		if i > 0 {
+			late.WriteByte(',')
+		}
+		if i == 69999 {
+			fmt.Fprintf(&late, `"%d":{"a":1,"b":2}`, i)
+		} else {
+			fmt.Fprintf(&late, `"%d":{"a":1}`, i)
+		}
+	}
+	for name, tc := range map[string]struct {
+		rows string
+		want string
+	}{
+		"a column per row":         {wide.String(), "more than 512 distinct columns"},
+		"a column on the last row": {late.String(), "rows lack columns other rows have"},
+	} {
+		_, err := decodeSaved(doc(tc.rows))
+		if err == nil || !strings.Contains(err.Error(), "db.vm_instance") || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: decodeSaved: %v", name, err)
+		}
+		if _, err := collectors.DecodeSnapshot(doc(tc.rows)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: DecodeSnapshot: %v", name, err)
 		}
 	}
 }

@@ -349,7 +349,8 @@ func (d *decoder) row(depth int, path []string) (ast.Value, error) {
 			return err
 		}
 		keys, vals = append(keys, key), append(vals, v)
-		return d.charge(len(key) + 96)
+		// A cell in a column store: its slot (the name is the column's).
+		return d.charge(24)
 	})
 	if err != nil {
 		return nil, err
@@ -370,7 +371,7 @@ func (d *decoder) cell(c byte, depth int, path []string) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return s, d.charge(len(s) + 32)
+		return s, d.charge(len(s) + 16)
 	case c == '-' || (c >= '0' && c <= '9'):
 		v, err := d.number(c)
 		if err != nil {
