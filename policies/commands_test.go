@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/open-policy-agent/opa/v1/rego"
+
 	"github.com/csaudit/csaudit/fixtures/cloudstack"
 	"github.com/csaudit/csaudit/report"
 )
@@ -697,16 +699,35 @@ var (
 	diagnosis = regexp.MustCompile(`^cmk (list|query|get) |action=STATUS|virsh -r |^grep |^stat |^(SHOW|SELECT) |^ss |^nft list`)
 )
 
+var (
+	forcedID   = regexp.MustCompile(`\bid=(\S+)`)
+	editTable  = regexp.MustCompile(`^(?:UPDATE|DELETE FROM) (\w+)`)
+	selectFrom = regexp.MustCompile(`^SELECT .* FROM (\w+)`)
+)
+
 // TestForcingStepsFollowVerification: in every remediation, a forcing or
-// irreversible command comes after a command that looks first, and a forced
-// VM stop after the hypervisor (virsh) or the BMC (power STATUS) was asked.
+// irreversible command comes after a command that looks first — at the very
+// object it acts on: an API call with id=X after a look naming X, a row
+// edit after a SELECT of that table (the row saved, its guard read) — and a
+// forced VM stop after the hypervisor (virsh) or the BMC (power STATUS) was
+// asked.
 func TestForcingStepsFollowVerification(t *testing.T) {
 	check := func(where string, r report.Remediation) {
 		looked, asked := false, false
+		var looks []string
 		for _, c := range r.Commands {
 			if forcing.MatchString(c.Text) {
 				if !looked {
 					t.Errorf("%s: %q comes before any command that verifies it is safe", where, c.Text)
+				}
+				if m := forcedID.FindStringSubmatch(c.Text); m != nil && !slices.ContainsFunc(looks, func(l string) bool { return strings.Contains(l, m[1]) }) {
+					t.Errorf("%s: %q acts on %s, which no earlier look names", where, c.Text, m[1])
+				}
+				if m := editTable.FindStringSubmatch(c.Text); m != nil && !slices.ContainsFunc(looks, func(l string) bool {
+					s := selectFrom.FindStringSubmatch(l)
+					return s != nil && s[1] == m[1]
+				}) {
+					t.Errorf("%s: %q edits %s rows before a SELECT of that table saved and checked them", where, c.Text, m[1])
 				}
 				if strings.Contains(c.Text, "stop virtualmachine") && !asked {
 					t.Errorf("%s: a forced stop before virsh or the BMC confirmed the VM does not run: %q", where, c.Text)
@@ -714,6 +735,7 @@ func TestForcingStepsFollowVerification(t *testing.T) {
 			}
 			if diagnosis.MatchString(c.Text) {
 				looked = true
+				looks = append(looks, c.Text)
 			}
 			if strings.Contains(c.Text, "virsh -r domstate") || strings.Contains(c.Text, "action=STATUS") {
 				asked = true
@@ -730,6 +752,44 @@ func TestForcingStepsFollowVerification(t *testing.T) {
 	}
 	for _, f := range findings {
 		check(f.CheckID+" on "+f.Resource.Label(), f.Remediation)
+	}
+	// The remediations rules return per situation, whether or not the lab
+	// meets that situation: every object with commands in the checks'
+	// documents (constants; input-bound rules are empty without input).
+	rs, err := rego.New(rego.Query("x := data.csaudit.checks"), rego.Compiler(e.compiler), rego.Store(e.store), rego.Input(map[string]any{})).Eval(context.Background())
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("checks' documents: %v %v", rs, err)
+	}
+	seen := map[string]bool{}
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if cmds, ok := x["commands"].([]any); ok {
+				var r report.Remediation
+				for _, c := range cmds {
+					m, _ := c.(map[string]any)
+					kind, _ := m["kind"].(string)
+					text, _ := m["text"].(string)
+					r.Commands = append(r.Commands, report.Command{Kind: kind, Text: text})
+				}
+				check(path, r)
+				seen[strings.Join(strings.Split(path, ".")[:5], ".")] = true
+			}
+			for k, v := range x {
+				walk(path+"."+k, v)
+			}
+		case []any:
+			for i, v := range x {
+				walk(fmt.Sprintf("%s[%d]", path, i), v)
+			}
+		}
+	}
+	walk("data.csaudit.checks", rs[0].Bindings["x"])
+	for _, p := range []string{"data.csaudit.checks.stuck.vm_transitional", "data.csaudit.checks.stuck.snapshot_transitional"} {
+		if !seen[p] {
+			t.Errorf("no remediation with commands found under %s (seen: %v)", p, seen)
+		}
 	}
 }
 

@@ -73,10 +73,13 @@ in_progress_remediation := {
 	"steps": [
 		"Look at the snapshot and at management-server.log for its job and the copy command's answer.",
 		"Check the zone's SSVM (agent Up) and, on KVM, agent.log of the host that ran the backup: the copy must be over.",
+		"Save the row (the first SELECT: its current status is the one the UPDATE is guarded by) and confirm no unfinished async job names it (the second SELECT returns nothing).",
 		"Only then run the guarded UPDATE (exactly one row), and delete the snapshot through the API.",
 	],
 	"commands": [
 		list_snapshot, grep_log, list_ssvm,
+		{"kind": "sql", "text": "SELECT id, uuid, status, volume_id, created, removed FROM snapshots WHERE id = {id};"},
+		{"kind": "sql", "text": "SELECT id, job_status, job_cmd, created FROM async_job WHERE instance_type = 'Snapshot' AND instance_id = {id} AND job_status = 0;"},
 		{"kind": "sql", "text": "UPDATE snapshots SET status = 'Error' WHERE id = {id} AND status = {status} AND removed IS NULL;"},
 		delete,
 	],

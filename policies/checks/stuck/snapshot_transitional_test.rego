@@ -32,13 +32,15 @@ deletes(f) if {
 	startswith(t, "cmk delete snapshot")
 }
 
-test_in_progress_states_diagnose_then_error_then_delete if {
+test_in_progress_states_diagnose_then_save_then_error_then_delete if {
 	every status in ["Creating", "BackingUp", "Copying"] {
 		f := finding(status)
 		t := texts(f)
 		contains(t[2], "secondarystoragevm")
-		startswith(t[3], "UPDATE snapshots SET status = 'Error' WHERE id = {id} AND status = {status}")
-		startswith(t[4], "cmk delete snapshot")
+		startswith(t[3], "SELECT id, uuid, status, volume_id, created, removed FROM snapshots WHERE id = {id}")
+		startswith(t[4], "SELECT id, job_status, job_cmd, created FROM async_job WHERE instance_type = 'Snapshot' AND instance_id = {id} AND job_status = 0")
+		startswith(t[5], "UPDATE snapshots SET status = 'Error' WHERE id = {id} AND status = {status}")
+		startswith(t[6], "cmk delete snapshot")
 		f.args.status == status
 	}
 }
