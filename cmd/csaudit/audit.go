@@ -1,12 +1,10 @@
 package main
 
 import (
-	"fmt"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/crypto/ssh"
 
 	"github.com/csaudit/csaudit/collectors"
 	"github.com/csaudit/csaudit/pipeline"
@@ -83,14 +81,12 @@ and waivers it was audited with.`,
 					cfg.Advisories = abs
 				}
 			}
-			if history != "" {
-				if err := pipeline.PrepareHistory(history); err != nil {
-					return fatal(err)
-				}
+			pub := pipeline.Publish{Output: o, History: history, Gate: gate}
+			if err := pub.Prepare(); err != nil {
+				return fatal(err)
 			}
-			var signer ssh.Signer
 			if signKey != "" {
-				if signer, err = seal.LoadSigner(signKey, seal.Passphrase(a.stdin, a.stderr)); err != nil {
+				if pub.Signer, err = seal.LoadSigner(signKey, seal.Passphrase(a.stdin, a.stderr)); err != nil {
 					return fatal(err)
 				}
 			}
@@ -99,27 +95,10 @@ and waivers it was audited with.`,
 			if err != nil {
 				return fatal(err)
 			}
-			r, snap := res.Report, res.Snapshot
-			if history != "" {
-				if err := pipeline.ApplyHistory(history, r); err != nil {
-					return fatal(err)
-				}
-			}
-			if signer != nil {
-				o.Seal = pipeline.Seal(env, r, res.Engine, pipeline.Signing{Signer: signer, Waivers: res.WaiverFile})
-			}
-			if err := pipeline.WriteEvidence(env, r, o, res.Evidence()); err != nil {
+			if err := pub.Run(env, res); err != nil {
 				return fatal(err)
 			}
-			if history != "" {
-				if err := pipeline.AppendHistory(history, r); err != nil {
-					return fatal(err)
-				}
-			}
-			if inc := pipeline.Incomplete(snap); gate.Gating() && !gate.AllowPartial && len(inc) > 0 {
-				return fatal(fmt.Errorf("the audit is incomplete, so it cannot gate: %s (--allow-partial gates on what was collected)", strings.Join(inc, "; ")))
-			}
-			return gateErr(gate, r)
+			return gateErr(gate, res.Report)
 		},
 	}
 	src.add(cmd, true)
