@@ -284,31 +284,6 @@ func document(root ast.Object, sunk rowSink) (collectors.Document, error) {
 	return doc, err
 }
 
-// cellValue is a database cell as the database collector would hold it:
-// integers as int64 (their text kept exactly), other numbers as float64;
-// composite values (refused by the cell check) keep their JSON form.
-func cellValue(v ast.Value) any {
-	switch x := v.(type) {
-	case ast.Null:
-		return nil
-	case ast.String:
-		return string(x)
-	case ast.Boolean:
-		return bool(x)
-	case ast.Number:
-		if i, err := strconv.ParseInt(string(x), 10, 64); err == nil && strconv.FormatInt(i, 10) == string(x) {
-			return i
-		}
-		f, err := strconv.ParseFloat(string(x), 64)
-		if err != nil {
-			return string(x)
-		}
-		return f
-	}
-	out, _ := ast.JSON(v)
-	return out
-}
-
 func sizeText(n int64) string {
 	if n >= 1<<30 && n%(1<<30) == 0 {
 		return fmt.Sprintf("%d GiB", n>>30)
