@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/csaudit/csaudit/collectors"
+	"github.com/csaudit/csaudit/fixtures/evaltest"
 	"github.com/csaudit/csaudit/fixtures/testbed"
-	"github.com/csaudit/csaudit/policies"
 	"github.com/csaudit/csaudit/report"
 )
 
@@ -85,18 +85,7 @@ func TestIssue13Acceptance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := policies.New(context.Background(), policies.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := policies.ParseInput(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checks, findings, err := eng.Evaluate(context.Background(), in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	checks, findings := evaltest.Evaluate(t, b)
 	got := map[string]report.Severity{}
 	for _, f := range findings {
 		name := f.Resource.Name

@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/csaudit/csaudit/collectors"
+	"github.com/csaudit/csaudit/fixtures/evaltest"
 	"github.com/csaudit/csaudit/fixtures/labgen"
 	"github.com/csaudit/csaudit/fixtures/testbed"
-	"github.com/csaudit/csaudit/policies"
 	"github.com/csaudit/csaudit/report"
 )
 
@@ -103,18 +103,7 @@ func TestSeedRulesOnHandWrittenCloud(t *testing.T) {
 		t.Fatalf("the admin's key was not seen: %v", u)
 	}
 
-	eng, err := policies.New(context.Background(), policies.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := policies.ParseInput(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checks, findings, err := eng.Evaluate(context.Background(), in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	checks, findings := evaltest.Evaluate(t, b)
 	for _, ch := range checks {
 		switch ch.ID {
 		case "CSA-STOR-004", "CSA-ACCT-001", "CSA-SYSVM-005", "CSA-STOR-005":

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/csaudit/csaudit/collectors"
+	"github.com/csaudit/csaudit/fixtures/evaltest"
 	"github.com/csaudit/csaudit/fixtures/testbed"
-	"github.com/csaudit/csaudit/policies"
 	"github.com/csaudit/csaudit/report"
 )
 
@@ -136,18 +136,7 @@ func TestAcceptanceFindingsFromRealBMCs(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	eng, err := policies.New(context.Background(), policies.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := policies.ParseInput(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checks, findings, err := eng.Evaluate(context.Background(), in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	checks, findings := evaltest.Evaluate(t, b)
 
 	got := map[string][]string{} // host name -> check ids
 	for _, f := range findings {

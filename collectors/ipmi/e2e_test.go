@@ -14,9 +14,9 @@ import (
 
 	"github.com/csaudit/csaudit/collectors"
 	"github.com/csaudit/csaudit/collectors/database"
+	"github.com/csaudit/csaudit/fixtures/evaltest"
 	"github.com/csaudit/csaudit/fixtures/labgen"
 	"github.com/csaudit/csaudit/fixtures/testbed"
-	"github.com/csaudit/csaudit/policies"
 	"github.com/csaudit/csaudit/report"
 )
 
@@ -111,18 +111,7 @@ func TestEndToEndWithTheDatabaseCollector(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := policies.New(context.Background(), policies.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := policies.ParseInput(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checks, findings, err := eng.Evaluate(context.Background(), in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	checks, findings := evaltest.Evaluate(t, b)
 	byHost := map[string][]string{}
 	for _, f := range findings {
 		if strings.HasPrefix(f.CheckID, "CSA-OOBM-") && f.Resource.Type == "host" {
